@@ -1,0 +1,485 @@
+"""``Bridge``: the function handler that runs an unchanged WSGI or ASGI app on any supported platform."""
+
+from __future__ import annotations
+
+import os
+
+from ._errors import (
+    AppTimeoutError,
+    BridgeError,
+    ConfigError,
+    EventError,
+    PlatformMismatchError,
+    ResponseTooLargeError,
+)
+from ._model import HTTPRequest, HTTPResponse
+from ._options import Options
+
+TYPE_CHECKING = False  # typing and logging cost start-up time; neither is needed until used
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TypeVar, Union
+
+    Hook = TypeVar("Hook", bound=Callable[..., Any])
+    BeforeHook = Callable[[HTTPRequest], Optional[HTTPResponse]]
+    AfterHook = Callable[[HTTPRequest, HTTPResponse], Optional[HTTPResponse]]
+
+# Headers that describe one connection, not the response; a gateway sets its own (RFC 9110 §7.6.1).
+_HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade")
+)
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
+
+
+class Bridge:
+    """A function handler serving ``app`` (any WSGI or ASGI 3 callable) on every supported platform.
+
+    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)``, or as
+    ``handler(environ, start_response)`` by FC 2.0. The platform is detected from each event unless
+    ``platform`` names one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``, ``aws-v2``, ``alb``).
+
+    Options:
+        base_path: the public prefix the app is mounted under on a custom domain (``/api``); it
+            becomes ``SCRIPT_NAME``/``root_path`` and is stripped from the path when present.
+        stage_in_url: whether a gateway stage is part of the public URL; ``None`` decides per event
+            (yes on the gateway's default domain, no on custom domains).
+        lifespan: ``auto``, ``on`` or ``off``, for ASGI apps; startup runs once per instance.
+        interface: ``auto``, ``wsgi`` or ``asgi``.
+        text_types: response media types sent as text (prefixes, or ``+json``-style suffixes);
+            other bodies go base64.
+        fc_multi_header: how FC 3.0 responses carry repeated Set-Cookie: ``mutate`` (default),
+            ``list`` or ``join`` (see README, "Several Set-Cookie").
+        debug: show tracebacks in error responses (never in production).
+        timeout: seconds an ASGI app may take, at most; the platform's remaining time also bounds it.
+        on_event: ``fn(event, context)`` for events that are not HTTP requests (timers, queues);
+            its return value is the handler's.
+    """
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        *,
+        platform: Optional[str] = None,
+        base_path: Optional[str] = None,
+        stage_in_url: Optional[bool] = None,
+        lifespan: str = "auto",
+        interface: str = "auto",
+        text_types: Optional[Sequence[str]] = None,
+        fc_multi_header: str = "mutate",
+        debug: bool = False,
+        timeout: Optional[float] = None,
+        on_event: Optional[Callable[[Any, Any], Any]] = None,
+    ) -> None:
+        from .platforms import BY_NAME, EVENT_PLATFORMS, PLATFORM_NAMES
+
+        if not callable(app):
+            raise ConfigError(f"Bridge(app) needs a WSGI or ASGI callable, got {type(app).__name__}")
+        if platform is not None and platform not in PLATFORM_NAMES:
+            raise ConfigError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORM_NAMES)}")
+        if interface not in ("auto", "wsgi", "asgi"):
+            raise ConfigError(f"interface must be 'auto', 'wsgi' or 'asgi', not {interface!r}")
+        if lifespan not in ("auto", "on", "off"):
+            raise ConfigError(f"lifespan must be 'auto', 'on' or 'off', not {lifespan!r}")
+        self.app = app
+        self.platform = platform
+        self.options = Options(
+            base_path=base_path,
+            stage_in_url=stage_in_url,
+            text_types=tuple(text_types) if text_types is not None else None,
+            fc_multi_header=fc_multi_header,
+            debug=debug,
+            timeout=timeout,
+        )
+        self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
+        self.on_event = on_event
+        if platform is None:
+            self._platforms = EVENT_PLATFORMS
+        elif platform == "fc2":
+            self._platforms = ()
+        else:
+            self._platforms = (BY_NAME[platform],)
+        self._all_platforms = EVENT_PLATFORMS
+        # The one per-instance cache: the platform that matched last, tried first next time.
+        self._last = self._platforms[0] if self._platforms else None
+        self._lifespan_mode = lifespan
+        self._asgi: Any = None  # the ASGIRunner, created on first use
+        self._initialized = False
+        self._stopped = False
+        self._cold_start_hooks: List[Callable[[Any], Any]] = []
+        self._before: List[BeforeHook] = []
+        self._after: List[AfterHook] = []
+        self._shutdown_hooks: List[Callable[[], Any]] = []
+
+    # --- construction helpers ---------------------------------------------------------------------
+
+    @classmethod
+    def django(cls, settings: Union[str, Callable[..., Any], None] = None, *, asgi: bool = False, **options: Any) -> "Bridge":
+        """A handler for a Django project: ``Bridge.django("mysite.settings")``.
+
+        ``settings`` may also be Django's WSGI or ASGI application object. With ``asgi=True`` the
+        project runs through Django's ASGI handler (async views without a thread hop per request).
+        """
+        if settings is not None and not isinstance(settings, str):
+            return cls(settings, **options)
+        if settings:
+            os.environ["DJANGO_SETTINGS_MODULE"] = settings
+        if asgi:
+            from django.core.asgi import get_asgi_application
+
+            return cls(get_asgi_application(), **options)
+        from django.core.wsgi import get_wsgi_application
+
+        return cls(get_wsgi_application(), **options)
+
+    # --- lifecycle hooks --------------------------------------------------------------------------
+
+    def on_cold_start(self, hook: Hook) -> Hook:
+        """Register ``hook(context)`` to run once per instance, before the first request."""
+        self._cold_start_hooks.append(hook)
+        return hook
+
+    def before_invocation(self, hook: Hook) -> Hook:
+        """Register ``hook(request)``, run before the app on each request; returning an
+        :class:`HTTPResponse` answers the request without calling the app."""
+        self._before.append(hook)
+        return hook
+
+    def after_invocation(self, hook: Hook) -> Hook:
+        """Register ``hook(request, response)``, run after the app; returning a response replaces it."""
+        self._after.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        """Register ``hook()`` to run once when the instance stops (PreStop, SIGTERM or exit)."""
+        self._shutdown_hooks.append(hook)
+        return hook
+
+    def initialize(self, context: Any = None) -> None:
+        """Cold-start work: the ``on_cold_start`` hooks, then ASGI lifespan startup. Runs once.
+
+        Point FC's initializer at it (``initializer = handler.initialize`` in ``index.py``); otherwise
+        it runs on the first invocation. A failure raises and is retried on the next invocation.
+        """
+        if self._initialized:
+            return
+        for hook in self._cold_start_hooks:
+            hook(context)
+        if self.interface == "asgi":
+            self._asgi_runner().startup(self._time_left(context))
+        self._initialized = True
+        if self._shutdown_hooks or (self._asgi is not None and self._asgi.lifespan.started):
+            self._arrange_shutdown()
+
+    def pre_stop(self, context: Any = None) -> None:
+        """Instance shutdown: ASGI lifespan shutdown, then the ``on_shutdown`` hooks. Runs once.
+
+        Point FC's PreStop hook at it (``pre_stop = handler.pre_stop``); SIGTERM and interpreter
+        exit call it too.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._asgi is not None:
+            self._asgi.shutdown()
+        for hook in self._shutdown_hooks:
+            try:
+                hook()
+            except Exception as exc:
+                _log_error("shutdown hook %s failed: %s: %s", getattr(hook, "__name__", hook), type(exc).__name__, exc)
+
+    # --- the handler --------------------------------------------------------------------------------
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        """Serve one invocation: ``(event, context)`` or FC 2.0's ``(environ, start_response)``."""
+        if type(event) is dict and "wsgi.input" in event and callable(context):
+            return self._serve_fc2(event, context)
+        try:
+            if type(event) is not dict:
+                event = _parse_event(event)
+            platform = self._platform_for(event)
+        except EventError as exc:
+            return self._event_error(exc, event, context)
+        if platform is None:
+            if self.on_event is not None:
+                return self.on_event(event, context)
+            return self._event_error(EventError(_unknown_event_message(event, self._platforms)), event, context)
+        try:
+            request = platform.decode(event, context, self.options)
+        except EventError as exc:
+            request = HTTPRequest("GET", "/", b"/", event=event, context=context)
+            request.request_id = _request_id(context)
+            _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
+            return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+        if not request.request_id:
+            request.request_id = _request_id(context)
+        result = platform.encode(self._respond(request), request, self.options)
+        body = result.get("body")
+        if body is not None and len(body) > platform.max_response_bytes - 65536:
+            result = self._check_size(platform, result, request)
+        return result
+
+    def _platform_for(self, event: Dict[str, Any]) -> Any:
+        last = self._last
+        if last is not None and last.matches(event):
+            return last
+        for platform in self._platforms:
+            if platform.matches(event):
+                self._last = platform
+                return platform
+        if self.platform is not None:
+            for other in self._all_platforms:
+                if other.matches(event):
+                    raise PlatformMismatchError(
+                        f"this handler serves platform={self.platform!r} but the event is a {other.title} event"
+                    )
+        return None
+
+    def _respond(self, request: HTTPRequest, run_app: Optional[Callable[[], HTTPResponse]] = None) -> HTTPResponse:
+        """Run the app on ``request``: hooks, errors and the HTTP rules a server applies.
+
+        ``run_app`` replaces the usual runner call (FC 2.0 hands a WSGI app the platform's environ).
+        """
+        try:
+            if not self._initialized:
+                self.initialize(request.context)
+            response = None
+            for before in self._before:
+                response = before(request)
+                if response is not None:
+                    break
+            if response is None:
+                if run_app is not None:
+                    response = run_app()
+                elif self.interface == "wsgi":
+                    from .runners.wsgi import build_environ, run_wsgi
+
+                    response = run_wsgi(self.app, build_environ(request))
+                else:
+                    response = self._asgi_runner().run(request, self._time_left(request.context))
+            for after in self._after:
+                response = after(request, response) or response
+        except BridgeError as exc:
+            _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
+            message = str(exc) if isinstance(exc, (AppTimeoutError, ResponseTooLargeError)) else _PHRASES[exc.status]
+            if self.options.debug:
+                message = f"{message}\n\n{_traceback_text(exc)}"
+            return _error_response(exc.status, message)
+        except Exception as exc:
+            _log_error(
+                "[%s] %s %s: the app raised %s", request.request_id or "-", request.method, request.path, _one_line(exc)
+            )
+            message = _PHRASES[500]
+            if self.options.debug:
+                message = f"{message}\n\n{_traceback_text(exc)}"
+            return _error_response(500, message)
+        return _as_served(request, response)
+
+    # --- FC 2.0 ------------------------------------------------------------------------------------
+
+    def _serve_fc2(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from .platforms import fc2
+
+        if self.platform is not None and self.platform != "fc2":
+            exc = PlatformMismatchError(f"this handler serves platform={self.platform!r} but was called as FC 2.0 WSGI")
+            _log_error("[-] %s", exc)
+            return fc2.respond(_error_response(exc.status, str(exc)), start_response)
+        if self.interface == "wsgi":
+            environ = fc2.prepare_environ(environ, self.options)
+            request = HTTPRequest(
+                environ.get("REQUEST_METHOD", "GET"),
+                environ["PATH_INFO"],
+                b"",
+                request_id=environ["bridge.request_id"],
+                event=environ,
+                context=environ.get("bridge.context"),
+            )
+            from .runners.wsgi import run_wsgi
+
+            response = self._respond(request, lambda: run_wsgi(self.app, environ))
+        else:
+            request = fc2.request_from_environ(environ, self.options)
+            response = self._respond(request)
+        return fc2.respond(response, start_response)
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _asgi_runner(self) -> Any:
+        if self._asgi is None:
+            from .runners.asgi import ASGIRunner
+
+            self._asgi = ASGIRunner(self.app, self._lifespan_mode)
+        return self._asgi
+
+    def _time_left(self, context: Any) -> Optional[float]:
+        """Seconds the app may take in this invocation: the platform's remaining time less a margin
+        to send the error response, bounded by ``timeout``."""
+        remaining: Optional[float] = None
+        if context is not None:
+            try:
+                get_remaining = getattr(context, "get_remaining_time_in_millis", None)
+                if get_remaining is not None:  # AWS
+                    remaining = get_remaining() / 1000.0
+                elif isinstance(context, dict):  # SCF: the limit, at the start of the invocation
+                    limit = context.get("time_limit_in_ms")
+                    remaining = float(limit) / 1000.0 if limit else None
+                else:  # FC: function.timeout in seconds
+                    limit = getattr(getattr(context, "function", None), "timeout", None)
+                    remaining = float(limit) if limit else None
+            except (TypeError, ValueError):
+                remaining = None
+        if remaining is not None:
+            remaining -= min(1.0, remaining * 0.1)
+        timeout = self.options.timeout
+        if timeout is not None and (remaining is None or timeout < remaining):
+            return timeout
+        return remaining
+
+    def _event_error(self, exc: EventError, event: Any, context: Any) -> Dict[str, Any]:
+        """A response every platform accepts, for an event no platform could decode."""
+        _log_error("[%s] %s", _request_id(context) or "-", exc)
+        return {
+            "statusCode": exc.status,
+            "headers": {"Content-Type": "text/plain; charset=utf-8"},
+            "isBase64Encoded": False,
+            "body": str(exc),
+        }
+
+    def _check_size(self, platform: Any, result: Dict[str, Any], request: HTTPRequest) -> Dict[str, Any]:
+        import json
+
+        size = len(json.dumps(result).encode("utf-8"))
+        limit = platform.max_response_bytes
+        if size <= limit:
+            return result
+        exc = ResponseTooLargeError(
+            f"the response is {size} bytes, over the {limit // (1024 * 1024)} MB that {platform.title} "
+            "returns synchronously; serve large files from object storage instead"
+        )
+        _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
+        return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+
+    def _arrange_shutdown(self) -> None:
+        """Run :meth:`pre_stop` at SIGTERM and at interpreter exit, whichever comes first."""
+        import atexit
+
+        atexit.register(self.pre_stop)
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_sigterm(signum: int, frame: Any) -> None:
+            self.pre_stop()
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        try:
+            signal.signal(signal.SIGTERM, on_sigterm)
+        except ValueError:  # not allowed here (an embedded interpreter)
+            pass
+
+    def __repr__(self) -> str:
+        return f"<Bridge {self.interface} app={self.app!r} platform={self.platform or 'auto'}>"
+
+
+_PHRASES = {
+    400: "Bad Request",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def _parse_event(event: Any) -> Dict[str, Any]:
+    """FC 3.0 hands the event as JSON bytes (reference/alibaba-fc.md §1.1); str is accepted too."""
+    if not isinstance(event, (bytes, bytearray, str)):
+        raise EventError(f"the event must be a JSON object (dict, bytes or str), got {type(event).__name__}")
+    import json
+
+    try:
+        parsed = json.loads(event)
+    except ValueError as exc:
+        raise EventError(f"the event is not valid JSON: {exc}")
+    if not isinstance(parsed, dict):
+        raise EventError(f"the event must be a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+def _unknown_event_message(event: Dict[str, Any], platforms: Sequence[Any]) -> str:
+    keys = ", ".join(sorted(str(k) for k in event)[:12]) or "none"
+    titles = "; ".join(p.title for p in platforms) or "FC 2.0 WSGI calls only"
+    return (
+        f"not an HTTP event this handler serves (top-level keys: {keys}). Expected one of: {titles}. "
+        "For other events (timers, queues), pass Bridge(app, on_event=fn)."
+    )
+
+
+def _request_id(context: Any) -> str:
+    if context is None:
+        return ""
+    if isinstance(context, dict):
+        return str(context.get("request_id") or "")
+    return str(getattr(context, "request_id", None) or getattr(context, "aws_request_id", None) or "")
+
+
+def _error_response(status: int, message: str) -> HTTPResponse:
+    return HTTPResponse(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8"))
+
+
+def _as_served(request: HTTPRequest, response: HTTPResponse) -> HTTPResponse:
+    """Apply what an HTTP server applies: no body for HEAD, 1xx, 204 and 304; no hop-by-hop headers."""
+    status = response.status
+    if request.method == "HEAD" or status in (204, 304) or status < 200:
+        response.body = b""
+    headers = response.headers
+    for name, _ in headers:
+        if name.lower() in _HOP_BY_HOP:
+            response.headers = [pair for pair in headers if pair[0].lower() not in _HOP_BY_HOP]
+            break
+    return response
+
+
+def _one_line(exc: BaseException) -> str:
+    """``Type: message (at file:line in function)``: one log line, the innermost frame."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
+    message = str(exc).replace("\n", " ")
+    return f"{type(exc).__name__}: {message}{where}"
+
+
+def _traceback_text(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _is_asgi(app: Any) -> bool:
+    """True for an ASGI 3 app: an ``async def`` function or an object whose ``__call__`` is one."""
+    for candidate in (app, getattr(type(app), "__call__", None)):
+        func = getattr(candidate, "__func__", candidate)
+        func = getattr(func, "func", func)  # functools.partial
+        code = getattr(func, "__code__", None)
+        if code is not None and code.co_flags & _CO_COROUTINE:
+            return True
+        # inspect.markcoroutinefunction (3.12) and asyncio's legacy marker.
+        if getattr(candidate, "_is_coroutine_marker", None) is not None or getattr(candidate, "_is_coroutine", None):
+            return True
+    return False
+
+
+
+def _log_error(message: str, *args: Any) -> None:
+    """One ERROR line on the ``bridge`` logger, which is loaded on the first error only."""
+    import logging
+
+    logging.getLogger("bridge").error(message, *args)

@@ -1,0 +1,32 @@
+"""Platform modules: one per event format, each a :class:`~bridge.platforms._base.Platform`.
+
+Adding a platform is one module and one line in :data:`EVENT_PLATFORMS`. Order matters only where
+formats overlap: the first that matches wins, so the most specific test comes first.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+from ._base import Platform
+from .aws_alb import AwsAlb
+from .aws_v1 import AwsApiGatewayV1
+from .aws_v2 import AwsHttpApiV2
+from .fc3 import FC3
+from .scf import ScfApiGateway, ScfFunctionUrl
+
+EVENT_PLATFORMS: Tuple[Platform, ...] = (
+    FC3(),
+    AwsHttpApiV2(),
+    AwsAlb(),
+    AwsApiGatewayV1(),
+    ScfApiGateway(),
+    ScfFunctionUrl(),
+)
+
+#: Every platform name ``Bridge(platform=...)`` and the CLI accept; ``fc2`` is the WSGI-style call.
+PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS) + ("fc2",)
+
+BY_NAME: Dict[str, Platform] = {p.name: p for p in EVENT_PLATFORMS}
+
+__all__ = ["BY_NAME", "EVENT_PLATFORMS", "PLATFORM_NAMES", "Platform"]

@@ -1,0 +1,98 @@
+"""AWS Application Load Balancer with a Lambda target, with and without multi-value headers.
+
+Format: reference/aws-lambda.md §4
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from .._errors import EventError
+from .._model import HTTPRequest, HTTPResponse
+from .._options import Options
+from ._base import (
+    MB,
+    Platform,
+    apply_base_path,
+    body_bytes,
+    body_field,
+    case_variants,
+    field,
+    forwarded_scheme,
+    grouped_headers,
+    header_pairs,
+    last_forwarded_for,
+    path_from_encoded,
+    query_from_map,
+    server_of,
+)
+
+
+class AwsAlb(Platform):
+    name = "alb"
+    title = "AWS ALB Lambda target"
+    # "The maximum size of the response JSON that the Lambda function can send is 1 MB."
+    max_response_bytes = 1 * MB
+
+    def matches(self, event: Dict[str, Any]) -> bool:
+        request_context = event.get("requestContext")
+        return isinstance(request_context, dict) and "elb" in request_context
+
+    def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
+        title = self.title
+        method = event.get("httpMethod")
+        if not isinstance(method, str) or not method:
+            raise EventError(f"{title} event has no httpMethod")
+        # With lambda.multi_value_headers.enabled the ALB sends only the multi-value maps.
+        multi = "multiValueHeaders" in event
+        headers = header_pairs(event.get("multiValueHeaders" if multi else "headers"), title)
+        params = event.get("multiValueQueryStringParameters" if multi else "queryStringParameters")
+        scheme = forwarded_scheme(headers, "http")
+        client = last_forwarded_for(headers)
+        path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
+        request = HTTPRequest(
+            method.upper(),
+            path,
+            raw_path,
+            # "the load balancer does not decode them": values are still percent-encoded (Mangum #178).
+            query_from_map(params, title, encoded=True),
+            headers,
+            body_bytes(event, title),
+            scheme=scheme,
+            server=server_of(headers, scheme),
+            client=(client, 0) if client else None,
+            request_id=(getattr(context, "aws_request_id", "") or "") if context is not None else "",
+            event=event,
+            context=context,
+        )
+        apply_base_path(request, options)
+        return request
+
+    def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
+        from http import HTTPStatus  # here, not at import: the enum costs start-up time
+
+        body, is_base64 = body_field(response, options)
+        try:
+            phrase = HTTPStatus(response.status).phrase
+        except ValueError:
+            phrase = ""
+        result: Dict[str, Any] = {
+            "statusCode": response.status,
+            "statusDescription": f"{response.status} {phrase}".strip(),
+        }
+        grouped = grouped_headers(response.headers)
+        if "multiValueHeaders" in request.event:
+            # "You must use multiValueHeaders if you have enabled multi-value headers".
+            result["multiValueHeaders"] = grouped
+        else:
+            # Single-value mode keeps one value per name: repeats go out under case-variant names,
+            # which the ALB forwards as separate headers (Mangum, serverless-wsgi, reference §4).
+            headers: Dict[str, str] = {}
+            for name, values in grouped.items():
+                for variant, value in zip(case_variants(name, len(values)), values):
+                    headers[variant] = value
+            result["headers"] = headers
+        result["isBase64Encoded"] = is_base64
+        result["body"] = body
+        return result

@@ -1,0 +1,92 @@
+"""AWS API Gateway HTTP API payload format 2.0, and Lambda Function URLs (the same format).
+
+Format: reference/aws-lambda.md §3
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from .._errors import EventError
+from .._model import HTTPRequest, HTTPResponse
+from .._options import Options
+from ._base import (
+    MB,
+    Platform,
+    apply_base_path,
+    body_bytes,
+    body_field,
+    field,
+    grouped_headers,
+    header_pairs,
+    host_of,
+    joined_headers,
+    mount_stage,
+    path_from_encoded,
+    server_of,
+)
+
+
+class AwsHttpApiV2(Platform):
+    name = "aws-v2"
+    title = "AWS HTTP API payload 2.0 / Function URL"
+    max_response_bytes = 6 * MB
+
+    def matches(self, event: Dict[str, Any]) -> bool:
+        return event.get("version") == "2.0" and "requestContext" in event
+
+    def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
+        title = self.title
+        request_context = field(event, "requestContext", dict, title, {})
+        http = field(request_context, "http", dict, title, {})
+        method = http.get("method")
+        if not isinstance(method, str) or not method:
+            raise EventError(f"{title} event has no requestContext.http.method")
+        headers = header_pairs(event.get("headers"), title)
+        cookies = field(event, "cookies", list, title)
+        if cookies:
+            # Cookies come apart from the headers in 2.0; a Cookie header may remain (apig-wsgi).
+            headers = [pair for pair in headers if pair[0] != "cookie"]
+            existing = event["headers"].get("cookie") if isinstance(event.get("headers"), dict) else None
+            joined = "; ".join(str(cookie) for cookie in cookies)
+            headers.append(("cookie", f"{existing}; {joined}" if existing else joined))
+        # rawPath keeps the trailing slash that requestContext.http.path drops (apig-wsgi #376).
+        path, raw_path = path_from_encoded(field(event, "rawPath", str, title) or http.get("path") or "/")
+        query = field(event, "rawQueryString", str, title, "")
+        source_ip = http.get("sourceIp")
+        request = HTTPRequest(
+            method.upper(),
+            path,
+            raw_path,
+            # Verbatim: queryStringParameters comma-joins repeated keys.
+            query.encode("ascii") if query.isascii() else query.encode("utf-8"),
+            headers,
+            body_bytes(event, title),
+            scheme="https",
+            server=server_of(headers, "https"),
+            client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
+            request_id=request_context.get("requestId") or "",
+            event=event,
+            context=context,
+        )
+        # A named stage is in rawPath; it is part of the public URL on the execute-api domain only.
+        host = host_of(headers)
+        on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+        mount_stage(request, request_context.get("stage"), on_default_domain, options)
+        apply_base_path(request, options)
+        return request
+
+    def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
+        body, is_base64 = body_field(response, options)
+        result: Dict[str, Any] = {
+            "statusCode": response.status,
+            "headers": joined_headers(response.headers, skip="set-cookie"),
+        }
+        for name, values in grouped_headers(response.headers).items():
+            if name.lower() == "set-cookie":
+                # "each cookie becomes a set-cookie header" (reference §3).
+                result["cookies"] = values
+        result["isBase64Encoded"] = is_base64
+        result["body"] = body
+        return result

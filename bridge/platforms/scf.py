@@ -1,0 +1,144 @@
+"""Tencent Cloud SCF: API Gateway trigger (integrated response) and Function URL, event functions.
+
+The Function URL event is "compatible with the API Gateway protocol" minus some fields, so one
+decoder serves both; the two classes differ in how they are recognised and where the client IP is.
+Formats: reference/tencent-scf.md §1-§3 (https://cloud.tencent.com/document/product/583/12513,
+https://cloud.tencent.com/document/product/583/96099).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Union
+
+from .._errors import EventError
+from .._model import HTTPRequest, HTTPResponse
+from .._options import Options
+from ._base import (
+    MB,
+    Platform,
+    apply_base_path,
+    body_bytes,
+    body_field,
+    field,
+    forwarded_scheme,
+    grouped_headers,
+    header_pairs,
+    host_of,
+    mount_stage,
+    path_from_decoded,
+    query_from_map,
+    server_of,
+)
+
+# Default API Gateway domains carry the stage in the URL: service-<id>-<appid>.<region>.apigw.tencentcs.com,
+# and the older service-<id>-<appid>.<region>.apigateway.myqcloud.com (reference §1.5).
+_DEFAULT_DOMAINS = (".apigw.tencentcs.com", ".apigateway.myqcloud.com")
+
+
+class ScfApiGateway(Platform):
+    name = "scf"
+    title = "Tencent SCF API Gateway trigger"
+    # "同步请求事件最大为6MB", and the same for the response (reference §0.3, §3.2).
+    max_response_bytes = 6 * MB
+
+    def matches(self, event: Dict[str, Any]) -> bool:
+        # `queryString` is SCF's own name for the full query; `serviceId` marks API Gateway.
+        request_context = event.get("requestContext")
+        return (
+            "queryString" in event
+            and "httpMethod" in event
+            and isinstance(request_context, dict)
+            and "serviceId" in request_context
+        )
+
+    def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
+        request = _decode(event, context, self.title)
+        request_context = event.get("requestContext") or {}
+        source_ip = request_context.get("sourceIp")
+        if isinstance(source_ip, str) and source_ip:
+            request.client = (source_ip, 0)
+        if not request.request_id:
+            request.request_id = request_context.get("requestId") or ""
+        # `path` never carries the stage; the public URL does on the default domain only.
+        on_default_domain = host_of(request.headers).endswith(_DEFAULT_DOMAINS)
+        mount_stage(request, request_context.get("stage"), on_default_domain, options)
+        apply_base_path(request, options)
+        return request
+
+    def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
+        body, is_base64 = body_field(response, options)
+        return {
+            "isBase64Encoded": is_base64,
+            "statusCode": response.status,
+            "headers": _array_headers(response),
+            "body": body,
+        }
+
+
+class ScfFunctionUrl(ScfApiGateway):
+    name = "scf-url"
+    title = "Tencent SCF Function URL"
+
+    def matches(self, event: Dict[str, Any]) -> bool:
+        # The documented event has no requestContext; one measured event had one without
+        # `serviceId` (reference §3.1, UNCONFIRMED): accept both.
+        request_context = event.get("requestContext")
+        return (
+            "queryString" in event
+            and "httpMethod" in event
+            and not (isinstance(request_context, dict) and "serviceId" in request_context)
+        )
+
+    def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
+        request = _decode(event, context, self.title)
+        # `x-scf-remote-addr` is set by SCF ("客户端的请求IP"); requestContext.sourceIp is a fallback.
+        source_ip = request.header("x-scf-remote-addr")
+        if not source_ip:
+            request_context = event.get("requestContext")
+            if isinstance(request_context, dict):
+                source_ip = request_context.get("sourceIp")
+        if isinstance(source_ip, str) and source_ip:
+            request.client = (source_ip, 0)
+        apply_base_path(request, options)
+        return request
+
+
+def _decode(event: Dict[str, Any], context: Any, title: str) -> HTTPRequest:
+    method = event.get("httpMethod")
+    if not isinstance(method, str) or not method:
+        raise EventError(f"{title} event has no httpMethod")
+    path = field(event, "path", str, title, "/") or "/"
+    headers = header_pairs(event.get("headers"), title)
+    # API Gateway reports the client's scheme in x-api-scheme (reference §1.2); Function URLs are https.
+    scheme = forwarded_scheme(headers, "https", "x-api-scheme")
+    request_id = ""
+    if isinstance(context, dict):
+        request_id = context.get("request_id") or ""
+    decoded_path, raw_path = path_from_decoded(path)
+    request = HTTPRequest(
+        method.upper(),
+        decoded_path,
+        raw_path,
+        # Values are decoded; a repeated key is an array, a key without value is `true` (reference §1.3).
+        query_from_map(event.get("queryString"), title),
+        headers,
+        body_bytes(event, title),
+        scheme=scheme,
+        server=server_of(headers, scheme),
+        request_id=request_id,
+        event=event,
+        context=context,
+    )
+    if not request_id:
+        # API Gateway's own id, with the stray leading space of the documented sample (reference §1.2).
+        request.request_id = (request.header("x-api-requestid") or "").strip()
+    return request
+
+
+def _array_headers(response: HTTPResponse) -> Dict[str, Union[str, List[str]]]:
+    """Repeated headers as JSON arrays: the documented form, and the one that keeps every Set-Cookie
+    (serverless-components/tencent-express PR #7; reference §2)."""
+    return {
+        name: values[0] if len(values) == 1 else values
+        for name, values in grouped_headers(response.headers).items()
+    }

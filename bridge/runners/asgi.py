@@ -1,0 +1,141 @@
+"""Run an ASGI 3 app on a request, on the instance's loop, buffering its response."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable, Dict, List, Optional
+
+from .._errors import AppTimeoutError
+from .._model import HTTPRequest, HTTPResponse
+from ._loop import InstanceLoop
+from .lifespan import Lifespan
+
+ASGIApp = Callable[..., Any]
+
+# As uvicorn declares it; 2.3 means the app learns of the end of a response through http.disconnect.
+_ASGI = {"version": "3.0", "spec_version": "2.3"}
+
+
+class ASGIRunner:
+    """One ASGI app on one instance loop, with its lifespan."""
+
+    def __init__(self, app: ASGIApp, lifespan: str = "auto") -> None:
+        self.app = app
+        self.instance = InstanceLoop()
+        self.lifespan = Lifespan(app, lifespan, self.instance)
+
+    def startup(self, timeout: Optional[float] = None) -> None:
+        """Lifespan startup, once per instance (a no-op after the first success)."""
+        self.lifespan.startup(timeout)
+
+    def shutdown(self) -> None:
+        """Lifespan shutdown; the loop stays open so late callers still get an answer."""
+        self.lifespan.shutdown()
+
+    def run(self, request: HTTPRequest, timeout: Optional[float] = None) -> HTTPResponse:
+        """The app's response to ``request``; :class:`AppTimeoutError` if none is complete by ``timeout``."""
+        cycle = _Cycle(request.body)
+        scope = build_scope(request, self.lifespan.state)
+        try:
+            self.instance.run(_call(self.app, scope, cycle), timeout)
+        except AppTimeoutError:
+            if cycle.complete:  # the response was sent; only work after it overran
+                return cycle.response()
+            raise
+        except Exception:
+            if cycle.complete:  # raised after a complete response: the client still gets it
+                return cycle.response()
+            raise
+        if not cycle.complete:
+            raise RuntimeError("the ASGI app returned without completing its response")
+        return cycle.response()
+
+
+def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
+    """The ASGI http scope for ``request``, shaped as uvicorn shapes it (path includes root_path)."""
+    root_path = request.root_path
+    scope: Dict[str, Any] = {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": request.scheme,
+        "path": root_path + request.path if root_path else request.path,
+        "raw_path": _quote_root(root_path) + request.raw_path if root_path else request.raw_path,
+        "root_path": root_path,
+        "query_string": request.query_string,
+        "headers": [
+            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape")) for name, value in request.headers
+        ],
+        "client": request.client,
+        "server": request.server,
+        "bridge.event": request.event,
+        "bridge.context": request.context,
+        "bridge.request_id": request.request_id,
+    }
+    if state:
+        scope["state"] = dict(state)
+    return scope
+
+
+def _quote_root(root_path: str) -> bytes:
+    from urllib.parse import quote
+
+    return quote(root_path).encode("ascii")
+
+
+async def _call(app: ASGIApp, scope: Dict[str, Any], cycle: "_Cycle") -> None:
+    await app(scope, cycle.receive, cycle.send)
+
+
+class _Cycle:
+    """One request/response exchange: ``receive`` hands out the body, ``send`` collects the response."""
+
+    __slots__ = ("body", "body_sent", "status", "headers", "chunks", "complete", "_done")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.body_sent = False
+        self.status: Optional[int] = None
+        self.headers: List[Any] = []
+        self.chunks: List[bytes] = []
+        self.complete = False
+        self._done: Optional[asyncio.Future] = None
+
+    async def receive(self) -> Dict[str, Any]:
+        if not self.body_sent:
+            self.body_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        # The body is all delivered: the next message is the disconnect, which comes once the
+        # response is complete (as uvicorn does), so a listener doesn't cut a stream short.
+        if not self.complete:
+            if self._done is None:
+                self._done = asyncio.get_running_loop().create_future()
+            await self._done
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.status is not None:
+                raise RuntimeError("ASGI app sent 'http.response.start' twice")
+            self.status = int(message["status"])
+            self.headers = message.get("headers") or []
+        elif kind == "http.response.body":
+            if self.status is None:
+                raise RuntimeError("ASGI app sent 'http.response.body' before 'http.response.start'")
+            if self.complete:
+                return  # after the end of the response: nothing can reach the client
+            body = message.get("body")
+            if body:
+                self.chunks.append(bytes(body))
+            if not message.get("more_body", False):
+                self.complete = True
+                if self._done is not None and not self._done.done():
+                    self._done.set_result(None)
+
+    def response(self) -> HTTPResponse:
+        assert self.status is not None
+        headers = [(bytes(name).decode("latin-1"), bytes(value).decode("latin-1")) for name, value in self.headers]
+        chunks = self.chunks
+        return HTTPResponse(self.status, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))

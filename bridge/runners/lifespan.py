@@ -1,0 +1,118 @@
+"""ASGI lifespan, once per function instance: startup before the first request, shutdown at the end.
+
+Mangum runs startup and shutdown around every invocation (Mangum #342), which repeats a database
+pool or a model load per request. Here the lifespan task lives on the instance's loop for the
+instance's whole life, suspended between invocations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable, Dict, List, Optional
+
+from .._errors import LifespanError
+from ._loop import InstanceLoop
+
+logger = logging.getLogger("bridge")
+
+LIFESPAN_MODES = ("auto", "on", "off")
+
+
+class Lifespan:
+    """The lifespan protocol of one app on one :class:`InstanceLoop`.
+
+    ``mode``: ``on`` requires the app to support lifespan, ``auto`` runs it when the app does (an
+    app that raises on the lifespan scope, as Django does, is taken as not supporting it), ``off``
+    never runs it.
+    """
+
+    def __init__(self, app: Callable[..., Any], mode: str, instance: InstanceLoop) -> None:
+        self.app = app
+        self.mode = mode
+        self.instance = instance
+        #: The lifespan ``state`` the app filled in; each request scope gets a shallow copy.
+        self.state: Dict[str, Any] = {}
+        self.started = False
+        self.supported = mode != "off"
+        self._inbox: Optional[asyncio.Queue] = None
+        self._replies: Optional[asyncio.Queue] = None
+        self._task: Optional[asyncio.Task] = None
+
+    def startup(self, timeout: Optional[float] = None) -> None:
+        """Run startup once; raises :class:`LifespanError` when the app reports failure."""
+        if self.started or not self.supported:
+            return
+        self.instance.run(self._startup(), timeout)
+
+    def shutdown(self, timeout: Optional[float] = 10.0) -> None:
+        """Run shutdown if startup ran; errors are logged, never raised (the instance is going away)."""
+        if not self.started or self._task is None:
+            return
+        self.started = False
+        try:
+            self.instance.run(self._shutdown(), timeout)
+        except Exception as exc:
+            logger.error("lifespan shutdown failed: %s", exc)
+
+    async def _startup(self) -> None:
+        self._inbox = asyncio.Queue()
+        self._replies = asyncio.Queue()
+        self.state = {}
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        self._task = asyncio.get_running_loop().create_task(self._main(scope))
+        await self._inbox.put({"type": "lifespan.startup"})
+        reply = await self._replies.get()
+        kind = reply["type"]
+        if kind == "lifespan.startup.complete":
+            self.started = True
+            return
+        if kind == "lifespan.startup.failed":
+            raise LifespanError(f"lifespan startup failed: {reply.get('message') or 'no message'}")
+        # The app returned or raised without answering: it does not speak lifespan.
+        error = reply.get("error")
+        if self.mode == "on":
+            raise LifespanError(f"lifespan='on' but the app does not support lifespan: {error or 'it returned'}")
+        self.supported = False
+        logger.debug("the app does not support ASGI lifespan (%s); running without it", error or "it returned")
+
+    async def _shutdown(self) -> None:
+        assert self._inbox is not None and self._replies is not None and self._task is not None
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        reply = await self._replies.get()
+        if reply["type"] == "lifespan.shutdown.failed":
+            logger.error("lifespan shutdown failed: %s", reply.get("message") or "no message")
+        if not self._task.done():
+            try:
+                await asyncio.wait_for(self._task, 5.0)
+            except (asyncio.TimeoutError, Exception):
+                pass
+
+    async def _main(self, scope: Dict[str, Any]) -> None:
+        assert self._inbox is not None and self._replies is not None
+        inbox, replies = self._inbox, self._replies
+        sent: List[str] = []
+
+        async def receive() -> Dict[str, Any]:
+            return await inbox.get()
+
+        async def send(message: Dict[str, Any]) -> None:
+            sent.append(message["type"])
+            await replies.put(message)
+
+        try:
+            await self.app(scope, receive, send)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            if not sent:
+                await replies.put({"type": "lifespan.unsupported", "error": f"{type(exc).__name__}: {exc}"})
+            elif self.started:
+                logger.error("lifespan task raised: %s: %s", type(exc).__name__, exc)
+                await replies.put({"type": "lifespan.shutdown.failed", "message": str(exc)})
+            return
+        # Returned: before answering startup means "not supported"; after shutdown it is the normal end.
+        if not sent:
+            await replies.put({"type": "lifespan.unsupported"})
+        elif sent[-1] not in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+            await replies.put({"type": "lifespan.shutdown.complete"})
