@@ -1,0 +1,214 @@
+"""The one small interface every platform emulator implements, and the HTTP it speaks.
+
+An emulator stands for a platform's *gateway*: the part of FC, SCF or AWS that turns a client's
+HTTP request into the event a function receives, and the function's return value back into HTTP.
+It knows nothing about faas-bridge's core: the core's own tests use emulators to synthesize
+events, so the emulators encode what the platforms document (``/work/shared/reference``), not
+what the core decodes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Tuple
+from urllib.parse import unquote
+
+Headers = List[Tuple[str, str]]
+
+
+@dataclass
+class GatewayRequest:
+    """An HTTP request as a platform's gateway receives it from the client.
+
+    ``target`` is the request-target exactly as on the wire: the percent-encoded path and an
+    optional ``?query``. ``headers`` keeps repeated headers and their original casing.
+    ``host`` is the ``Host`` header value when it is not (or not only) among ``headers``.
+    """
+
+    method: str
+    target: str
+    headers: Headers = field(default_factory=list)
+    body: bytes = b""
+    client: Tuple[str, int] = ("127.0.0.1", 50000)
+    scheme: str = "http"
+    host: str | None = None
+
+    @property
+    def raw_path(self) -> str:
+        """The percent-encoded path, without the query; ``/`` when the target has none."""
+        return self.target.split("?", 1)[0] or "/"
+
+    @property
+    def raw_query(self) -> str:
+        """The percent-encoded query string without ``?`` (``""`` when absent)."""
+        return self.target.partition("?")[2]
+
+    @property
+    def path(self) -> str:
+        """The decoded path text (``%2F`` becomes ``/``, ``+`` stays ``+``)."""
+        # Invalid UTF-8 (``%FF``) becomes U+FFFD, as Go and Java gateways decode it.
+        return unquote(self.raw_path, errors="replace")
+
+    @property
+    def authority(self) -> str:
+        """The ``Host`` the client asked for."""
+        return self.host or self.header("host") or "localhost"
+
+    @property
+    def client_ip(self) -> str:
+        return self.client[0]
+
+    def header(self, name: str) -> str | None:
+        """The comma-joined values of header ``name`` (any casing), or None."""
+        values = self.header_values(name)
+        return ",".join(values) if values else None
+
+    def header_values(self, name: str) -> List[str]:
+        name = name.lower()
+        return [value for key, value in self.headers if key.lower() == name]
+
+    @property
+    def content_type(self) -> str:
+        return self.header("content-type") or ""
+
+    def headers_with_host(self) -> Headers:
+        """``headers`` plus a ``Host`` header if the request carried the host separately."""
+        if self.host is None or self.header("host") is not None:
+            return list(self.headers)
+        return [("Host", self.host), *self.headers]
+
+
+@dataclass
+class GatewayResponse:
+    """What the gateway sends the client: repeated headers (several ``set-cookie``) kept.
+
+    ``reason`` is set when the response is the gateway's own (a rejected request, an invalid or
+    failed function result): why, in words for the gateway's log. The client never sees it.
+    """
+
+    status: int
+    headers: Headers = field(default_factory=list)
+    body: bytes = b""
+    reason: str | None = None
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        values = [value for key, value in self.headers if key.lower() == name]
+        return ",".join(values) if values else None
+
+    def header_values(self, name: str) -> List[str]:
+        name = name.lower()
+        return [value for key, value in self.headers if key.lower() == name]
+
+
+def json_response(status: int, payload: Any, reason: str) -> GatewayResponse:
+    """A gateway-generated JSON error response."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return GatewayResponse(status, [("Content-Type", "application/json")], body, reason)
+
+
+class InvalidResult(Exception):
+    """The function returned something the gateway cannot turn into HTTP; says what is wrong."""
+
+
+class Emulator:
+    """A platform trigger's gateway: request → event, handler result → HTTP, and its rejections.
+
+    Subclasses implement :meth:`build_event`, :meth:`_result_to_http` and :meth:`error_response`,
+    and describe their limits through :meth:`check_request`.
+    """
+
+    #: The CLI name (``fc``, ``scf``, ``aws-v2``...).
+    name: str = ""
+    #: The largest JSON result the platform returns synchronously (None: no documented limit).
+    max_result_bytes: int | None = None
+    #: HTTP methods the trigger accepts when ``methods=`` is not given.
+    default_methods: Tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
+
+    def __init__(
+        self,
+        *,
+        methods: Any | None = None,
+        function_name: str = "bridge-function",
+        memory_mb: int = 128,
+        timeout_s: float = 3.0,
+    ) -> None:
+        self.methods = tuple(m.upper() for m in methods) if methods else self.default_methods
+        self.function_name = function_name
+        self.memory_mb = memory_mb
+        self.timeout_s = timeout_s
+
+    # -- the interface -------------------------------------------------------------------------
+
+    @property
+    def url_prefix(self) -> str:
+        """The path prefix every URL of this trigger starts with (a stage, a proxy path), or ``""``."""
+        return ""
+
+    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Any, Any]:
+        """The ``(event, context)`` the platform's runtime hands the handler for ``request``."""
+        raise NotImplementedError
+
+    def to_http(self, result: Any, request: GatewayRequest) -> GatewayResponse:
+        """What the gateway sends the client when the handler returned ``result``.
+
+        An invalid result becomes the platform's documented error response, with ``reason`` set.
+        """
+        if self.max_result_bytes is not None:
+            try:
+                size = len(json.dumps(result, ensure_ascii=False).encode())
+            except (TypeError, ValueError) as exc:
+                return self.error_response(f"the handler's return value is not JSON-serialisable: {exc}")
+            if size > self.max_result_bytes:
+                return self.error_response(
+                    f"the handler's result is {size} bytes of JSON;"
+                    f" {self.name} returns at most {self.max_result_bytes}"
+                )
+        try:
+            return self._result_to_http(result, request)
+        except InvalidResult as exc:
+            return self.invalid_result_response(str(exc))
+
+    def invoke(
+        self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
+    ) -> GatewayResponse:
+        """``build_event`` → ``handler(event, context)`` → ``to_http``.
+
+        An exception raised by the handler propagates (the caller decides whether it is a
+        debugger stop or :meth:`error_response`). The result goes through JSON first, as every
+        runtime serialises it before the gateway sees it; an unserialisable result is a function
+        error.
+        """
+        event, context = self.build_event(request, request_id=request_id)
+        result = handler(event, context)
+        try:
+            result = json.loads(json.dumps(result))
+        except (TypeError, ValueError) as exc:
+            return self.error_response(f"the handler's return value is not JSON-serialisable: {exc}")
+        return self.to_http(result, request)
+
+    def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
+        """The platform's answer to a request it rejects before the function runs, else None."""
+        if request.method.upper() not in self.methods:
+            return self.method_not_allowed(request)
+        return None
+
+    def error_response(self, reason: str) -> GatewayResponse:
+        """What the client gets when the function fails: unhandled exception, crash, timeout."""
+        raise NotImplementedError
+
+    # -- for subclasses ------------------------------------------------------------------------
+
+    def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
+        raise NotImplementedError
+
+    def invalid_result_response(self, reason: str) -> GatewayResponse:
+        """The response to a function result of the wrong shape; the platform's own by default."""
+        return self.error_response(reason)
+
+    def _result_to_http(self, result: Any, request: GatewayRequest) -> GatewayResponse:
+        raise NotImplementedError
+
+    def _allowed_methods_text(self) -> str:
+        return ", ".join(self.methods)

@@ -1,0 +1,206 @@
+"""``bridge serve`` and ``bridge invoke``: the command-line face of the local gateway."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Any, Dict, List
+
+from .._errors import ConfigError
+from ..emulators import PLATFORM_NAMES, get_emulator
+
+DEFAULT_FUNCTION = "bridge-function"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``serve`` and ``invoke`` to the ``bridge`` command."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="run TARGET behind a local emulation of a platform's HTTP gateway",
+        description="Serve TARGET (module:attr naming an app or a handler, or a Django settings module) on "
+        "localhost. Every request becomes the event PLATFORM would send; the handler runs in its own "
+        "instance process; the answer is turned into HTTP the way the platform's gateway does.",
+    )
+    serve.add_argument(
+        "target", nargs="?", help="module:attr or a Django settings module (omit with --routes)"
+    )
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9000, help="port (default 9000; 0 picks a free one)")
+    serve.add_argument(
+        "--reload", action="store_true", help="restart the function instances when code changes"
+    )
+    serve.add_argument(
+        "--routes", metavar="FILE", help="JSON route table [{path, methods, function, target}]"
+    )
+    serve.add_argument("--methods", help="the trigger's allowed methods, e.g. GET,POST (default: all)")
+    serve.add_argument("--timeout", type=float, default=30.0, help="function timeout in seconds (default 30)")
+    serve.set_defaults(run=run_serve)
+
+    invoke = subparsers.add_parser(
+        "invoke",
+        help="run one request through a platform in this process and print everything",
+        description="Build the event PLATFORM would send for METHOD URL (or read it with --event), call the "
+        "handler in this process, and print the event, the platform response and the HTTP response.",
+    )
+    invoke.add_argument("target", help="module:attr or a Django settings module")
+    invoke.add_argument("method", nargs="?", default=None, help="HTTP method (default GET, or POST with -d)")
+    invoke.add_argument("url", nargs="?", default=None, help="path and query, e.g. /api/todos?done=1")
+    _common(invoke)
+    invoke.add_argument("--event", metavar="FILE", help="a ready-made event (JSON) instead of METHOD URL")
+    invoke.add_argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")
+    invoke.add_argument("-d", "--data", help="request body: text, @file or @- for stdin")
+    invoke.add_argument("--debug", action="store_true", help="stop in pdb where the app raises")
+    invoke.set_defaults(run=run_invoke)
+    # ``bridge invoke TARGET --platform scf GET /path -H ...``: options between positionals.
+    invoke.__class__ = _IntermixedParser
+
+
+class _IntermixedParser(argparse.ArgumentParser):
+    """Parses positionals wherever they are among the options (curl-style command lines)."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._intermixing:  # Python < 3.12 re-enters here from parse_known_intermixed_args
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--platform", required=True, choices=PLATFORM_NAMES, help="the platform trigger to emulate"
+    )
+    parser.add_argument("--chdir", metavar="DIR", help="import TARGET from this directory")
+    parser.add_argument("--stage", help="serve the default-domain form with this stage (scf, aws-v1, aws-v2)")
+    parser.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an emulator option: multi_value=true (alb), base64_all=true (fc, scf), "
+        "binary_media_types=image/* (aws-v1), string_booleans=true (scf), custom_domain=true (fc2), "
+        "function_name=..., memory_mb=...",
+    )
+
+
+def emulator_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """The emulator options the arguments ask for, validated against the platform."""
+    options: Dict[str, Any] = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"-o {item!r} must look like KEY=VALUE")
+        options[key.strip().replace("-", "_")] = _option_value(key.strip(), value.strip())
+    if args.stage:
+        options["stage"] = args.stage
+    if getattr(args, "methods", None):
+        options["methods"] = [m for m in args.methods.replace(" ", ",").split(",") if m]
+    get_emulator(args.platform, **options)  # a ConfigError now beats one in every instance
+    return options
+
+
+def _option_value(key: str, text: str) -> Any:
+    if key in ("methods", "binary_media_types"):
+        return [item for item in text.split(",") if item]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .reloader import Reloader
+    from .routes import load_routes, single_function
+    from .server import Function, Gateway, bind_socket, run
+    from .worker import WorkerSpec
+
+    _configure_logging()
+    options = emulator_options(args)
+    chdir = os.path.abspath(args.chdir) if args.chdir else None
+    if args.routes:
+        routes = load_routes(args.routes)
+        if args.platform == "fc2":
+            # A route table is a custom domain's: paths arrive without FC 2.0's proxy prefix.
+            options.setdefault("custom_domain", True)
+    elif args.target:
+        routes = single_function(args.target, options.get("function_name", DEFAULT_FUNCTION))
+    else:
+        raise ConfigError("bridge serve needs a TARGET (module:attr) or --routes FILE")
+    functions = {}
+    for name, target in routes.functions:
+        spec = WorkerSpec(target, args.platform, {**options, "function_name": name}, chdir)
+        functions[name] = Function(name, spec, args.timeout)
+    gateway = Gateway(routes, functions, args.platform)
+    sock = bind_socket(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    prefix = next(iter(functions.values())).emulator.url_prefix
+
+    def announce() -> None:
+        shown_host = f"[{host}]" if ":" in host else host
+        print(
+            f"bridge serve: {args.platform} gateway listening on http://{shown_host}:{port}{prefix}/",
+            flush=True,
+        )
+        for route in routes.routes:
+            print(
+                f"  {route.pattern} {','.join(route.methods)} -> {route.function} ({route.target})",
+                flush=True,
+            )
+
+    reloader: Reloader | None = None
+    if args.reload:
+        reloader = Reloader(chdir or os.getcwd(), gateway.restart)
+        reloader.start()
+    try:
+        run(gateway, sock, on_started=announce)
+    finally:
+        if reloader is not None:
+            reloader.stop()
+    return 0
+
+
+def run_invoke(args: argparse.Namespace) -> int:
+    from .invoke import run
+
+    _configure_logging()
+    method, url = args.method, args.url
+    if method and url is None and (method.startswith("/") or "://" in method):
+        method, url = None, method
+    if method is None:
+        method = "POST" if args.data is not None else "GET"
+    if args.event is None and url is None and args.method is None:
+        url = "/"
+    return run(
+        args.target,
+        args.platform,
+        method=method,
+        url=url or "/",
+        headers=args.header,
+        data=args.data,
+        event_file=args.event,
+        options=emulator_options(args),
+        chdir=args.chdir,
+        debug=args.debug,
+    )
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("bridge.gateway")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("bridge: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+__all__: List[str] = ["register"]

@@ -1,0 +1,202 @@
+"""The local gateway: an ASGI app (served by uvicorn) that behaves like the platform's front end.
+
+For each request: read it whole, find the function in the route table, let the platform's
+emulator reject what the platform would reject (``check_request``), run the function in its
+instance process (:class:`~bridge.gateway.worker.Worker`), and write back the HTTP the platform's
+gateway would send. Every gateway-made response is logged with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+import uuid
+from typing import Any, Callable, Dict, List
+
+from ..emulators import Emulator, GatewayRequest, GatewayResponse, get_emulator
+from .routes import RouteTable
+from .worker import Worker, WorkerSpec
+
+log = logging.getLogger("bridge.gateway")
+
+# Connection-level headers belong to the gateway's own connection with the client.
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade"}
+
+
+class Function:
+    """One function behind the gateway: its emulator, its instance, one request at a time."""
+
+    def __init__(self, name: str, spec: WorkerSpec, timeout_s: float) -> None:
+        self.name = name
+        self.worker = Worker(spec)
+        self.emulator: Emulator = self.worker.emulator
+        self.timeout_s = timeout_s
+        self._lock: asyncio.Lock | None = None
+
+    async def invoke(self, request: GatewayRequest, request_id: str) -> GatewayResponse:
+        if self._lock is None:  # created in the server's loop (Python 3.9 binds locks on creation)
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(
+                None, lambda: self.worker.invoke(request, request_id=request_id, timeout_s=self.timeout_s)
+            )
+        if outcome.cold_start is not None:
+            log.info("[%s] %s", self.name, outcome.cold_start)
+        if outcome.crashed:
+            log.error("[%s] %s; the next request starts a new instance", self.name, outcome.error)
+        elif outcome.error:
+            log.error("[%s] the handler raised:\n%s", self.name, outcome.error.rstrip())
+        return outcome.response
+
+    def restart(self) -> None:
+        """End the instance; the next request cold-starts a new one (code reload)."""
+        self.worker.stop()
+
+
+class Gateway:
+    """The ASGI app: the route table in front of the functions."""
+
+    def __init__(self, routes: RouteTable, functions: Dict[str, Function], platform: str) -> None:
+        self.routes = routes
+        self.functions = functions
+        # The platform's answers for requests no function gets (no route, wrong method).
+        self.front: Emulator = get_emulator(platform)
+
+    async def __call__(
+        self, scope: Dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+        else:  # websocket: none of these triggers passes them to an event function
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _lifespan(self, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.get_running_loop().run_in_executor(None, self.stop)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def stop(self) -> None:
+        for function in self.functions.values():
+            function.worker.stop()
+
+    def restart(self) -> None:
+        for function in self.functions.values():
+            function.restart()
+
+    async def _http(
+        self, scope: Dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
+        started = time.perf_counter()
+        request = await read_request(scope, receive)
+        request_id = str(uuid.uuid4())
+        response, function_name = await self._respond(request, request_id)
+        await write_response(send, response, head=request.method.upper() == "HEAD")
+        elapsed = (time.perf_counter() - started) * 1000
+        line = f"{request.method} {request.target} -> {response.status} ({elapsed:.0f} ms, {function_name})"
+        if response.reason:
+            log.warning("%s: %s", line, response.reason)
+        else:
+            log.info("%s", line)
+
+    async def _respond(self, request: GatewayRequest, request_id: str) -> tuple[GatewayResponse, str]:
+        route, path_only = self.routes.match(request.path, request.method)
+        if route is None and path_only is None:
+            return self._no_route(request), "no function"
+        if route is None:
+            assert path_only is not None
+            function = self.functions[path_only.function]
+            return function.emulator.method_not_allowed(request), function.name
+        function = self.functions[route.function]
+        rejection = function.emulator.check_request(request)
+        if rejection is not None:
+            return rejection, function.name
+        return await function.invoke(request, request_id), function.name
+
+    def _no_route(self, request: GatewayRequest) -> GatewayResponse:
+        # No route has the path: the platform answers as for a method nobody accepts.
+        response = self.front.method_not_allowed(request)
+        response.reason = f"no route in the route table matches {request.path!r}"
+        return response
+
+
+async def read_request(scope: Dict[str, Any], receive: Callable[..., Any]) -> GatewayRequest:
+    """The whole request: the gateways buffer the body before invoking a function."""
+    chunks: List[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    target = raw_path.decode("latin-1")
+    if scope.get("query_string"):
+        target += "?" + scope["query_string"].decode("latin-1")
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+    client = tuple(scope["client"]) if scope.get("client") else ("127.0.0.1", 0)
+    host = next((value for name, value in headers if name.lower() == "host"), None)
+    return GatewayRequest(
+        method=scope["method"],
+        target=target,
+        headers=headers,
+        body=b"".join(chunks),
+        client=client,  # type: ignore[arg-type]
+        scheme=scope.get("scheme", "http"),
+        host=host,
+    )
+
+
+async def write_response(send: Callable[..., Any], response: GatewayResponse, *, head: bool = False) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1", errors="replace"))
+        for name, value in response.headers
+        if name.lower() not in _HOP_BY_HOP
+    ]
+    if not head:
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else response.body})
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket; ``port=0`` picks a free port (read it back from ``getsockname``)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(gateway: Gateway, sock: socket.socket, on_started: Callable[[], None] | None = None) -> None:
+    """Serve ``gateway`` on ``sock`` with uvicorn until interrupted."""
+    import uvicorn
+
+    # No "server: uvicorn": the platforms do not announce our server.
+    config = uvicorn.Config(
+        gateway, log_level="warning", access_log=False, lifespan="on", server_header=False
+    )
+    server = uvicorn.Server(config)
+    if on_started is not None:
+        original_startup = server.startup
+
+        async def startup(sockets: Any = None) -> None:
+            await original_startup(sockets=sockets)
+            on_started()
+
+        server.startup = startup  # type: ignore[method-assign]
+    try:
+        server.run(sockets=[sock])
+    finally:
+        gateway.stop()

@@ -1,0 +1,222 @@
+"""A function instance: the handler runs in a process of its own, as on the platform.
+
+The gateway holds a :class:`Worker` per function. The first request starts the process (a cold
+start: interpreter, import of TARGET, first invocation — measured and reported); a crash ends the
+instance, and the next request starts a new one. The child is ``python -m bridge.gateway.worker``
+talking over a socket pair, so it never re-runs the gateway's ``__main__`` (as multiprocessing's
+spawn would) and inherits the gateway's stdout/stderr, where the app's prints land.
+
+Requests travel as :class:`~bridge.emulators.GatewayRequest`; the child builds the platform event
+with the emulator, calls the handler, and sends back the :class:`~bridge.emulators.GatewayResponse`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, Dict
+
+from ..emulators import GatewayRequest, GatewayResponse, get_emulator
+
+#: How long a new instance may take to import TARGET before the gateway gives up on it.
+STARTUP_TIMEOUT_S = 120.0
+
+
+@dataclass
+class WorkerSpec:
+    """What a function instance runs: TARGET, the platform and the emulator's options."""
+
+    target: str
+    platform: str
+    options: Dict[str, Any]
+    chdir: str | None = None
+    debug: bool = False
+
+
+@dataclass
+class ColdStart:
+    """The cost of a new instance: process start, TARGET import, first invocation (seconds)."""
+
+    process_s: float
+    import_s: float
+    first_invocation_s: float
+
+    def __str__(self) -> str:
+        total = self.process_s + self.first_invocation_s
+        return (
+            f"cold start {total * 1000:.0f} ms: process and import {self.process_s * 1000:.0f} ms"
+            f" (of which TARGET import {self.import_s * 1000:.0f} ms),"
+            f" first invocation {self.first_invocation_s * 1000:.0f} ms"
+        )
+
+
+@dataclass
+class Outcome:
+    """One invocation seen from the gateway: the response, and what else happened."""
+
+    response: GatewayResponse
+    cold_start: ColdStart | None = None
+    error: str | None = None  # the traceback of a handler exception, or why the instance died
+    crashed: bool = False
+
+
+class InstanceStartError(Exception):
+    """The function instance could not start (TARGET failed to import); carries the child's traceback."""
+
+
+class Worker:
+    """The gateway's handle on one function's instance process. Not thread-safe: one invocation at a
+    time (a built-in runtime instance serves one request at a time, alibaba-fc.md §3.4)."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        self.spec = spec
+        self.emulator = get_emulator(spec.platform, **spec.options)
+        self._process: subprocess.Popen | None = None
+        self._conn: Connection | None = None
+        self._started_at = 0.0
+        self._import_s = 0.0
+        self._cold = True
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """Start a new instance and wait until TARGET is imported."""
+        self.stop()
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(os.environ)
+        # The child must import this very ``bridge``, wherever it is installed (or not).
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        self._started_at = time.perf_counter()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bridge.gateway.worker", str(child_sock.fileno())],
+            pass_fds=(child_sock.fileno(),),
+            env=env,
+        )
+        child_sock.close()
+        self._conn = Connection(parent_sock.detach())
+        self._conn.send(self.spec)
+        if not self._conn.poll(STARTUP_TIMEOUT_S):
+            self.stop()
+            raise InstanceStartError(
+                f"the instance did not import {self.spec.target} within {STARTUP_TIMEOUT_S:.0f} s"
+            )
+        try:
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError):
+            code = self._process.wait()
+            self.stop()
+            raise InstanceStartError(
+                f"the instance exited with code {code} while importing {self.spec.target}"
+            )
+        if kind != "ready":
+            self.stop()
+            raise InstanceStartError(payload)
+        self._import_s = payload
+        self._cold = True
+
+    def invoke(self, request: GatewayRequest, *, request_id: str, timeout_s: float) -> Outcome:
+        """Run one request in the instance, starting one first if there is none."""
+        if not self.running:
+            try:
+                self.start()
+            except InstanceStartError as exc:
+                return Outcome(self.emulator.error_response(f"instance start failed: {exc}"), error=str(exc))
+        assert self._conn is not None and self._process is not None
+        process_s = time.perf_counter() - self._started_at
+        started = time.perf_counter()
+        try:
+            self._conn.send((request, request_id))
+            if not self._conn.poll(timeout_s):
+                self.stop()
+                reason = f"the function timed out after {timeout_s:g} s; the instance was stopped"
+                return Outcome(self.emulator.error_response(reason), error=reason, crashed=True)
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            code = self._process.wait()
+            self.stop()
+            reason = f"the function instance crashed (exit code {code})"
+            return Outcome(self.emulator.error_response(reason), error=reason, crashed=True)
+        cold_start = None
+        if self._cold:
+            self._cold = False
+            cold_start = ColdStart(process_s, self._import_s, time.perf_counter() - started)
+        if kind == "response":
+            return Outcome(payload, cold_start=cold_start)
+        # The handler raised: the runtime reports an unhandled error and the instance lives on.
+        first_line = payload.strip().splitlines()[-1] if payload.strip() else "error"
+        return Outcome(self.emulator.error_response(first_line), cold_start=cold_start, error=payload)
+
+    def stop(self) -> None:
+        """End the instance: ask it to run its pre-stop hook and exit; kill it if it does not."""
+        conn, process = self._conn, self._process
+        self._conn = self._process = None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            conn.close()
+        if process is not None and process.poll() is None:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# -- the child process ---------------------------------------------------------------------------
+
+
+def _serve(conn: Connection) -> None:
+    spec: WorkerSpec = conn.recv()
+    started = time.perf_counter()
+    try:
+        from ._target import load_handler
+
+        handler = load_handler(spec.target, platform=spec.platform, chdir=spec.chdir, debug=spec.debug)
+        emulator = get_emulator(spec.platform, **spec.options)
+    except BaseException:
+        conn.send(("failed", traceback.format_exc()))
+        return
+    conn.send(("ready", time.perf_counter() - started))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message is None:
+            break
+        request, request_id = message
+        try:
+            response = emulator.invoke(handler, request, request_id=request_id)
+        except Exception:
+            traceback.print_exc()
+            conn.send(("error", traceback.format_exc()))
+        else:
+            conn.send(("response", response))
+    pre_stop = getattr(handler, "pre_stop", None)
+    if callable(pre_stop):
+        pre_stop()
+
+
+def main(argv: list | None = None) -> None:
+    fd = int((argv or sys.argv[1:])[0])
+    conn = Connection(fd)
+    try:
+        _serve(conn)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""A small Flask app for the gateway tests (``bridge serve gateway_flask:app``)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, jsonify, request
+
+app = Flask(__name__)
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
+
+
+@app.route("/hello")
+def hello():
+    return jsonify(message="hello", pid=os.getpid())
+
+
+@app.route("/echo/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+@app.route("/echo", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], defaults={"rest": ""})
+def echo(rest):
+    return jsonify(
+        method=request.method,
+        path=request.path,
+        rest=rest,
+        args={key: request.args.getlist(key) for key in request.args},
+        body=request.get_data(as_text=True),
+        header=request.headers.get("X-Test"),
+        cookies=dict(request.cookies),
+        remote_addr=request.remote_addr,
+        pid=os.getpid(),
+    )
+
+
+@app.route("/cookies")
+def cookies():
+    response = Response("two cookies", mimetype="text/plain")
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2")
+    return response
+
+
+@app.route("/binary")
+def binary():
+    return Response(PNG, mimetype="image/png")
+
+
+@app.route("/boom")
+def boom():
+    raise RuntimeError("boom")
+
+
+@app.route("/crash")
+def crash():
+    os._exit(3)
