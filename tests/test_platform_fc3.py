@@ -25,7 +25,8 @@ def test_documented_event_as_bytes_decodes_to_the_exact_environ():
         "PATH_INFO": "/example",
         # A comma-joined value stays one value (FC cannot tell a=1&a=2 from a=1,2; reference §1.2).
         "QUERY_STRING": "parameter1=value1&parameter2=value1,value2",
-        "SERVER_NAME": "localhost",
+        # No Host header in FC's event: the addressed domain is requestContext.domainName.
+        "SERVER_NAME": "<http-trigger-id>.<region-id>.fcapp.run",
         "SERVER_PORT": "443",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "11.11.11.**",
@@ -56,9 +57,11 @@ def test_documented_event_decodes_to_the_exact_asgi_scope():
     assert scope["raw_path"] == b"/example"
     assert scope["root_path"] == ""
     assert scope["query_string"] == b"parameter1=value1&parameter2=value1,value2"
-    assert scope["headers"] == [(b"header1", b"value1"), (b"header2", b"value1,value2")]
+    assert scope["headers"] == [
+        (b"header1", b"value1"), (b"header2", b"value1,value2"), (b"host", b"<http-trigger-id>.<region-id>.fcapp.run"),
+    ]
     assert scope["client"] == ("11.11.11.**", 0)
-    assert scope["server"] == ("localhost", 443)
+    assert scope["server"] == ("<http-trigger-id>.<region-id>.fcapp.run", 443)
     assert scope["scheme"] == "https"
     assert scope["asgi"] == {"version": "3.0", "spec_version": "2.3"}
     assert scope["bridge.request_id"] == "1-64f6cd87-*************"

@@ -175,6 +175,10 @@ class FCEmulator(Emulator):
             if key in ("Host", "Transfer-Encoding"):
                 continue
             joined[key] = f"{joined[key]},{value}" if key in joined else value
+        # The scheme the client used. FC's front end is a proxy; whether it adds X-Forwarded-Proto is
+        # UNCONFIRMED, but without it a handler cannot tell http from https, and a local gateway on
+        # plain http would be taken for https (CSRF Origin checks fail in a browser).
+        joined.setdefault("X-Forwarded-Proto", request.scheme)
         return joined
 
     @staticmethod

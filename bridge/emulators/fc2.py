@@ -152,7 +152,9 @@ class FC2Emulator(Emulator):
             status = int(result.status.split(" ", 1)[0])
         except ValueError:
             raise InvalidResult(f"WSGI status {result.status!r} does not start with a number")
-        headers = list(result.headers)
+        # FC 2.0's runtime is the HTTP server: its values reach the client as on any wire, with
+        # surrounding whitespace dropped (Django's Set-Cookie values start with a space).
+        headers = [(name, value.strip()) for name, value in result.headers]
         if not self.custom_domain:
             # alibaba/funcraft src/lib/trigger.js: on the default domain the HTTP trigger "will forcefully
             # add a 'Content-Disposition: attachment' field to the response header, which cannot be

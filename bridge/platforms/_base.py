@@ -103,6 +103,8 @@ def path_from_encoded(raw: str) -> Tuple[str, bytes]:
     if not raw.isascii():
         # A gateway that passed some characters through unencoded: encode them, keep existing escapes.
         raw = quote(raw, safe=_ALREADY_ENCODED_SAFE)
+    elif "%" not in raw:
+        return raw, raw.encode("ascii")  # nothing to decode: the common case, without unquote's overhead
     return unquote(raw), raw.encode("ascii")
 
 
@@ -145,7 +147,14 @@ def header_pairs(headers: Optional[Dict[str, Any]], platform: str) -> Headers:
         return []
     if not isinstance(headers, dict):
         raise EventError(f"{platform} event headers must be an object, got {type(headers).__name__}")
-    pairs: Headers = []
+    try:
+        # The usual map of one string per name, in one comprehension; anything else takes the loop.
+        pairs: Headers = [(name.lower(), value) for name, value in headers.items() if value.__class__ is str]
+        if len(pairs) == len(headers):
+            return pairs
+    except AttributeError:  # a name that is not a string
+        pass
+    pairs = []
     for name, value in headers.items():
         lname = name.lower()
         if isinstance(value, list):
@@ -302,7 +311,13 @@ def body_field(response: HTTPResponse, options: Options) -> Tuple[str, bool]:
 
 
 def header_text(value: str) -> str:
-    """A response header value as JSON text: the app's latin-1 bytes, read as UTF-8 when they are."""
+    """A response header value as JSON text: the app's latin-1 bytes, read as UTF-8 when they are.
+
+    Surrounding whitespace goes, as it does on the wire (RFC 9110 §5.5): Django's Set-Cookie values
+    start with a space.
+    """
+    if value[:1] == " " or value[-1:] == " ":
+        value = value.strip()
     if value.isascii():
         return value
     raw = value.encode("latin-1", "replace")

@@ -18,10 +18,10 @@ from ._base import (
     body_bytes,
     body_field,
     field,
+    forwarded_scheme,
     grouped_headers,
     header_pairs,
     host_of,
-    joined_headers,
     mount_stage,
     path_from_encoded,
     server_of,
@@ -55,6 +55,8 @@ class AwsHttpApiV2(Platform):
         path, raw_path = path_from_encoded(field(event, "rawPath", str, title) or http.get("path") or "/")
         query = field(event, "rawQueryString", str, title, "")
         source_ip = http.get("sourceIp")
+        # HTTP APIs add X-Forwarded-Proto/-Port/-For; Function URLs are https only.
+        scheme = forwarded_scheme(headers)
         request = HTTPRequest(
             method.upper(),
             path,
@@ -63,8 +65,8 @@ class AwsHttpApiV2(Platform):
             query.encode("ascii") if query.isascii() else query.encode("utf-8"),
             headers,
             body_bytes(event, title),
-            scheme="https",
-            server=server_of(headers, "https"),
+            scheme=scheme,
+            server=server_of(headers, scheme),
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
             request_id=request_context.get("requestId") or "",
             event=event,
@@ -79,14 +81,14 @@ class AwsHttpApiV2(Platform):
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         body, is_base64 = body_field(response, options)
-        result: Dict[str, Any] = {
-            "statusCode": response.status,
-            "headers": joined_headers(response.headers, skip="set-cookie"),
-        }
+        headers: Dict[str, str] = {}
+        result: Dict[str, Any] = {"statusCode": response.status, "headers": headers}
         for name, values in grouped_headers(response.headers).items():
             if name.lower() == "set-cookie":
                 # "each cookie becomes a set-cookie header" (reference §3).
                 result["cookies"] = values
+            else:
+                headers[name] = values[0] if len(values) == 1 else ",".join(values)
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result

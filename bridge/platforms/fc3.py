@@ -53,6 +53,11 @@ class FC3(Platform):
         else:
             path, raw = path_from_decoded(http.get("path") or "/")
         headers = header_pairs(event.get("headers"), title)
+        domain = request_context.get("domainName")
+        if isinstance(domain, str) and domain and not any(name == "host" for name, _ in headers):
+            # Go's net/http moves Host out of the header map, so FC's event has none; the domain the
+            # client addressed is requestContext.domainName (reference §1.2, captured sample §1.3).
+            headers.append(("host", domain))
         scheme = forwarded_scheme(headers)
         source_ip = http.get("sourceIp")
         return HTTPRequest(

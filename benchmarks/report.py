@@ -1,0 +1,367 @@
+"""The results as markdown (``RESULTS.md``), a bar chart of the overhead ratios, and the verdicts."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from . import coldstart, overhead
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
+
+HERE = Path(__file__).resolve().parent
+
+#: Hand-kept record of the profiling done when a target was missed, with before/after numbers.
+HOT_PATH_NOTES = HERE / "hotpath.md"
+
+TARGET_RATIO = 1.2
+TARGET_IMPORT_MS = 10.0
+#: Growth over the raw app's own growth in the same run that still counts as noise.
+RSS_NOISE_KB = 256
+
+_VERSIONS = (
+    "faas-bridge",
+    "Flask",
+    "Werkzeug",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "Django",
+    "mangum",
+    "apig-wsgi",
+    "serverless-wsgi",
+    "a2wsgi",
+    "matplotlib",
+)
+
+
+def machine() -> List[str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    lines = [
+        f"- Date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
+        f"- Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}",
+        f"- Python: {platform.python_implementation()} {platform.python_version()}",
+    ]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "bridge"], capture_output=True, text=True, cwd=HERE.parent
+        ).stdout.strip()
+        if commit:
+            lines.append(
+                f"- faas-bridge commit: {commit}{' (bridge/ has uncommitted changes)' if dirty else ''}"
+            )
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in _VERSIONS:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    lines.append("- Packages: " + ", ".join(found))
+    return lines
+
+
+def _fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
+    return "–" if value is None else f"{value:{spec}}{suffix}"
+
+
+# --- verdicts ---------------------------------------------------------------------------------------
+
+
+def verdicts(results: Dict[str, Any]) -> List[tuple]:
+    """``(PASS | FAIL | n/a, target, evidence)`` for each target of the issue."""
+    out: List[tuple] = []
+    cases: List[overhead.Case] | None = results.get("overhead")
+    if cases:
+        for framework in ("Flask", "FastAPI"):
+            mine = [
+                c
+                for c in cases
+                if c.framework == framework and c.workload == "hello" and c.adapter == overhead.BRIDGE
+            ]
+            if mine:
+                worst = max(mine, key=lambda c: c.ratio)
+                evidence = ", ".join(f"{c.event} {c.ratio:.2f}×" for c in mine)
+                out.append(
+                    (
+                        _pf(worst.ratio <= TARGET_RATIO),
+                        f"{framework} hello world ≤ {TARGET_RATIO}× raw",
+                        evidence,
+                    )
+                )
+        slower = []
+        for case in cases:
+            if case.adapter == overhead.BRIDGE and case.event == "AWS v2":
+                ratio = overhead.peer_ratio(case, cases)
+                if ratio is not None and ratio >= 1.0:
+                    peer = overhead.best_peer(cases, case.framework, case.workload)
+                    slower.append(f"{case.group}: {ratio:.2f}× {peer.adapter}")
+        out.append(
+            (
+                _pf(not slower),
+                "faster than every peer (same AWS v2 event and app)",
+                "; ".join(slower) or "faster in every group",
+            )
+        )
+    scenarios = results.get("coldstart")
+    if scenarios:
+        added = coldstart.added_ms(scenarios, "import bridge")
+        inside = next((s.median("import_ms") for s in scenarios if s.name == "import bridge"), None)
+        out.append(
+            (
+                _pf(added is not None and added <= TARGET_IMPORT_MS),
+                f"`import bridge` adds ≤ {TARGET_IMPORT_MS:.0f} ms",
+                f"{_fmt(added, '.1f')} ms wall over the bare interpreter "
+                f"({_fmt(inside, '.1f')} ms in-process)",
+            )
+        )
+    rows = results.get("steady")
+    if rows:
+        problems = []
+        for row in rows:
+            if row["adapter"] != overhead.BRIDGE:
+                continue
+            control = next(
+                r for r in rows if r["framework"] == row["framework"] and r["adapter"] != overhead.BRIDGE
+            )
+            if row["growth_kb"] > max(0, control["growth_kb"]) + RSS_NOISE_KB:
+                problems.append(f"{row['framework']} +{row['growth_kb']} KB (raw +{control['growth_kb']} KB)")
+            if row["startups"] not in (None, 1):
+                problems.append(f"{row['framework']} lifespan startups {row['startups']}")
+        growth = ", ".join(
+            f"{r['framework']} +{r['growth_kb']} KB" for r in rows if r["adapter"] == overhead.BRIDGE
+        )
+        out.append(
+            (
+                _pf(not problems),
+                "no RSS growth over 20,000 invocations; lifespan startup once",
+                "; ".join(problems) or growth,
+            )
+        )
+    return out
+
+
+def _pf(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+# --- markdown -----------------------------------------------------------------------------------------
+
+
+def overhead_table(cases: List[overhead.Case]) -> List[str]:
+    lines = [
+        "| app · workload | adapter · event | µs / call | × raw call | × best peer |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for group in dict.fromkeys(c.group for c in cases):
+        for case in (c for c in cases if c.group == group):
+            peer = overhead.peer_ratio(case, cases) if case.adapter != overhead.RAW else None
+            label = f"**{case.label}**" if case.adapter == overhead.BRIDGE else case.label
+            lines.append(f"| {group} | {label} | {case.median_us:.1f} | {case.ratio:.2f} | {_fmt(peer)} |")
+    return lines
+
+
+def ratio_summary(cases: List[overhead.Case]) -> List[str]:
+    """The ratios the README quotes: faas-bridge on AWS v2 and each peer, per app and workload."""
+    adapters = [(overhead.BRIDGE, "AWS v2")] + [(p, "AWS v2") for p in overhead.PEERS]
+    groups = list(dict.fromkeys(c.group for c in cases))
+    lines = ["| adapter (AWS v2 event) | " + " | ".join(groups) + " |", "|---|" + "--:|" * len(groups)]
+    for adapter, event in adapters:
+        cells = []
+        for group in groups:
+            case = next(
+                (c for c in cases if c.group == group and c.adapter == adapter and c.event == event), None
+            )
+            cells.append("–" if case is None else f"{case.ratio:.2f}×")
+        if any(cell != "–" for cell in cells):
+            name = f"**{adapter}**" if adapter == overhead.BRIDGE else adapter
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for event in ("FC 3.0", "SCF"):
+        cells = []
+        for group in groups:
+            case = next(
+                (c for c in cases if c.group == group and c.adapter == overhead.BRIDGE and c.event == event),
+                None,
+            )
+            cells.append("–" if case is None else f"{case.ratio:.2f}×")
+        lines.append(f"| **faas-bridge** ({event} event) | " + " | ".join(cells) + " |")
+    return lines
+
+
+def coldstart_table(scenarios: List[coldstart.Scenario]) -> List[str]:
+    lines = [
+        "| scenario | process wall ms | adds to bare ms | imports ms (in-process) | first invocation ms "
+        "| RSS after import MB | RSS after first call MB |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for s in scenarios:
+        added = coldstart.added_ms(scenarios, s.name) if s.name != "bare interpreter" else None
+        rss_first = s.median("rss_first_call_kb")
+        lines.append(
+            f"| {s.name} | {s.wall:.1f} | {_fmt(added, '.1f')} | {_fmt(s.median('import_ms'), '.1f')} "
+            f"| {_fmt(s.median('first_call_ms'), '.1f')} | {s.median('rss_import_kb') / 1024:.1f} "
+            f"| {_fmt(rss_first / 1024 if rss_first else None, '.1f')} |"
+        )
+    return lines
+
+
+def steady_table(rows: List[Dict[str, Any]]) -> List[str]:
+    checkpoints = sorted(rows[0]["rss_kb"])
+    head = " | ".join(f"RSS @ {n:,} MB" for n in checkpoints)
+    lines = [
+        f"| app | adapter | {head} | growth KB | lifespan startups |",
+        "|---|---|" + "--:|" * (len(checkpoints) + 2),
+    ]
+    for row in rows:
+        cells = " | ".join(f"{row['rss_kb'][n] / 1024:.2f}" for n in checkpoints)
+        startups = (
+            "–" if row["startups"] is None or row["adapter"] != overhead.BRIDGE else str(row["startups"])
+        )
+        lines.append(
+            f"| {row['framework']} | {row['adapter']} | {cells} | {row['growth_kb']:+d} | {startups} |"
+        )
+    return lines
+
+
+def packages_lines(result: Dict[str, Any]) -> List[str]:
+    if "error" in result:
+        return [f"Not available: {result['error']}."]
+    lines = [
+        f"Platform `{result['platform']}`.",
+        "",
+        "| sample | layout (`--split`) | zips | size KB |",
+        "|---|---|--:|--:|",
+    ]
+    for row in result["rows"]:
+        if "error" in row:
+            lines.append(
+                f"| {row['sample']} | {row['layout']} (`{row['strategy']}`) | – "
+                f"| not available: {row['error']} |"
+            )
+        else:
+            lines.append(
+                f"| {row['sample']} | {row['layout']} (`{row['strategy']}`) | {row['zips']} "
+                f"| {row['zip_bytes'] / 1024:.0f} |"
+            )
+    return lines
+
+
+def gateway_lines(result: Dict[str, Any]) -> List[str]:
+    if "error" in result:
+        return [f"Not available: {result['error']}."]
+    lines = [
+        f"The todo sample's list page (`GET /`), {result['connections']} keep-alive connections for "
+        f"{result['seconds']:.0f} s on loopback.",
+        "",
+        "| server | requests/s | errors | load tool |",
+        "|---|--:|--:|---|",
+    ]
+    for name in ("bridge serve", "gunicorn (app alone)", "in-process handler"):
+        row = result.get(name)
+        if row is None:
+            continue
+        if "error" in row:
+            lines.append(f"| {name} | – | – | not available: {row['error']} |")
+        else:
+            lines.append(f"| {name} | {row['rps']:.0f} | {row.get('errors', 0)} | {row['tool']} |")
+    return lines
+
+
+def markdown(results: Dict[str, Any], settings: Dict[str, Any]) -> str:
+    out = [
+        "# faas-bridge benchmarks",
+        "",
+        "Written by `make bench` (`python -m benchmarks`); do not edit by hand.",
+        "",
+    ]
+    out += machine()
+    out.append(f"- Settings: {settings}")
+    out += ["", "## Targets", "", "| verdict | target | measured |", "|---|---|---|"]
+    out += [f"| {v} | {t} | {e} |" for v, t, e in verdicts(results)]
+    cases = results.get("overhead")
+    if cases:
+        out += ["", "## Per-invocation overhead", "", overhead.__doc__.split("\n\n", 1)[1].strip(), ""]
+        out += ["Ratios to the raw app call (the limit: 1.00×):", ""] + ratio_summary(cases) + [""]
+        out += ["![overhead ratios](overhead.png)", "", "All cases:", ""] + overhead_table(cases)
+        from .apps.workload import ORDER_BODY
+
+        out += [
+            "",
+            f"JSON workload: a {len(ORDER_BODY)}-byte order in, the priced order (about 4.8 KB) out; "
+            "hello world: Flask's quickstart page, FastAPI's tutorial JSON. Every case's response was "
+            "checked against the raw call's before timing.",
+        ]
+    scenarios = results.get("coldstart")
+    if scenarios:
+        out += ["", "## Cold start", "", coldstart.__doc__.split("\n\n", 1)[1].strip(), ""] + coldstart_table(
+            scenarios
+        )
+    rows = results.get("steady")
+    if rows:
+        out += [
+            "",
+            "## Steady state",
+            "",
+            __import__("benchmarks.steady").steady.__doc__.split("\n\n", 1)[1].strip(),
+            "",
+        ] + steady_table(rows)
+    if "packages" in results:
+        out += ["", "## Code packages", ""] + packages_lines(results["packages"])
+    if "gateway" in results:
+        out += ["", "## Local gateway", ""] + gateway_lines(results["gateway"])
+    if HOT_PATH_NOTES.exists():
+        out += ["", HOT_PATH_NOTES.read_text(encoding="utf-8").strip()]
+    return "\n".join(out) + "\n"
+
+
+def chart(cases: List[overhead.Case], path: Path) -> None:
+    """Bars of each case's ratio to the raw call, one panel per app and workload."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = list(dict.fromkeys(c.group for c in cases))
+    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 2.2 + 1.1 * len(cases) / 2), squeeze=False)
+    for ax, group in zip(axes[:, 0], groups):
+        mine = [c for c in cases if c.group == group and c.adapter != overhead.RAW]
+        ratios = [c.ratio for c in mine]
+        colors = ["#2b7bba" if c.adapter == overhead.BRIDGE else "#9a9a9a" for c in mine]
+        ax.barh([c.label for c in mine], ratios, color=colors)
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.axvline(TARGET_RATIO, color="#c0392b", linewidth=0.8, linestyle="--")
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+        ax.set_title(group, fontsize=10)
+        ax.tick_params(labelsize=8)
+        for y, ratio in enumerate(ratios):
+            ax.text(ratio, y, f" {ratio:.2f}×", va="center", fontsize=7)
+        ax.set_xlim(0.9, max(ratios) * 1.6)
+    axes[-1, 0].set_xlabel("time per invocation ÷ raw app call (log scale; dashed: 1.2× target)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def print_verdicts(results: Dict[str, Any], stream: Any = sys.stdout) -> None:
+    for verdict, target, evidence in verdicts(results):
+        print(f"{verdict}  {target}: {evidence}", file=stream)

@@ -1,0 +1,387 @@
+"""Gateway route tables: the app's routes in each gateway's pattern language, and its matching rule.
+
+One translator per gateway. Each answers three questions: which gateway paths cover a route
+(:meth:`Gateway.paths_for`), does a gateway path match a request path (:meth:`Gateway.matches`),
+and which entries of a table may take a request (:meth:`Gateway.select`). ``select`` returns
+every entry the gateway *may* choose: one where the documented rule decides, several where a
+rule is UNCONFIRMED and more than one reading is plausible, none where the gateway refuses the
+request. The planner requires all of them to be right, so a plan never rests on a guess.
+
+Gateway patterns are coarser than the app's (FC has no one-segment wildcard at all), so a
+gateway path covers *at least* its route's paths; :mod:`bridge.split.plan` checks that the
+more specific entry wins wherever two functions' entries overlap, and merges functions (or
+reports a conflict) where it would not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+from .patterns import Shape
+from .routes import Route
+
+#: Methods an FC custom-domain route may list (fc3-domain schema, IPathConfig.methods).
+FC_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+@dataclass(frozen=True)
+class GatewayRoute:
+    """One entry of a gateway route table.
+
+    ``path`` is in the gateway's own syntax; ``methods`` restrict the entry (``None``: any);
+    ``function`` is the function name it invokes; ``priority`` is its rank by the gateway's
+    selection rule (1 is tried first; gateways here pick by specificity, so the rank documents
+    the rule rather than configures it); ``source`` names the app patterns it was made for.
+    """
+
+    path: str
+    methods: Tuple[str, ...] | None
+    function: str
+    priority: int = 0
+    source: Tuple[str, ...] = ()
+
+    def as_dict(self) -> Dict[str, object]:
+        return {
+            "path": self.path,
+            "methods": list(self.methods) if self.methods is not None else None,
+            "function": self.function,
+            "priority": self.priority,
+            "source": list(self.source),
+        }
+
+
+class Gateway:
+    """A gateway's pattern language and selection rule (subclasses: one per gateway)."""
+
+    name = ""
+    #: The gateway path that takes every request (the catch-all function's entry).
+    catch_all = ""
+    #: Whether ``methods`` on an exact entry are honoured by this table (see subclasses).
+    exact_methods = False
+
+    def paths_for(self, route: Route) -> List[str]:
+        """Gateway paths that together cover every request path of ``route``."""
+        raise NotImplementedError
+
+    def is_exact(self, gateway_path: str) -> bool:
+        """True when the gateway path matches one request path only."""
+        raise NotImplementedError
+
+    def matches(self, gateway_path: str, request_path: str) -> bool:
+        """True when the gateway path matches the request path (the documented reading)."""
+        raise NotImplementedError
+
+    def select(self, table: Sequence[GatewayRoute], request_path: str, method: str) -> List[GatewayRoute]:
+        """Every entry the gateway may send the request to (see the module docstring)."""
+        raise NotImplementedError
+
+    def order_key(self, gateway_path: str) -> Tuple:
+        """Sort key: the entries the rule prefers come first."""
+        raise NotImplementedError
+
+
+class _PrefixGateway(Gateway):
+    """Gateways whose entries are exact paths or literal prefixes: exact wins, then longest prefix."""
+
+    exact_methods = True
+    #: Whether a route that takes its bare prefix (``/static/`` for ``/static/{path}``) needs an
+    #: exact entry for it, the prefix entry being unsure to take it.
+    bare_prefix_needs_entry = False
+
+    def exact_path(self, literal: str) -> str:
+        raise NotImplementedError
+
+    def prefix_path(self, prefix: str) -> str:
+        raise NotImplementedError
+
+    def parse(self, gateway_path: str) -> Tuple[bool, str]:
+        """(is exact, the literal path or prefix)."""
+        raise NotImplementedError
+
+    def paths_for(self, route: Route) -> List[str]:
+        paths: List[str] = []
+        for shape in route.shapes:
+            if not shape.exact:
+                prefix = shape.prefix()
+                paths.append(self.prefix_path(prefix))
+                if self.bare_prefix_needs_entry and route.matches_path(prefix):
+                    paths.append(self.exact_path(prefix))
+                continue
+            literal = shape.literal_path()
+            paths.append(self.exact_path(literal))
+            if route.slash_redirect and literal.endswith("/") and literal != "/":
+                paths.append(self.exact_path(literal[:-1]))
+        return list(dict.fromkeys(paths))
+
+    def is_exact(self, gateway_path: str) -> bool:
+        return self.parse(gateway_path)[0]
+
+    def matches(self, gateway_path: str, request_path: str) -> bool:
+        exact, text = self.parse(gateway_path)
+        return request_path == text if exact else request_path.startswith(text)
+
+    def empty_rest_is_uncertain(self, prefix: str) -> bool:
+        """Whether a prefix entry may or may not match the request path equal to its prefix."""
+        return False
+
+    def select(self, table: Sequence[GatewayRoute], request_path: str, method: str) -> List[GatewayRoute]:
+        exact = [e for e in table if self.parse(e.path) == (True, request_path)]
+        if exact:
+            # No documented fall-through when an exact entry's methods exclude the request's:
+            # take it as refused (the planner only sets methods where that is harmless).
+            return [e for e in exact if e.methods is None or method in e.methods]
+        prefixes = [(self.parse(e.path)[1], e) for e in table if not self.parse(e.path)[0]]
+        matching = [(p, e) for p, e in prefixes if request_path.startswith(p)]
+        sure = [(p, e) for p, e in matching if not (p == request_path and self.empty_rest_is_uncertain(p))]
+        winners = _longest(sure)
+        if len(sure) != len(matching):
+            winners += [e for e in _longest(matching) if e not in winners]
+        return winners
+
+    def order_key(self, gateway_path: str) -> Tuple:
+        exact, text = self.parse(gateway_path)
+        return (0 if exact else 1, -len(text), text)
+
+
+def _longest(pairs: List[Tuple[str, GatewayRoute]]) -> List[GatewayRoute]:
+    if not pairs:
+        return []
+    best = max(len(p) for p, _ in pairs)
+    return [e for p, e in pairs if len(p) == best]
+
+
+class FCGateway(_PrefixGateway):
+    """Alibaba FC 3.0 custom-domain routes (``fc3-domain`` ``routeConfig.routes``).
+
+    Rule (https://www.alibabacloud.com/help/doc-detail/90763.htm, "Routing rules"): a path is an
+    exact match (``/a`` takes ``/a`` only, not ``/a/``) or ends in ``*`` (``/login/*`` takes every
+    path beginning with ``/login/``); exact beats wildcard; among wildcards the longest prefix
+    wins; ``*`` only at the end. UNCONFIRMED: whether ``/login/*`` also takes ``/login/`` (an empty
+    ``*``) - both readings are kept, except for ``/*``, which the official templates use as the
+    only route of a whole app, ``/`` included (reference alibaba-fc.md section 6.4); and whether a
+    route whose ``methods`` exclude the request's falls through - we assume it does not.
+    """
+
+    name = "fc"
+    catch_all = "/*"
+    bare_prefix_needs_entry = True
+
+    def exact_path(self, literal: str) -> str:
+        return literal
+
+    def prefix_path(self, prefix: str) -> str:
+        return prefix + "*"
+
+    def parse(self, gateway_path: str) -> Tuple[bool, str]:
+        if gateway_path.endswith("*"):
+            return False, gateway_path[:-1]
+        return True, gateway_path
+
+    def empty_rest_is_uncertain(self, prefix: str) -> bool:
+        return prefix != "/"
+
+
+class SCFGateway(_PrefixGateway):
+    """Tencent API Gateway in front of SCF (``serverless.yml`` ``apigw`` endpoints, ``multi-scf`` apis).
+
+    Rule (https://cloud.tencent.com/document/product/628/11939, "API 命中优先级如何确定"):
+    ``=/path`` is an exact match and wins first; ``^~`` prefixes second; regexes and path
+    variables third; a plain path is a prefix match (``/user`` also takes ``/user/test/a``,
+    628/52201), the longest one winning. Only ``=`` exact paths and plain prefixes ending in ``/``
+    are emitted, so the third tier never comes into play. API Gateway triggers stop being sold
+    (reference tencent-scf.md section 0); Function URLs have no path routing at all.
+    """
+
+    name = "scf"
+    catch_all = "/"
+
+    def exact_path(self, literal: str) -> str:
+        return "=" + literal
+
+    def prefix_path(self, prefix: str) -> str:
+        return prefix
+
+    def parse(self, gateway_path: str) -> Tuple[bool, str]:
+        if gateway_path.startswith("="):
+            return True, gateway_path[1:]
+        return False, gateway_path
+
+
+class NginxGateway(_PrefixGateway):
+    """An nginx ``location`` map, for gateways we do not manage (one function URL per function).
+
+    Rule (https://nginx.org/en/docs/http/ngx_http_core_module.html#location): ``location = /x``
+    matches exactly and stops the search; otherwise the longest matching prefix location wins
+    (no regex locations are emitted, so none can override it).
+    """
+
+    name = "nginx"
+    catch_all = "/"
+
+    def exact_path(self, literal: str) -> str:
+        return "= " + literal
+
+    def prefix_path(self, prefix: str) -> str:
+        return prefix
+
+    def parse(self, gateway_path: str) -> Tuple[bool, str]:
+        if gateway_path.startswith("= "):
+            return True, gateway_path[2:]
+        return False, gateway_path
+
+
+class AWSGateway(Gateway):
+    """AWS API Gateway HTTP API routes (``{param}``, greedy ``{proxy+}``, ``$default``).
+
+    Rule (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html,
+    "Routing API requests"): a full match of route and method first (``/pets/dog/1`` before
+    ``/pets/dog/{id}``), then a greedy ``{proxy+}`` route, then ``$default``. A path variable is a
+    whole segment; ``{proxy+}`` must end the path. UNCONFIRMED: how two full matches that are not
+    nested (``/a/{x}`` and ``/{y}/b`` for ``/a/b``) or two greedy routes of the same depth are
+    ordered (both are kept as possible winners); that ``{proxy+}`` needs at least one non-empty
+    segment (assumed, so the bare prefix gets its own route); that trailing slashes are kept
+    as written. Entries carry no methods: the whole path goes to one function (``ANY``).
+    """
+
+    name = "aws"
+    catch_all = "$default"
+
+    def paths_for(self, route: Route) -> List[str]:
+        names = _param_names(route)
+        paths: List[str] = []
+        for shape in route.shapes:
+            paths.extend(self._paths_for_shape(shape, names, route))
+        return list(dict.fromkeys(paths))
+
+    def _paths_for_shape(self, shape: Shape, names: Dict[int, str], route: Route) -> List[str]:
+        parts: List[str] = []
+        used: Dict[str, int] = {}
+        for index, segment in enumerate(shape.segments):
+            if segment is not None:
+                parts.append(segment)
+                continue
+            name = names.get(index) or f"p{index}"
+            used[name] = used.get(name, 0) + 1
+            parts.append("{%s}" % (name if used[name] == 1 else f"{name}{used[name]}"))
+        base = "/" + "/".join(parts)
+        if not shape.tail:
+            paths = [base]
+            if route.slash_redirect and base.endswith("/") and base != "/":
+                paths.append(base[:-1])
+            return paths
+        # {proxy+} needs one segment or more, so the bare prefix (the tail empty) is its own route.
+        bare = base if base.endswith("/") else base + "/"
+        greedy = bare + "{proxy+}"
+        return [greedy, bare] if route.matches_path(bare) else [greedy]
+
+    def is_exact(self, gateway_path: str) -> bool:
+        return gateway_path != self.catch_all and "{" not in gateway_path
+
+    def matches(self, gateway_path: str, request_path: str) -> bool:
+        if gateway_path == self.catch_all:
+            return True
+        segments, greedy = _aws_parse(gateway_path)
+        request = request_path[1:].split("/")
+        if greedy:
+            rest = request[len(segments) :]
+            return len(request) > len(segments) and "/".join(rest) != "" and _aws_fits(segments, request)
+        return len(request) == len(segments) and _aws_fits(segments, request)
+
+    def select(self, table: Sequence[GatewayRoute], request_path: str, method: str) -> List[GatewayRoute]:
+        matching = [e for e in table if e.path != self.catch_all and self.matches(e.path, request_path)]
+        full = [e for e in matching if not _aws_parse(e.path)[1]]
+        if full:
+            return _most_specific(full)
+        greedy = [e for e in matching if _aws_parse(e.path)[1]]
+        if greedy:
+            deepest = max(len(_aws_parse(e.path)[0]) for e in greedy)
+            return _most_specific([e for e in greedy if len(_aws_parse(e.path)[0]) == deepest])
+        return [e for e in table if e.path == self.catch_all]
+
+    def order_key(self, gateway_path: str) -> Tuple:
+        if gateway_path == self.catch_all:
+            return (2, 0, ())
+        segments, greedy = _aws_parse(gateway_path)
+        return (1 if greedy else 0, -len(segments), tuple(s is None for s in segments), gateway_path)
+
+
+def _param_names(route: Route) -> Dict[int, str]:
+    """Segment index -> parameter name, for segments that are exactly one parameter."""
+    names: Dict[int, str] = {}
+    if route.regex is not None:
+        return names
+    for index, text in enumerate(route.path[1:].split("/")):
+        match = re.fullmatch(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]+)?\}", text)
+        if match:
+            names[index] = match.group(1)
+    return names
+
+
+def _aws_parse(gateway_path: str) -> Tuple[Tuple[str | None, ...], bool]:
+    """(segments: literal text or None for a variable, greedy); memoised, tables are re-read often."""
+    found = _AWS_PARSED.get(gateway_path)
+    if found is None:
+        parts = gateway_path[1:].split("/")
+        greedy = bool(parts) and parts[-1].endswith("+}")
+        if greedy:
+            parts = parts[:-1]
+        segments = tuple(None if p.startswith("{") and p.endswith("}") else p for p in parts)
+        found = _AWS_PARSED[gateway_path] = (segments, greedy)
+    return found
+
+
+_AWS_PARSED: Dict[str, Tuple[Tuple[str | None, ...], bool]] = {}
+
+
+def _aws_fits(segments: Tuple[str | None, ...], request: List[str]) -> bool:
+    for pattern, actual in zip(segments, request):
+        if pattern is None:
+            if actual == "":
+                return False
+        elif pattern != actual:
+            return False
+    return True
+
+
+def _most_specific(entries: List[GatewayRoute]) -> List[GatewayRoute]:
+    """Entries no other entry beats by having a literal wherever it has one, and one more."""
+
+    def beats(a: GatewayRoute, b: GatewayRoute) -> bool:
+        sa, sb = _aws_parse(a.path)[0], _aws_parse(b.path)[0]
+        if len(sa) != len(sb):
+            return False
+        at_least = all(x is not None or y is None for x, y in zip(sa, sb))
+        return at_least and any(x is not None and y is None for x, y in zip(sa, sb))
+
+    return [e for e in entries if not any(beats(other, e) for other in entries if other is not e)]
+
+
+GATEWAYS: Dict[str, Gateway] = {g.name: g for g in (FCGateway(), AWSGateway(), SCFGateway(), NginxGateway())}
+
+
+def gateway(name: str) -> Gateway:
+    """The translator for ``fc``, ``aws``, ``scf`` or ``nginx``."""
+    try:
+        return GATEWAYS[name]
+    except KeyError:
+        raise ValueError(f"unknown gateway {name!r}: choose one of {', '.join(GATEWAYS)}") from None
+
+
+def matches(gateway_name: str, gateway_path: str, request_path: str) -> bool:
+    """Whether ``gateway_path`` (in that gateway's syntax) matches ``request_path``."""
+    return gateway(gateway_name).matches(gateway_path, request_path)
+
+
+def render_nginx(table: Sequence[GatewayRoute], upstream: str = "http://{function}") -> str:
+    """An nginx ``location`` block per entry of an ``nginx`` table, proxying to ``upstream``."""
+    lines = []
+    for entry in table:
+        target = upstream.format(function=entry.function)
+        lines.append(f"location {entry.path} {{")
+        if entry.methods is not None:
+            lines.append(f"    limit_except {' '.join(entry.methods)} {{ deny all; }}")
+        lines.append(f"    proxy_pass {target};")
+        lines.append("}")
+    return "\n".join(lines) + "\n"
