@@ -112,7 +112,9 @@ class Bridge:
     # --- construction helpers ---------------------------------------------------------------------
 
     @classmethod
-    def django(cls, settings: Union[str, Callable[..., Any], None] = None, *, asgi: bool = False, **options: Any) -> "Bridge":
+    def django(
+        cls, settings: Union[str, Callable[..., Any], None] = None, *, asgi: bool = False, **options: Any
+    ) -> Bridge:
         """A handler for a Django project: ``Bridge.django("mysite.settings")``.
 
         ``settings`` may also be Django's WSGI or ASGI application object. With ``asgi=True`` the
@@ -184,7 +186,12 @@ class Bridge:
             try:
                 hook()
             except Exception as exc:
-                _log_error("shutdown hook %s failed: %s: %s", getattr(hook, "__name__", hook), type(exc).__name__, exc)
+                _log_error(
+                    "shutdown hook %s failed: %s: %s",
+                    getattr(hook, "__name__", hook),
+                    type(exc).__name__,
+                    exc,
+                )
 
     # --- the handler --------------------------------------------------------------------------------
 
@@ -201,7 +208,9 @@ class Bridge:
         if platform is None:
             if self.on_event is not None:
                 return self.on_event(event, context)
-            return self._event_error(EventError(_unknown_event_message(event, self._platforms)), event, context)
+            return self._event_error(
+                EventError(_unknown_event_message(event, self._platforms)), event, context
+            )
         try:
             request = platform.decode(event, context, self.options)
         except EventError as exc:
@@ -230,11 +239,14 @@ class Bridge:
             for other in self._all_platforms:
                 if other.matches(event):
                     raise PlatformMismatchError(
-                        f"this handler serves platform={self.platform!r} but the event is a {other.title} event"
+                        f"this handler serves platform={self.platform!r} "
+                        f"but the event is a {other.title} event"
                     )
         return None
 
-    def _respond(self, request: HTTPRequest, run_app: Optional[Callable[[], HTTPResponse]] = None) -> HTTPResponse:
+    def _respond(
+        self, request: HTTPRequest, run_app: Optional[Callable[[], HTTPResponse]] = None
+    ) -> HTTPResponse:
         """Run the app on ``request``: hooks, errors and the HTTP rules a server applies.
 
         ``run_app`` replaces the usual runner call (FC 2.0 hands a WSGI app the platform's environ).
@@ -259,13 +271,21 @@ class Bridge:
                 response = after(request, response) or response
         except BridgeError as exc:
             _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
-            message = str(exc) if isinstance(exc, (AppTimeoutError, ResponseTooLargeError)) else _PHRASES[exc.status]
+            message = (
+                str(exc)
+                if isinstance(exc, (AppTimeoutError, ResponseTooLargeError))
+                else _PHRASES[exc.status]
+            )
             if self.options.debug:
                 message = f"{message}\n\n{_traceback_text(exc)}"
             return _error_response(exc.status, message)
         except Exception as exc:
             _log_error(
-                "[%s] %s %s: the app raised %s", request.request_id or "-", request.method, request.path, _one_line(exc)
+                "[%s] %s %s: the app raised %s",
+                request.request_id or "-",
+                request.method,
+                request.path,
+                _one_line(exc),
             )
             message = _PHRASES[500]
             if self.options.debug:
@@ -279,7 +299,9 @@ class Bridge:
         from .platforms import fc2
 
         if self.platform is not None and self.platform != "fc2":
-            exc = PlatformMismatchError(f"this handler serves platform={self.platform!r} but was called as FC 2.0 WSGI")
+            exc = PlatformMismatchError(
+                f"this handler serves platform={self.platform!r} but was called as FC 2.0 WSGI"
+            )
             _log_error("[-] %s", exc)
             return fc2.respond(_error_response(exc.status, str(exc)), start_response)
         if self.interface == "wsgi":
@@ -478,17 +500,18 @@ def _traceback_text(exc: BaseException) -> str:
 
 def _is_asgi(app: Any) -> bool:
     """True for an ASGI 3 app: an ``async def`` function or an object whose ``__call__`` is one."""
-    for candidate in (app, getattr(type(app), "__call__", None)):
+    for candidate in (app, type(app).__call__ if callable(app) else None):
         func = getattr(candidate, "__func__", candidate)
         func = getattr(func, "func", func)  # functools.partial
         code = getattr(func, "__code__", None)
         if code is not None and code.co_flags & _CO_COROUTINE:
             return True
         # inspect.markcoroutinefunction (3.12) and asyncio's legacy marker.
-        if getattr(candidate, "_is_coroutine_marker", None) is not None or getattr(candidate, "_is_coroutine", None):
+        if getattr(candidate, "_is_coroutine_marker", None) is not None or getattr(
+            candidate, "_is_coroutine", None
+        ):
             return True
     return False
-
 
 
 def _log_error(message: str, *args: Any) -> None:

@@ -44,7 +44,9 @@ class Options:
         if fc_multi_header not in FC_MULTI_HEADER_MODES:
             from ._errors import ConfigError
 
-            raise ConfigError(f"fc_multi_header must be one of {FC_MULTI_HEADER_MODES}, not {fc_multi_header!r}")
+            raise ConfigError(
+                f"fc_multi_header must be one of {FC_MULTI_HEADER_MODES}, not {fc_multi_header!r}"
+            )
         if base_path:
             base_path = "/" + base_path.strip("/")
         self.base_path = base_path or None

@@ -24,7 +24,6 @@ def v2(path: str = "/", method: str = "GET", body: str = ""):
 
 def starlette_app(lifespan=None, **routes):
     from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
     return Starlette(routes=[Route(path, endpoint) for path, endpoint in routes.items()], lifespan=lifespan)
@@ -147,7 +146,9 @@ def test_an_app_that_never_responds_gets_504_and_the_next_invocation_works():
         calls.append(scope["path"])
         if scope["path"] == "/hang":
             await asyncio.Event().wait()
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
         await send({"type": "http.response.body", "body": b"fine"})
 
     handler = Bridge(app, timeout=0.3)
@@ -190,7 +191,9 @@ def test_http_disconnect_arrives_after_the_response_is_complete():
         task = asyncio.ensure_future(listen())
         await asyncio.sleep(0)
         assert not seen  # no disconnect while the response is still being sent
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
         await send({"type": "http.response.body", "body": b"a", "more_body": True})
         await send({"type": "http.response.body", "body": b"b"})
         await task

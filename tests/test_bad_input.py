@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import RecordingWSGI, event_bytes, load_event
+from conftest import EVENTS, RecordingWSGI, event_bytes, load_event
 
 from bridge import Bridge, HTTPResponse
 
@@ -21,12 +21,15 @@ def assert_platform_error(result, status):
     json.dumps(result)
 
 
-@pytest.mark.parametrize("event", [
-    event_bytes("fc3-http-documented")[:50],  # truncated JSON
-    b"\xff\xfe not json",
-    "[1, 2, 3]",  # JSON, but not an object
-    12345,
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        event_bytes("fc3-http-documented")[:50],  # truncated JSON
+        b"\xff\xfe not json",
+        "[1, 2, 3]",  # JSON, but not an object
+        12345,
+    ],
+)
 def test_malformed_events_get_400_naming_what_is_wrong(event, caplog):
     handler = Bridge(RecordingWSGI())
     with caplog.at_level(logging.ERROR, logger="bridge"):
@@ -37,16 +40,19 @@ def test_malformed_events_get_400_naming_what_is_wrong(event, caplog):
     assert handler(event_bytes("fc3-http-documented"), None)["statusCode"] == 200
 
 
-@pytest.mark.parametrize("name,mutate,needle", [
-    ("fc3-http-documented", lambda e: e["requestContext"]["http"].pop("method"), "method"),
-    ("fc3-http-documented", lambda e: e.__setitem__("headers", ["not", "a", "map"]), "headers"),
-    ("fc3-http-documented", lambda e: e.__setitem__("queryParameters", "a=1"), "query"),
-    ("aws-http-v2", lambda e: e.__setitem__("cookies", "a=1"), "cookies"),
-    ("aws-http-v2", lambda e: e.__setitem__("body", {"a": 1}), "body"),
-    ("aws-apigw-v1", lambda e: e.__setitem__("httpMethod", None), "httpMethod"),
-    ("scf-apigw-documented", lambda e: e.__setitem__("path", 7), "path"),
-    ("aws-alb", lambda e: e.update(body="!!notbase64", isBase64Encoded=True), "base64"),
-])
+@pytest.mark.parametrize(
+    "name,mutate,needle",
+    [
+        ("fc3-http-documented", lambda e: e["requestContext"]["http"].pop("method"), "method"),
+        ("fc3-http-documented", lambda e: e.__setitem__("headers", ["not", "a", "map"]), "headers"),
+        ("fc3-http-documented", lambda e: e.__setitem__("queryParameters", "a=1"), "query"),
+        ("aws-http-v2", lambda e: e.__setitem__("cookies", "a=1"), "cookies"),
+        ("aws-http-v2", lambda e: e.__setitem__("body", {"a": 1}), "body"),
+        ("aws-apigw-v1", lambda e: e.__setitem__("httpMethod", None), "httpMethod"),
+        ("scf-apigw-documented", lambda e: e.__setitem__("path", 7), "path"),
+        ("aws-alb", lambda e: e.update(body="!!notbase64", isBase64Encoded=True), "base64"),
+    ],
+)
 def test_wrong_types_and_missing_fields_get_400_in_the_platform_format(name, mutate, needle):
     event = load_event(name)
     mutate(event)
@@ -74,7 +80,9 @@ def test_forced_platform_rejects_other_platforms_events():
     result = Bridge(RecordingWSGI(), platform="scf")(load_event("aws-http-v2"), None)
     assert_platform_error(result, 400)
     assert "platform='scf'" in result["body"] and "AWS HTTP API" in result["body"]
-    assert Bridge(RecordingWSGI(), platform="scf")(load_event("scf-apigw-documented"), None)["statusCode"] == 200
+    assert (
+        Bridge(RecordingWSGI(), platform="scf")(load_event("scf-apigw-documented"), None)["statusCode"] == 200
+    )
 
 
 @pytest.mark.parametrize("when", ["before", "during", "after"])
@@ -91,6 +99,7 @@ def test_a_wsgi_app_that_raises_gets_500_without_traceback_and_one_log_line(when
         return body() if when == "during" else iter([b"ok"] if False else [])
 
     if when == "after":
+
         def app(environ, start_response):  # noqa: F811 - raises from close(), after the body
             start_response("200 OK", [("Content-Type", "text/plain")])
 
@@ -117,11 +126,15 @@ def test_debug_shows_the_traceback():
         raise ValueError("visible in debug")
 
     result = Bridge(app, debug=True)(load_event("aws-http-v2"), None)
-    assert result["statusCode"] == 500 and "Traceback" in result["body"] and "visible in debug" in result["body"]
+    assert (
+        result["statusCode"] == 500 and "Traceback" in result["body"] and "visible in debug" in result["body"]
+    )
 
 
 def test_a_response_over_the_platform_limit_is_a_clear_502():
-    app = RecordingWSGI(headers=[("Content-Type", "application/octet-stream")], body=b"\0" * (5 * 1024 * 1024))
+    app = RecordingWSGI(
+        headers=[("Content-Type", "application/octet-stream")], body=b"\0" * (5 * 1024 * 1024)
+    )
     result = Bridge(app)(load_event("aws-http-v2"), None)  # base64 makes it ~6.7 MB > 6 MB
     assert_platform_error(result, 502)
     assert "6 MB" in result["body"]
@@ -142,7 +155,9 @@ def test_head_204_and_304_responses_have_no_body():
         assert Bridge(app)(load_event("aws-http-v2"), None)["body"] == ""
     event = load_event("aws-http-v2")
     event["requestContext"]["http"]["method"] = "HEAD"
-    result = Bridge(RecordingWSGI(headers=[("Content-Type", "text/plain"), ("Content-Length", "2")]))(event, None)
+    result = Bridge(RecordingWSGI(headers=[("Content-Type", "text/plain"), ("Content-Length", "2")]))(
+        event, None
+    )
     assert result["body"] == "" and result["headers"]["Content-Length"] == "2"
 
 
@@ -206,19 +221,27 @@ def test_exc_info_replaces_a_started_response():
 def test_import_bridge_loads_no_framework_asyncio_yaml_or_logging():
     code = (
         "import sys, bridge; "
-        "print(sorted(m for m in ('asyncio', 'flask', 'django', 'fastapi', 'starlette', 'yaml', 'logging', 'typing') "
+        "heavy = ('asyncio', 'flask', 'django', 'fastapi', 'starlette', 'yaml', 'logging', 'typing'); "
+        "print(sorted(m for m in heavy "
         "if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-S", "-c", f"import sys; sys.path[:0] = {sys.path!r}; {code}"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", f"import sys; sys.path[:0] = {sys.path!r}; {code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "[]"
+
+
+EVENT_FILE = str(EVENTS / "aws-http-v2.json")
 
 
 def test_asgi_machinery_loads_only_for_asgi_apps():
     code = (
         "import sys, json; from bridge import Bridge; "
         "from flask import Flask; app = Flask('x'); app.route('/')(lambda: 'ok'); "
-        f"h = Bridge(app); h(json.load(open({str(__import__('conftest').EVENTS / 'aws-http-v2.json')!r})), None); "
+        f"h = Bridge(app); h(json.load(open({EVENT_FILE!r})), None); "
         "print('bridge.runners.asgi' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -47,13 +47,37 @@ CASES: List[Tuple[str, str, str, List[Tuple[str, str]], bytes]] = [
     ("cookie-header", "GET", "/echo/c", [("Cookie", "a=1; b=2")], b""),
     ("head", "HEAD", "/echo/head", [], b""),
     ("options", "OPTIONS", "/echo/opt", [], b""),
-    ("patch-json", "PATCH", "/echo/patch", [("Content-Type", "application/json")], b'{"n": 1, "s": "\xc3\xa9"}'),
+    (
+        "patch-json",
+        "PATCH",
+        "/echo/patch",
+        [("Content-Type", "application/json")],
+        b'{"n": 1, "s": "\xc3\xa9"}',
+    ),
     ("put", "PUT", "/echo/put", [("Content-Type", "text/plain; charset=utf-8")], "é中".encode()),
     ("delete", "DELETE", "/echo/del", [], b""),
-    ("form", "POST", "/form", [("Content-Type", "application/x-www-form-urlencoded")], b"a=1&a=2&b=%E4%B8%AD&c=x+y"),
-    ("multipart-upload", "POST", "/upload", [("Content-Type", f"multipart/form-data; boundary={MULTIPART_BOUNDARY}")], _multipart()),
+    (
+        "form",
+        "POST",
+        "/form",
+        [("Content-Type", "application/x-www-form-urlencoded")],
+        b"a=1&a=2&b=%E4%B8%AD&c=x+y",
+    ),
+    (
+        "multipart-upload",
+        "POST",
+        "/upload",
+        [("Content-Type", f"multipart/form-data; boundary={MULTIPART_BOUNDARY}")],
+        _multipart(),
+    ),
     ("binary-body", "POST", "/echo/bin", [("Content-Type", "application/octet-stream")], BINARY),
-    ("json", "POST", "/json", [("Content-Type", "application/json")], json.dumps({"b": [1, 2], "a": "é"}).encode()),
+    (
+        "json",
+        "POST",
+        "/json",
+        [("Content-Type", "application/json")],
+        json.dumps({"b": [1, 2], "a": "é"}).encode(),
+    ),
     ("binary-response", "GET", "/binary", [], b""),
     ("gzip-response", "GET", "/gzip", [("Accept-Encoding", "gzip")], b""),
     ("redirect", "GET", "/redirect", [], b""),
@@ -72,7 +96,10 @@ LOSSY = {
     ("alb", "repeated-query"): "ALB without multi-value headers keeps one value per key",
     ("alb", "repeated-header"): "ALB without multi-value headers keeps one value per header",
     ("scf-url", "binary-body"): "SCF Function URL events carry no isBase64Encoded: binary bodies are mangled",
-    ("scf-url", "multipart-upload"): "SCF Function URL events carry no isBase64Encoded: binary bodies are mangled",
+    (
+        "scf-url",
+        "multipart-upload",
+    ): "SCF Function URL events carry no isBase64Encoded: binary bodies are mangled",
     ("scf-url", "large-body"): "SCF Function URL events carry no isBase64Encoded: binary bodies are mangled",
     ("scf", "large-body"): "over SCF's 6 MB event limit once base64-encoded",
     ("aws-v1", "large-body"): "over Lambda's 6 MB payload limit once base64-encoded",
@@ -112,7 +139,9 @@ class RealServer:
         else:
             import uvicorn
 
-            config = uvicorn.Config(app, host="127.0.0.1", port=0, root_path=prefix, log_level="error", lifespan="off")
+            config = uvicorn.Config(
+                app, host="127.0.0.1", port=0, root_path=prefix, log_level="error", lifespan="off"
+            )
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -124,7 +153,9 @@ class RealServer:
                 time.sleep(0.02)
             self.port = self._server.servers[0].sockets[0].getsockname()[1]
 
-    def request(self, method: str, target: str, headers: List[Tuple[str, str]], body: bytes) -> Tuple[int, List[Tuple[str, str]], bytes]:
+    def request(
+        self, method: str, target: str, headers: List[Tuple[str, str]], body: bytes
+    ) -> Tuple[int, List[Tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.putrequest(method, target, skip_accept_encoding=True)
@@ -180,11 +211,17 @@ def _difference(name: str, got: Tuple[Any, ...], want: Tuple[Any, ...]) -> str:
     if got[0] != want[0]:
         lines.append(f"  status bridge={got[0]} real={want[0]}")
     if got[1] != want[1]:
-        lines.append(f"  headers bridge-only={sorted(set(got[1]) - set(want[1]))} real-only={sorted(set(want[1]) - set(got[1]))}")
+        lines.append(
+            f"  headers bridge-only={sorted(set(got[1]) - set(want[1]))} "
+            f"real-only={sorted(set(want[1]) - set(got[1]))}"
+        )
     if got[2] != want[2]:
         if isinstance(got[2], dict) and isinstance(want[2], dict):
             keys = sorted(k for k in set(got[2]) | set(want[2]) if got[2].get(k) != want[2].get(k))
-            lines.append(f"  body differs at {keys}: bridge={[got[2].get(k) for k in keys]} real={[want[2].get(k) for k in keys]}")
+            lines.append(
+                f"  body differs at {keys}: bridge={[got[2].get(k) for k in keys]} "
+                f"real={[want[2].get(k) for k in keys]}"
+            )
         else:
             lines.append(f"  body bridge={str(got[2])[:200]!r} real={str(want[2])[:200]!r}")
     return "\n".join(lines)
@@ -201,7 +238,8 @@ def _origin_free(answer: Tuple[Any, ...]) -> Tuple[Any, ...]:
 def _normalized(headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
     return sorted(
         (name.lower(), _http(value) if name.lower() == "location" else value)
-        for name, value in headers if name.lower() not in IGNORED_HEADERS
+        for name, value in headers
+        if name.lower() not in IGNORED_HEADERS
     )
 
 
@@ -232,8 +270,17 @@ def _body_for_compare(body: bytes) -> Any:
     return data
 
 
-def _compare(app: Any, kind: str, platform: str, options: Dict[str, Any], *, bridge_options: Optional[Dict[str, Any]] = None,
-             server_prefix: str = "", url_prefix: str = "", cases=CASES) -> None:
+def _compare(
+    app: Any,
+    kind: str,
+    platform: str,
+    options: Dict[str, Any],
+    *,
+    bridge_options: Optional[Dict[str, Any]] = None,
+    server_prefix: str = "",
+    url_prefix: str = "",
+    cases=CASES,
+) -> None:
     server = RealServer(app, kind, server_prefix)
     handler = Bridge(app, **(bridge_options or {}))
     emulator = get_emulator(platform, **options)
@@ -242,8 +289,12 @@ def _compare(app: Any, kind: str, platform: str, options: Dict[str, Any], *, bri
         for name, method, target, headers, body in cases:
             if (platform, name) in LOSSY:
                 continue
-            status, real_headers, real_body = server.request(method, (server_prefix if kind == "wsgi" else "") + target, headers, body)
-            request = GatewayRequest(method, url_prefix + target, list(headers), body, host=f"127.0.0.1:{server.port}")
+            status, real_headers, real_body = server.request(
+                method, (server_prefix if kind == "wsgi" else "") + target, headers, body
+            )
+            request = GatewayRequest(
+                method, url_prefix + target, list(headers), body, host=f"127.0.0.1:{server.port}"
+            )
             response = emulator.invoke(handler, request, request_id=str(uuid.uuid4()))
             got = (response.status, _normalized(response.headers), _body_for_compare(response.body))
             want = (status, _normalized(real_headers), _body_for_compare(real_body))
@@ -271,7 +322,11 @@ def test_django_answers_the_same_through_the_bridge_as_under_werkzeug(platform, 
     _compare(django_app, "wsgi", platform, PLATFORMS[platform])
 
 
-STAGE_CASES = [case for case in CASES if case[0] in ("plain", "unicode-path", "redirect", "two-cookies", "form", "trailing-slash")]
+STAGE_CASES = [
+    case
+    for case in CASES
+    if case[0] in ("plain", "unicode-path", "redirect", "two-cookies", "form", "trailing-slash")
+]
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastapi", "django"])
@@ -279,21 +334,27 @@ STAGE_CASES = [case for case in CASES if case[0] in ("plain", "unicode-path", "r
 def test_url_for_and_reverse_under_a_default_domain_stage(framework, platform, stage, request):
     app, kind = _app_for(framework, request)
     options = dict(PLATFORMS[platform], stage=stage)
-    _compare(app, kind, platform, options, server_prefix="/" + stage, url_prefix="/" + stage, cases=STAGE_CASES)
+    _compare(
+        app, kind, platform, options, server_prefix="/" + stage, url_prefix="/" + stage, cases=STAGE_CASES
+    )
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastapi", "django"])
 def test_url_for_and_reverse_under_a_custom_domain_base_path(framework, request):
     app, kind = _app_for(framework, request)
     # An API mapping on a custom domain: the gateway strips /api; the app must still link under it.
-    _compare(app, kind, "aws-v2", {}, bridge_options={"base_path": "/api"}, server_prefix="/api", cases=STAGE_CASES)
+    _compare(
+        app, kind, "aws-v2", {}, bridge_options={"base_path": "/api"}, server_prefix="/api", cases=STAGE_CASES
+    )
 
 
 def test_fc2_default_url_proxy_prefix_becomes_script_name():
     app = _flask_app()
     handler = Bridge(app)
     emulator = get_emulator("fc2", service_name="svc", function_name="fn")
-    response = emulator.invoke(handler, GatewayRequest("GET", "/2016-08-15/proxy/svc/fn/echo/x"), request_id="r1")
+    response = emulator.invoke(
+        handler, GatewayRequest("GET", "/2016-08-15/proxy/svc/fn/echo/x"), request_id="r1"
+    )
     data = json.loads(response.body)
     assert data["path"] == "/echo/x"
     assert data["script"] == "/2016-08-15/proxy/svc/fn"

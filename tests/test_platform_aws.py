@@ -8,7 +8,13 @@ from conftest import RecordingASGI, RecordingWSGI, load_event
 
 from bridge import Bridge
 
-COOKIE_APP_HEADERS = [("Content-Type", "text/plain"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-A", "1"), ("X-A", "2")]
+COOKIE_APP_HEADERS = [
+    ("Content-Type", "text/plain"),
+    ("Set-Cookie", "a=1"),
+    ("Set-Cookie", "b=2"),
+    ("X-A", "1"),
+    ("X-A", "2"),
+]
 
 
 class Context:
@@ -24,8 +30,21 @@ def test_rest_v1_event_decodes_with_the_stage_as_script_name():
     result = Bridge(app)(load_event("aws-apigw-v1"), Context())
     assert result["statusCode"] == 200
     env = app.environ
-    assert {k: env[k] for k in ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REMOTE_ADDR",
-                                "CONTENT_TYPE", "HTTP_X_CUSTOM", "HTTP_COOKIE", "SERVER_NAME", "SERVER_PORT")} == {
+    assert {
+        k: env[k]
+        for k in (
+            "REQUEST_METHOD",
+            "SCRIPT_NAME",
+            "PATH_INFO",
+            "QUERY_STRING",
+            "REMOTE_ADDR",
+            "CONTENT_TYPE",
+            "HTTP_X_CUSTOM",
+            "HTTP_COOKIE",
+            "SERVER_NAME",
+            "SERVER_PORT",
+        )
+    } == {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "/prod",
         "PATH_INFO": "/hello/world",
@@ -46,7 +65,11 @@ def test_rest_v1_response_uses_multi_value_headers():
     result = Bridge(RecordingWSGI(headers=COOKIE_APP_HEADERS))(load_event("aws-apigw-v1"), Context())
     assert result == {
         "statusCode": 200,
-        "multiValueHeaders": {"Content-Type": ["text/plain"], "Set-Cookie": ["a=1", "b=2"], "X-A": ["1", "2"]},
+        "multiValueHeaders": {
+            "Content-Type": ["text/plain"],
+            "Set-Cookie": ["a=1", "b=2"],
+            "X-A": ["1", "2"],
+        },
         "isBase64Encoded": False,
         "body": "ok",
     }
@@ -68,7 +91,11 @@ def test_http_api_v2_event_decodes_to_the_exact_scope():
     assert scope["path"] == "/my/path"
     assert scope["root_path"] == ""
     assert scope["query_string"] == b"parameter1=value1&parameter1=value2&parameter2=value"
-    assert scope["headers"] == [(b"header1", b"value1"), (b"header2", b"value1,value2"), (b"cookie", b"cookie1; cookie2")]
+    assert scope["headers"] == [
+        (b"header1", b"value1"),
+        (b"header2", b"value1,value2"),
+        (b"cookie", b"cookie1; cookie2"),
+    ]
     assert scope["client"] == ("192.0.2.1", 0)
     assert scope["bridge.request_id"] == "aws-req-1"
     assert app.body_read == b"Hello from Lambda"
@@ -121,7 +148,11 @@ def test_alb_multi_value_event_and_response():
     assert result == {
         "statusCode": 200,
         "statusDescription": "200 OK",
-        "multiValueHeaders": {"Content-Type": ["text/plain"], "Set-Cookie": ["a=1", "b=2"], "X-A": ["1", "2"]},
+        "multiValueHeaders": {
+            "Content-Type": ["text/plain"],
+            "Set-Cookie": ["a=1", "b=2"],
+            "X-A": ["1", "2"],
+        },
         "isBase64Encoded": False,
         "body": "ok",
     }

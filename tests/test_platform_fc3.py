@@ -16,10 +16,21 @@ def test_documented_event_as_bytes_decodes_to_the_exact_environ():
     result = Bridge(app)(event_bytes("fc3-http-documented"), None)
     assert result["statusCode"] == 200
     env = app.environ
-    assert {k: env[k] for k in (
-        "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
-        "SERVER_PROTOCOL", "REMOTE_ADDR", "HTTP_HEADER1", "HTTP_HEADER2",
-    )} == {
+    assert {
+        k: env[k]
+        for k in (
+            "REQUEST_METHOD",
+            "SCRIPT_NAME",
+            "PATH_INFO",
+            "QUERY_STRING",
+            "SERVER_NAME",
+            "SERVER_PORT",
+            "SERVER_PROTOCOL",
+            "REMOTE_ADDR",
+            "HTTP_HEADER1",
+            "HTTP_HEADER2",
+        )
+    } == {
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": "/example",
@@ -58,7 +69,9 @@ def test_documented_event_decodes_to_the_exact_asgi_scope():
     assert scope["root_path"] == ""
     assert scope["query_string"] == b"parameter1=value1&parameter2=value1,value2"
     assert scope["headers"] == [
-        (b"header1", b"value1"), (b"header2", b"value1,value2"), (b"host", b"<http-trigger-id>.<region-id>.fcapp.run"),
+        (b"header1", b"value1"),
+        (b"header2", b"value1,value2"),
+        (b"host", b"<http-trigger-id>.<region-id>.fcapp.run"),
     ]
     assert scope["client"] == ("11.11.11.**", 0)
     assert scope["server"] == ("<http-trigger-id>.<region-id>.fcapp.run", 443)
@@ -100,7 +113,9 @@ def test_base64_body_is_decoded():
 
 
 def test_response_is_the_documented_dict():
-    app = RecordingWSGI(headers=[("Content-Type", "text/html; charset=utf-8"), ("X-A", "1"), ("X-A", "2")], body=b"<p>hi</p>")
+    app = RecordingWSGI(
+        headers=[("Content-Type", "text/html; charset=utf-8"), ("X-A", "1"), ("X-A", "2")], body=b"<p>hi</p>"
+    )
     result = Bridge(app)(event_bytes("fc3-http-documented"), None)
     assert result == {
         "statusCode": 200,
@@ -119,12 +134,18 @@ def test_binary_response_is_base64():
 
 
 def test_gzip_json_response_is_base64_because_of_content_encoding():
-    app = RecordingWSGI(headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body=b"\x1f\x8b..")
+    app = RecordingWSGI(
+        headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body=b"\x1f\x8b.."
+    )
     result = Bridge(app)(event_bytes("fc3-http-documented"), None)
     assert result["isBase64Encoded"] is True
 
 
-COOKIES = [("Content-Type", "text/plain"), ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT")]
+COOKIES = [
+    ("Content-Type", "text/plain"),
+    ("Set-Cookie", "a=1; Path=/"),
+    ("Set-Cookie", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
+]
 
 
 def test_two_set_cookie_headers_survive_on_fc3_as_case_variants_by_default():
@@ -134,10 +155,15 @@ def test_two_set_cookie_headers_survive_on_fc3_as_case_variants_by_default():
     assert all(isinstance(v, str) for v in result["headers"].values())  # map[string]string, as documented
 
 
-@pytest.mark.parametrize("mode,expected", [
-    ("list", ["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"]),
-    ("join", "a=1; Path=/, b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
-])
+@pytest.mark.parametrize(
+    "mode,expected",
+    [
+        ("list", ["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"]),
+        ("join", "a=1; Path=/, b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
+    ],
+)
 def test_fc_multi_header_mode_is_configurable(mode, expected):
-    result = Bridge(RecordingWSGI(headers=COOKIES), fc_multi_header=mode)(event_bytes("fc3-http-documented"), None)
+    result = Bridge(RecordingWSGI(headers=COOKIES), fc_multi_header=mode)(
+        event_bytes("fc3-http-documented"), None
+    )
     assert result["headers"]["Set-Cookie"] == expected

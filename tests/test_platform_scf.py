@@ -12,8 +12,20 @@ def test_documented_apigw_event_decodes_to_the_exact_environ():
     result = Bridge(app)(load_event("scf-apigw-documented"), {"request_id": "req-1"})
     assert result["statusCode"] == 200
     env = app.environ
-    assert {k: env[k] for k in ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REMOTE_ADDR",
-                                "HTTP_ACCEPT_LANGUAGE", "HTTP_HOST", "SERVER_NAME", "CONTENT_LENGTH")} == {
+    assert {
+        k: env[k]
+        for k in (
+            "REQUEST_METHOD",
+            "SCRIPT_NAME",
+            "PATH_INFO",
+            "QUERY_STRING",
+            "REMOTE_ADDR",
+            "HTTP_ACCEPT_LANGUAGE",
+            "HTTP_HOST",
+            "SERVER_NAME",
+            "CONTENT_LENGTH",
+        )
+    } == {
         "REQUEST_METHOD": "POST",
         # The sample's host is not a default API Gateway domain (sic "myqloud"): no stage in the URL.
         "SCRIPT_NAME": "",
@@ -92,7 +104,9 @@ def test_function_url_event_uses_x_scf_remote_addr_and_the_real_body_length():
 
 
 def test_two_set_cookie_headers_survive_on_scf_as_an_array():
-    app = RecordingWSGI(headers=[("Content-Type", "text/plain"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")])
+    app = RecordingWSGI(
+        headers=[("Content-Type", "text/plain"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
+    )
     for name in ("scf-apigw-documented", "scf-function-url"):
         result = Bridge(app)(load_event(name), None)
         assert result == {

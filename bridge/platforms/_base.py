@@ -10,13 +10,13 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode, b64encode
 from typing import Any, Dict, List, Optional, Tuple
-
-Headers = List[Tuple[str, str]]
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
+
+Headers = List[Tuple[str, str]]
 
 MB = 1024 * 1024
 
@@ -141,60 +141,59 @@ def query_from_map(params: Optional[Dict[str, Any]], platform: str, *, encoded: 
     return "&".join(parts).encode("ascii")
 
 
-def header_pairs(headers: Optional[Dict[str, Any]], platform: str) -> Headers:
-    """Lower-cased ``(name, value)`` pairs from a ``{name: value | [values]}`` map."""
+def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Headers, Dict[str, str]]:
+    """``(pairs, index)`` from a ``{name: value | [values]}`` map, in one pass.
+
+    ``pairs`` are lower-cased ``(name, value)`` pairs, repeats kept; ``index`` maps each lower-cased
+    name to its first value, for the handful of headers a platform reads (host, scheme, port).
+    """
     if not headers:
-        return []
+        return [], {}
     if not isinstance(headers, dict):
         raise EventError(f"{platform} event headers must be an object, got {type(headers).__name__}")
     try:
-        # The usual map of one string per name, in one comprehension; anything else takes the loop.
-        pairs: Headers = [(name.lower(), value) for name, value in headers.items() if value.__class__ is str]
-        if len(pairs) == len(headers):
-            return pairs
+        # The usual map of one string per name: the index is the header set, its items the pairs.
+        index = {name.lower(): value for name, value in headers.items() if value.__class__ is str}
+        if len(index) == len(headers):
+            return list(index.items()), index
     except AttributeError:  # a name that is not a string
         pass
-    pairs = []
+    pairs: Headers = []
     for name, value in headers.items():
-        lname = name.lower()
+        lname = str(name).lower()
         if isinstance(value, list):
             for item in value:
                 pairs.append((lname, str(item)))
         elif value is not None:
             pairs.append((lname, value if isinstance(value, str) else str(value)))
-    return pairs
+    index = {}
+    for name, value in pairs:
+        index.setdefault(name, value)
+    return pairs, index
 
 
-def server_of(headers: Headers, scheme: str) -> Tuple[str, int]:
-    """``(host, port)`` the client addressed, from ``Host`` and ``X-Forwarded-Port``."""
-    host = ""
-    port = ""
-    for name, value in headers:
-        if name == "host":
-            host = value
-        elif name == "x-forwarded-port":
-            port = value
-    default_port = 443 if scheme == "https" else 80
+def server_of(host: str, port: Optional[str], scheme: str) -> Tuple[str, int]:
+    """``(host, port)`` the client addressed, from ``Host`` and ``X-Forwarded-Port`` values."""
     if host.startswith("["):  # IPv6 literal
         end = host.find("]")
-        name, _, host_port = host[1:end], None, host[end + 2 :]
-        port = port or host_port
-        host = name
+        port = port or host[end + 2 :]
+        host = host[1:end]
     elif ":" in host:
         host, _, host_port = host.partition(":")
         port = port or host_port
-    try:
-        return host or "localhost", int(port) if port else default_port
-    except ValueError:
-        return host or "localhost", default_port
+    if port:
+        try:
+            return host or "localhost", int(port)
+        except ValueError:
+            pass
+    return host or "localhost", 443 if scheme == "https" else 80
 
 
-def forwarded_scheme(headers: Headers, default: str = "https", header: str = "x-forwarded-proto") -> str:
-    """The scheme the client used, as the gateway reports it in ``header`` (set by the gateway, not the client)."""
-    for name, value in headers:
-        if name == header:
-            return value.split(",", 1)[0].strip().lower() or default
-    return default
+def forwarded_scheme(value: Optional[str], default: str = "https") -> str:
+    """The scheme the client used, from a header the gateway sets (``X-Forwarded-Proto``), not the client."""
+    if not value:
+        return default
+    return value.split(",", 1)[0].strip().lower() or default
 
 
 def mount_stage(request: HTTPRequest, stage: Any, on_default_domain: bool, options: Options) -> None:
@@ -216,21 +215,18 @@ def mount_stage(request: HTTPRequest, stage: Any, on_default_domain: bool, optio
         request.root_path = prefix
 
 
-def host_of(headers: Headers) -> str:
-    """The ``Host`` header, lower case, without port."""
-    for name, value in headers:
-        if name == "host":
-            return value.rsplit(":", 1)[0].lower() if not value.endswith("]") else value.lower()
-    return ""
+def host_name(host: str) -> str:
+    """A ``Host`` value, lower case, without port."""
+    if host.endswith("]"):
+        return host.lower()
+    return host.rsplit(":", 1)[0].lower()
 
 
-def last_forwarded_for(headers: Headers) -> Optional[str]:
+def last_forwarded_for(value: Optional[str]) -> Optional[str]:
     """The hop a load balancer appended to ``X-Forwarded-For``: the last one, the only one it vouches for."""
-    for name, value in headers:
-        if name == "x-forwarded-for":
-            hop = value.rsplit(",", 1)[-1].strip()
-            return hop or None
-    return None
+    if not value:
+        return None
+    return value.rsplit(",", 1)[-1].strip() or None
 
 
 def apply_base_path(request: HTTPRequest, options: Options) -> None:

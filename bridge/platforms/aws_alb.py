@@ -21,10 +21,10 @@ from ._base import (
     field,
     forwarded_scheme,
     grouped_headers,
-    header_pairs,
     last_forwarded_for,
     path_from_encoded,
     query_from_map,
+    read_headers,
     server_of,
 )
 
@@ -46,10 +46,10 @@ class AwsAlb(Platform):
             raise EventError(f"{title} event has no httpMethod")
         # With lambda.multi_value_headers.enabled the ALB sends only the multi-value maps.
         multi = "multiValueHeaders" in event
-        headers = header_pairs(event.get("multiValueHeaders" if multi else "headers"), title)
+        headers, index = read_headers(event.get("multiValueHeaders" if multi else "headers"), title)
         params = event.get("multiValueQueryStringParameters" if multi else "queryStringParameters")
-        scheme = forwarded_scheme(headers, "http")
-        client = last_forwarded_for(headers)
+        scheme = forwarded_scheme(index.get("x-forwarded-proto"), "http")
+        client = last_forwarded_for(index.get("x-forwarded-for"))
         path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
         request = HTTPRequest(
             method.upper(),
@@ -60,7 +60,7 @@ class AwsAlb(Platform):
             headers,
             body_bytes(event, title),
             scheme=scheme,
-            server=server_of(headers, scheme),
+            server=server_of(index.get("host", ""), index.get("x-forwarded-port"), scheme),
             client=(client, 0) if client else None,
             request_id=(getattr(context, "aws_request_id", "") or "") if context is not None else "",
             event=event,

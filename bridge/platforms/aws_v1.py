@@ -20,12 +20,12 @@ from ._base import (
     field,
     forwarded_scheme,
     grouped_headers,
-    header_pairs,
-    host_of,
+    host_name,
     joined_headers,
     mount_stage,
     path_from_encoded,
     query_from_map,
+    read_headers,
     server_of,
 )
 
@@ -53,11 +53,12 @@ class AwsApiGatewayV1(Platform):
         request_context = field(event, "requestContext", dict, title, {})
         # The multi-value maps are lossless; the single-value ones keep only the last repeat.
         if event.get("multiValueHeaders"):
-            headers = header_pairs(event["multiValueHeaders"], title)
+            headers, index = read_headers(event["multiValueHeaders"], title)
         else:
-            headers = header_pairs(event.get("headers"), title)
+            headers, index = read_headers(event.get("headers"), title)
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-        scheme = forwarded_scheme(headers)
+        scheme = forwarded_scheme(index.get("x-forwarded-proto"))
+        host = index.get("host", "")
         identity = request_context.get("identity")
         source_ip = identity.get("sourceIp") if isinstance(identity, dict) else None
         # apig-wsgi unquotes `path` too: API Gateway passes percent-escapes through (apig-wsgi #376).
@@ -70,7 +71,7 @@ class AwsApiGatewayV1(Platform):
             headers,
             body_bytes(event, title),
             scheme=scheme,
-            server=server_of(headers, scheme),
+            server=server_of(host, index.get("x-forwarded-port"), scheme),
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
             request_id=request_context.get("requestId") or "",
             event=event,
@@ -78,7 +79,7 @@ class AwsApiGatewayV1(Platform):
         )
         # `path` has no stage; the URL has it on the execute-api domain only (reference §6.3). A
         # console test event has no Host at all: treat it as the default domain, as Zappa does.
-        host = host_of(headers)
+        host = host_name(host)
         on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
         apply_base_path(request, options)

@@ -20,10 +20,10 @@ from ._base import (
     field,
     forwarded_scheme,
     grouped_headers,
-    header_pairs,
-    host_of,
+    host_name,
     mount_stage,
     path_from_encoded,
+    read_headers,
     server_of,
 )
 
@@ -43,20 +43,25 @@ class AwsHttpApiV2(Platform):
         method = http.get("method")
         if not isinstance(method, str) or not method:
             raise EventError(f"{title} event has no requestContext.http.method")
-        headers = header_pairs(event.get("headers"), title)
-        cookies = field(event, "cookies", list, title)
+        headers, index = read_headers(event.get("headers"), title)
+        cookies = event.get("cookies")
         if cookies:
+            if not isinstance(cookies, list):
+                raise EventError(f"{title} event field 'cookies' must be list, got {type(cookies).__name__}")
             # Cookies come apart from the headers in 2.0; a Cookie header may remain (apig-wsgi).
-            headers = [pair for pair in headers if pair[0] != "cookie"]
-            existing = event["headers"].get("cookie") if isinstance(event.get("headers"), dict) else None
             joined = "; ".join(str(cookie) for cookie in cookies)
-            headers.append(("cookie", f"{existing}; {joined}" if existing else joined))
+            existing = index.get("cookie")
+            if existing:
+                headers = [pair for pair in headers if pair[0] != "cookie"]
+                joined = f"{existing}; {joined}"
+            headers.append(("cookie", joined))
         # rawPath keeps the trailing slash that requestContext.http.path drops (apig-wsgi #376).
         path, raw_path = path_from_encoded(field(event, "rawPath", str, title) or http.get("path") or "/")
         query = field(event, "rawQueryString", str, title, "")
         source_ip = http.get("sourceIp")
         # HTTP APIs add X-Forwarded-Proto/-Port/-For; Function URLs are https only.
-        scheme = forwarded_scheme(headers)
+        scheme = forwarded_scheme(index.get("x-forwarded-proto"))
+        host = index.get("host", "")
         request = HTTPRequest(
             method.upper(),
             path,
@@ -66,17 +71,20 @@ class AwsHttpApiV2(Platform):
             headers,
             body_bytes(event, title),
             scheme=scheme,
-            server=server_of(headers, scheme),
+            server=server_of(host, index.get("x-forwarded-port"), scheme),
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
             request_id=request_context.get("requestId") or "",
             event=event,
             context=context,
         )
-        # A named stage is in rawPath; it is part of the public URL on the execute-api domain only.
-        host = host_of(headers)
-        on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
-        mount_stage(request, request_context.get("stage"), on_default_domain, options)
-        apply_base_path(request, options)
+        stage = request_context.get("stage")
+        if stage and stage != "$default":
+            # A named stage is in rawPath; it is part of the public URL on the execute-api domain only.
+            host = host_name(host)
+            on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+            mount_stage(request, stage, on_default_domain, options)
+        if options.base_path:
+            apply_base_path(request, options)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

@@ -57,7 +57,9 @@ def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]
     context = environ.get("fc.context")
     environ["bridge.event"] = environ
     environ["bridge.context"] = context
-    environ["bridge.request_id"] = getattr(context, "request_id", "") or environ.get("HTTP_X_FC_REQUEST_ID", "")
+    environ["bridge.request_id"] = getattr(context, "request_id", "") or environ.get(
+        "HTTP_X_FC_REQUEST_ID", ""
+    )
     return environ
 
 
@@ -87,7 +89,7 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
         headers,
         body,
         scheme=scheme,
-        server=server_of(headers, scheme),
+        server=server_of(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "", None, scheme),
         client=(remote, 0) if remote else None,
         root_path=_wire_text(proxy_prefix(environ)),
         request_id=getattr(context, "request_id", "") or environ.get("HTTP_X_FC_REQUEST_ID", ""),

@@ -20,10 +20,10 @@ from ._base import (
     field,
     forwarded_scheme,
     grouped_headers,
-    header_pairs,
     path_from_decoded,
     path_from_encoded,
     query_from_map,
+    read_headers,
     server_of,
 )
 
@@ -52,13 +52,16 @@ class FC3(Platform):
             path, raw = path_from_encoded(raw_path)
         else:
             path, raw = path_from_decoded(http.get("path") or "/")
-        headers = header_pairs(event.get("headers"), title)
-        domain = request_context.get("domainName")
-        if isinstance(domain, str) and domain and not any(name == "host" for name, _ in headers):
+        headers, index = read_headers(event.get("headers"), title)
+        host = index.get("host")
+        if not host:
             # Go's net/http moves Host out of the header map, so FC's event has none; the domain the
             # client addressed is requestContext.domainName (reference §1.2, captured sample §1.3).
-            headers.append(("host", domain))
-        scheme = forwarded_scheme(headers)
+            domain = request_context.get("domainName")
+            host = domain if isinstance(domain, str) else ""
+            if host:
+                headers.append(("host", host))
+        scheme = forwarded_scheme(index.get("x-forwarded-proto"))
         source_ip = http.get("sourceIp")
         return HTTPRequest(
             method.upper(),
@@ -70,7 +73,7 @@ class FC3(Platform):
             headers,
             body_bytes(event, title),
             scheme=scheme,
-            server=server_of(headers, scheme),
+            server=server_of(host, index.get("x-forwarded-port"), scheme),
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
             request_id=request_context.get("requestId") or "",
             event=event,

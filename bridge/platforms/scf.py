@@ -8,7 +8,7 @@ https://cloud.tencent.com/document/product/583/96099).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, List, Tuple, Union
 
 from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
@@ -22,11 +22,11 @@ from ._base import (
     field,
     forwarded_scheme,
     grouped_headers,
-    header_pairs,
-    host_of,
+    host_name,
     mount_stage,
     path_from_decoded,
     query_from_map,
+    read_headers,
     server_of,
 )
 
@@ -52,7 +52,7 @@ class ScfApiGateway(Platform):
         )
 
     def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
-        request = _decode(event, context, self.title)
+        request, index = _decode(event, context, self.title)
         request_context = event.get("requestContext") or {}
         source_ip = request_context.get("sourceIp")
         if isinstance(source_ip, str) and source_ip:
@@ -60,7 +60,7 @@ class ScfApiGateway(Platform):
         if not request.request_id:
             request.request_id = request_context.get("requestId") or ""
         # `path` never carries the stage; the public URL does on the default domain only.
-        on_default_domain = host_of(request.headers).endswith(_DEFAULT_DOMAINS)
+        on_default_domain = host_name(index.get("host", "")).endswith(_DEFAULT_DOMAINS)
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
         apply_base_path(request, options)
         return request
@@ -90,9 +90,9 @@ class ScfFunctionUrl(ScfApiGateway):
         )
 
     def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
-        request = _decode(event, context, self.title)
+        request, index = _decode(event, context, self.title)
         # `x-scf-remote-addr` is set by SCF ("客户端的请求IP"); requestContext.sourceIp is a fallback.
-        source_ip = request.header("x-scf-remote-addr")
+        source_ip = index.get("x-scf-remote-addr")
         if not source_ip:
             request_context = event.get("requestContext")
             if isinstance(request_context, dict):
@@ -103,14 +103,14 @@ class ScfFunctionUrl(ScfApiGateway):
         return request
 
 
-def _decode(event: Dict[str, Any], context: Any, title: str) -> HTTPRequest:
+def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPRequest, Dict[str, str]]:
     method = event.get("httpMethod")
     if not isinstance(method, str) or not method:
         raise EventError(f"{title} event has no httpMethod")
     path = field(event, "path", str, title, "/") or "/"
-    headers = header_pairs(event.get("headers"), title)
+    headers, index = read_headers(event.get("headers"), title)
     # API Gateway reports the client's scheme in x-api-scheme (reference §1.2); Function URLs are https.
-    scheme = forwarded_scheme(headers, "https", "x-api-scheme")
+    scheme = forwarded_scheme(index.get("x-api-scheme"))
     request_id = ""
     if isinstance(context, dict):
         request_id = context.get("request_id") or ""
@@ -124,15 +124,15 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> HTTPRequest:
         headers,
         body_bytes(event, title),
         scheme=scheme,
-        server=server_of(headers, scheme),
+        server=server_of(index.get("host", ""), index.get("x-forwarded-port"), scheme),
         request_id=request_id,
         event=event,
         context=context,
     )
     if not request_id:
         # API Gateway's own id, with the stray leading space of the documented sample (reference §1.2).
-        request.request_id = (request.header("x-api-requestid") or "").strip()
-    return request
+        request.request_id = (index.get("x-api-requestid") or "").strip()
+    return request, index
 
 
 def _array_headers(response: HTTPResponse) -> Dict[str, Union[str, List[str]]]:

@@ -34,7 +34,13 @@ class InstanceLoop:
         loop = self.loop
         self._steppable = all(
             hasattr(loop, name)
-            for name in ("_ready", "_run_once", "_thread_id", "_asyncgen_firstiter_hook", "_asyncgen_finalizer_hook")
+            for name in (
+                "_ready",
+                "_run_once",
+                "_thread_id",
+                "_asyncgen_firstiter_hook",
+                "_asyncgen_finalizer_hook",
+            )
         )
 
     def run(self, coro: Coroutine[Any, Any, Any], timeout: Optional[float] = None) -> Any:
@@ -50,7 +56,7 @@ class InstanceLoop:
             return self._run_plain(task, timeout)
         return self._run_stepped(task, timeout)
 
-    def _run_stepped(self, task: "asyncio.Task[Any]", timeout: Optional[float]) -> Any:
+    def _run_stepped(self, task: asyncio.Task[Any], timeout: Optional[float]) -> Any:
         loop: Any = self.loop
         ready = loop._ready
         deadline = None if timeout is None else loop.time() + timeout
@@ -59,7 +65,9 @@ class InstanceLoop:
         hooks = sys.get_asyncgen_hooks()
         loop._thread_id = threading.get_ident()
         events._set_running_loop(loop)
-        sys.set_asyncgen_hooks(firstiter=loop._asyncgen_firstiter_hook, finalizer=loop._asyncgen_finalizer_hook)
+        sys.set_asyncgen_hooks(
+            firstiter=loop._asyncgen_firstiter_hook, finalizer=loop._asyncgen_finalizer_hook
+        )
         try:
             while not task.done():
                 if ready:
@@ -93,7 +101,7 @@ class InstanceLoop:
             raise AppTimeoutError(f"the app did not respond within {timeout:.1f} s")
         return task.result()
 
-    def _run_plain(self, task: "asyncio.Task[Any]", timeout: Optional[float]) -> Any:
+    def _run_plain(self, task: asyncio.Task[Any], timeout: Optional[float]) -> Any:
         try:
             return self.loop.run_until_complete(asyncio.wait_for(task, timeout))
         except asyncio.TimeoutError:

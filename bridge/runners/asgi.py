@@ -65,7 +65,8 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
         "root_path": root_path,
         "query_string": request.query_string,
         "headers": [
-            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape")) for name, value in request.headers
+            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape"))
+            for name, value in request.headers
         ],
         "client": request.client,
         "server": request.server,
@@ -84,7 +85,7 @@ def _quote_root(root_path: str) -> bytes:
     return quote(root_path).encode("ascii")
 
 
-async def _call(app: ASGIApp, scope: Dict[str, Any], cycle: "_Cycle") -> None:
+async def _call(app: ASGIApp, scope: Dict[str, Any], cycle: _Cycle) -> None:
     await app(scope, cycle.receive, cycle.send)
 
 
@@ -136,6 +137,8 @@ class _Cycle:
 
     def response(self) -> HTTPResponse:
         assert self.status is not None
-        headers = [(bytes(name).decode("latin-1"), bytes(value).decode("latin-1")) for name, value in self.headers]
+        headers = [
+            (bytes(name).decode("latin-1"), bytes(value).decode("latin-1")) for name, value in self.headers
+        ]
         chunks = self.chunks
         return HTTPResponse(self.status, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))

@@ -72,9 +72,13 @@ class Lifespan:
         # The app returned or raised without answering: it does not speak lifespan.
         error = reply.get("error")
         if self.mode == "on":
-            raise LifespanError(f"lifespan='on' but the app does not support lifespan: {error or 'it returned'}")
+            raise LifespanError(
+                f"lifespan='on' but the app does not support lifespan: {error or 'it returned'}"
+            )
         self.supported = False
-        logger.debug("the app does not support ASGI lifespan (%s); running without it", error or "it returned")
+        logger.debug(
+            "the app does not support ASGI lifespan (%s); running without it", error or "it returned"
+        )
 
     async def _shutdown(self) -> None:
         assert self._inbox is not None and self._replies is not None and self._task is not None

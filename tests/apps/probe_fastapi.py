@@ -16,7 +16,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 def seen_headers(request: Request):
     keep = ("content-type", "cookie", "accept")
-    names = sorted({k for k in request.headers.keys() if k.startswith("x-test-") or k in keep})
+    names = sorted({k for k in request.headers if k.startswith("x-test-") or k in keep})
     return [[k, ",".join(request.headers.getlist(k))] for k in names]
 
 

@@ -15,7 +15,8 @@ BIG = b"0123456789abcdef" * (5 * 1024 * 1024 // 16)
 def seen_headers():
     keep = ("content-type", "cookie", "accept")
     return sorted(
-        [name.lower(), value] for name, value in request.headers.items()
+        [name.lower(), value]
+        for name, value in request.headers.items()
         if name.lower().startswith("x-test-") or name.lower() in keep
     )
 
@@ -46,10 +47,7 @@ def form():
 
 @app.post("/upload")
 def upload():
-    files = {
-        name: [f.filename, hashlib.sha256(f.read()).hexdigest()]
-        for name, f in request.files.items()
-    }
+    files = {name: [f.filename, hashlib.sha256(f.read()).hexdigest()] for name, f in request.files.items()}
     return jsonify(fields=sorted(request.form.items()), files=files)
 
 

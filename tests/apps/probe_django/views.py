@@ -18,7 +18,8 @@ BIG = b"0123456789abcdef" * (5 * 1024 * 1024 // 16)
 def seen_headers(request):
     keep = ("content-type", "cookie", "accept")
     return sorted(
-        [name.lower(), value] for name, value in request.headers.items()
+        [name.lower(), value]
+        for name, value in request.headers.items()
         if name.lower().startswith("x-test-") or name.lower() in keep
     )
 
@@ -26,20 +27,22 @@ def seen_headers(request):
 @csrf_exempt
 def echo(request, rest=""):
     body = request.body
-    return JsonResponse({
-        "method": request.method,
-        "rest": rest,
-        "path": request.path,
-        "path_info": request.path_info,
-        "script": request.META.get("SCRIPT_NAME", ""),
-        "query": [[k, v] for k, values in request.GET.lists() for v in values],
-        "headers": seen_headers(request),
-        "body_sha": hashlib.sha256(body).hexdigest(),
-        "body_len": len(body),
-        "link": reverse("echo", kwargs={"rest": "x y/é"}),
-        "external": request.build_absolute_uri(reverse("echo", kwargs={"rest": "z"})),
-        "remote": bool(request.META.get("REMOTE_ADDR")),
-    })
+    return JsonResponse(
+        {
+            "method": request.method,
+            "rest": rest,
+            "path": request.path,
+            "path_info": request.path_info,
+            "script": request.META.get("SCRIPT_NAME", ""),
+            "query": [[k, v] for k, values in request.GET.lists() for v in values],
+            "headers": seen_headers(request),
+            "body_sha": hashlib.sha256(body).hexdigest(),
+            "body_len": len(body),
+            "link": reverse("echo", kwargs={"rest": "x y/é"}),
+            "external": request.build_absolute_uri(reverse("echo", kwargs={"rest": "z"})),
+            "remote": bool(request.META.get("REMOTE_ADDR")),
+        }
+    )
 
 
 @csrf_exempt

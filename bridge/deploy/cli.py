@@ -1,0 +1,191 @@
+"""``bridge build`` and ``bridge package``: deploy files and code packages from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .deployment import MODES, SERVERS, TRIGGERS
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``build`` and ``package`` subcommands to the ``bridge`` parser."""
+    from .targets import TARGETS
+
+    build = subparsers.add_parser(
+        "build",
+        help="write the deploy files and the code package for a platform",
+        description="Write the deploy file (FC s.yaml, SCF serverless.yml, AWS SAM template.yaml) and the "
+        "code package into DIR (default build/<platform>/), from the project definition; options "
+        "given here override it.",
+    )
+    package = subparsers.add_parser(
+        "package",
+        help="build the code package (zip) and report its size against the platform's limits",
+        description="Build the code package: the app, faas-bridge and the requirements installed for the "
+        "function runtime, as a reproducible zip.",
+    )
+    for parser in (build, package):
+        parser.add_argument("--platform", required=True, choices=sorted(TARGETS), help="target platform")
+        parser.add_argument(
+            "--project", type=Path, default=Path("."), metavar="DIR", help="project root (default: .)"
+        )
+        parser.add_argument(
+            "--out", type=Path, metavar="DIR", help="output directory (default: build/<platform>/)"
+        )
+        parser.add_argument("--split", metavar="STRATEGY", help="split strategy, overriding the project's")
+        parser.add_argument("--depth", type=int, metavar="N", help="split depth, overriding the project's")
+        parser.add_argument(
+            "--mode",
+            choices=MODES,
+            default="event",
+            help="event: the platform calls index.handler (default); web: a start script "
+            "serves the app with gunicorn/uvicorn on port 9000 (FC, SCF)",
+        )
+        parser.add_argument(
+            "--server",
+            choices=SERVERS,
+            default="auto",
+            help="web-mode server (default: gunicorn for WSGI, uvicorn for ASGI)",
+        )
+        parser.add_argument("--runtime", help="Python runtime, e.g. python3.10, overriding the project's")
+        parser.add_argument(
+            "--requirements",
+            type=Path,
+            metavar="FILE",
+            help="requirements file (default: the project's, else requirements.txt)",
+        )
+        parser.add_argument("--no-requirements", action="store_true", help="install no dependencies")
+        parser.add_argument(
+            "--find-links",
+            type=Path,
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="also look for wheels in DIR (pip --find-links; repeatable)",
+        )
+        parser.add_argument(
+            "--no-index", action="store_true", help="do not use the package index (pip --no-index)"
+        )
+        parser.add_argument(
+            "--compile",
+            action="store_true",
+            help="add byte-compiled files (needs this Python to be the runtime's version)",
+        )
+    build.add_argument(
+        "--trigger",
+        choices=TRIGGERS,
+        default="url",
+        help="SCF HTTP entry: url (Function URL, default) or apigw (API Gateway, retiring)",
+    )
+    build.add_argument("--region", help="region, overriding the project's")
+    build.add_argument(
+        "--memory", type=int, metavar="MB", help="memory of every function, overriding the project's"
+    )
+    build.add_argument("--timeout", type=int, metavar="SECONDS", help="timeout, overriding the project's")
+    build.add_argument(
+        "--domain",
+        default="auto",
+        metavar="NAME",
+        help="FC custom domain of the fc3-domain resource (default: auto, a test domain)",
+    )
+    build.add_argument("--no-package", action="store_true", help="write the deploy files only")
+    build.set_defaults(run=run_build)
+    package.set_defaults(run=run_package)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """``bridge build``: deploy files, then (unless ``--no-package``) the package."""
+    from .build import write_deploy_files
+
+    deployment, target, out_dir = _prepare(args)
+    for path in write_deploy_files(deployment, target, out_dir):
+        print(f"wrote {path}")
+    if not args.no_package:
+        _package(args, deployment, target, out_dir)
+    _print_notes(deployment, target)
+    return 0
+
+
+def run_package(args: argparse.Namespace) -> int:
+    """``bridge package``: the package only, with its size report."""
+    deployment, target, out_dir = _prepare(args)
+    target.check(deployment)
+    _package(args, deployment, target, out_dir)
+    _print_notes(deployment, target)
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> Any:
+    from .build import load_deployment
+    from .deployment import DeployOptions
+    from .targets import get_target
+
+    target = get_target(args.platform)
+    options = DeployOptions(
+        args.platform,
+        mode=args.mode,
+        trigger=getattr(args, "trigger", "url"),
+        server=args.server,
+        domain_name=getattr(args, "domain", "auto"),
+    )
+    if options.trigger == "apigw" and target.name != "scf":
+        from .._errors import ConfigError
+
+        raise ConfigError("--trigger apigw is for --platform scf; FC and AWS always use their HTTP gateway")
+    overrides = {
+        "runtime": args.runtime,
+        "region": getattr(args, "region", None),
+        "memory": getattr(args, "memory", None),
+        "timeout": getattr(args, "timeout", None),
+    }
+    root = args.project.resolve()
+    deployment = load_deployment(
+        root,
+        options,
+        split=args.split,
+        depth=args.depth,
+        overrides=overrides,
+        gateway=target.gateway(options),
+    )
+    out_dir = args.out if args.out is not None else root / "build" / target.name
+    return deployment, target, out_dir
+
+
+def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Path) -> None:
+    from .package import build_package
+
+    report = build_package(
+        deployment,
+        target,
+        out_dir,
+        requirements=_requirements(args, deployment.project),
+        # Web mode needs its server in the package, unless the user ships no dependencies at all.
+        extra_requirements=[deployment.server]
+        if deployment.options.mode == "web" and not args.no_requirements
+        else [],
+        find_links=[path.resolve() for path in args.find_links],
+        no_index=args.no_index,
+        compile_bytecode=args.compile,
+    )
+    for line in report.lines():
+        print(line)
+
+
+def _requirements(args: argparse.Namespace, project: Any) -> Path | None:
+    if args.no_requirements:
+        return None
+    if args.requirements is not None:
+        return args.requirements.resolve()
+    root = Path(project.root)
+    configured = getattr(project, "requirements", None) or "requirements.txt"
+    path = (root / configured).resolve()
+    # The default name is optional; a file the project names must exist (pip says so otherwise).
+    return path if path.is_file() or configured != "requirements.txt" else None
+
+
+def _print_notes(deployment: Any, target: Any) -> None:
+    for note in deployment.notes + target.notes(deployment):
+        print(f"note: {note}", file=sys.stderr)

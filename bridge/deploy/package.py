@@ -1,0 +1,445 @@
+"""Code packages: the app, faas-bridge and the dependencies for the target runtime, in a reproducible zip.
+
+The package is staged as a directory (``<out>/code/``) and zipped to ``<out>/code.zip``. Same inputs
+give the same zip bytes: entries are sorted, every timestamp is 1980-01-01 (or SOURCE_DATE_EPOCH,
+https://reproducible-builds.org/specs/source-date-epoch/), permissions are 0644 or 0755 (executable
+start scripts), there are no directory entries, and compression is DEFLATE at a fixed level.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Sequence, Tuple
+
+from .._errors import ConfigError
+from .entry import package_files
+from .errors import DependencyInstallError, NoCompatibleWheelError
+from .targets import CODE_DIR, CODE_ZIP, SizeLimit, Target
+
+if TYPE_CHECKING:
+    from .deployment import Deployment
+
+#: Wheels are fetched for this platform: every supported FC, SCF and Lambda runtime is x86-64 Linux
+#: with glibc >= 2.17 by default (pip also accepts older manylinux tags under it).
+PLATFORM_TAG = "manylinux2014_x86_64"
+
+# Never packaged: caches, version control, virtual environments, local secrets.
+ALWAYS_EXCLUDED = (
+    "__pycache__/",
+    "*.py[cod]",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".tox/",
+    ".nox/",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".hypothesis/",
+    "node_modules/",
+    "*.egg-info/",
+    ".DS_Store",
+    ".env",
+    ".env.*",
+)
+# Dropped unless the project's `include` names what to package: tests, build output, editor and
+# CI settings, deploy files, local databases.
+DEV_EXCLUDED = (
+    "tests/",
+    "test/",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "build/",
+    "dist/",
+    ".idea/",
+    ".vscode/",
+    ".github/",
+    ".gitignore",
+    ".coverage",
+    "htmlcov/",
+    "s.yaml",
+    "serverless.yml",
+    "template.yaml",
+    "samconfig.toml",
+    "bridge.toml",
+    "ruff.toml",
+    ".ruff.toml",
+    "instance/",
+    "*.sqlite3",
+    "*.db",
+)
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+_COMPRESS_LEVEL = 9
+_NO_WHEEL = re.compile(r"No matching distribution found for ([^\s;]+)")
+
+
+class PackageReport:
+    """What :func:`build_package` produced: where, how big, and against which platform limits."""
+
+    def __init__(
+        self,
+        zip_path: Path,
+        zip_bytes: int,
+        unzipped_bytes: int,
+        file_count: int,
+        functions: Sequence[str],
+        limits: Sequence[SizeLimit],
+    ) -> None:
+        self.zip_path = zip_path
+        self.zip_bytes = zip_bytes
+        self.unzipped_bytes = unzipped_bytes
+        self.file_count = file_count
+        #: Names of the functions that run this package.
+        self.functions = list(functions)
+        self.limits = list(limits)
+
+    def measured(self, limit: SizeLimit) -> int:
+        """The size ``limit`` applies to: the extracted files' or the zip's."""
+        return self.unzipped_bytes if limit.unzipped else self.zip_bytes
+
+    def over(self) -> List[SizeLimit]:
+        """The limits this package exceeds."""
+        return [limit for limit in self.limits if self.measured(limit) > limit.limit_bytes]
+
+    def lines(self) -> List[str]:
+        """A human report: size, the functions sharing the package, each limit and whether it fits."""
+        lines = [
+            f"{self.zip_path}: {_size(self.zip_bytes)} zipped, {_size(self.unzipped_bytes)} unzipped, "
+            f"{self.file_count} files; used by {', '.join(self.functions)}"
+        ]
+        over = self.over()
+        for limit in self.limits:
+            verdict = "OVER" if limit in over else "ok"
+            source = limit.source if limit.confirmed else f"UNCONFIRMED, {limit.source}"
+            sizes = f"{_size(self.measured(limit))} of {_size(limit.limit_bytes)}"
+            lines.append(f"  {verdict:4} {sizes}: {limit.what} ({source})")
+        return lines
+
+
+def build_package(
+    deployment: Deployment,
+    target: Target,
+    out_dir: Path,
+    *,
+    requirements: Path | None = None,
+    extra_requirements: Sequence[str] = (),
+    find_links: Sequence[Path] = (),
+    no_index: bool = False,
+    compile_bytecode: bool = False,
+) -> PackageReport:
+    """Stage the package in ``out_dir/code`` and zip it to ``out_dir/code.zip``.
+
+    ``requirements`` (a pip requirements file, or ``None``) and ``extra_requirements`` (names,
+    such as the web-mode server; skipped when the file lists them) are installed for the target
+    runtime with ``pip install --target --platform --python-version --only-binary=:all:``;
+    ``find_links`` and ``no_index`` pass through to pip. ``compile_bytecode`` adds hash-checked
+    ``.pyc`` files (they never depend on timestamps), which needs this interpreter to be the
+    runtime's Python version.
+    """
+    version = deployment.python_version
+    if compile_bytecode and f"{sys.version_info[0]}.{sys.version_info[1]}" != version:
+        raise ConfigError(
+            f"--compile writes bytecode for this Python ({sys.version_info[0]}.{sys.version_info[1]}), "
+            f"which the Python {version} runtime would ignore: run bridge with Python {version}, "
+            "or drop --compile"
+        )
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / CODE_DIR
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    root = Path(deployment.project.root).resolve()
+
+    # Later steps win: our copy of faas-bridge over one from the requirements, our entry over a
+    # project file of the same name.
+    if requirements is not None or extra_requirements:
+        install_requirements(
+            staging,
+            requirements,
+            extra_requirements,
+            python_version=version,
+            find_links=find_links,
+            no_index=no_index,
+        )
+        # pip's console scripts start with this machine's interpreter path: useless on the
+        # platform (start scripts use `python -m`) and different on every build machine.
+        shutil.rmtree(staging / "bin", ignore_errors=True)
+    for source, relative in app_files(root, deployment.project, skip=[out_dir.resolve()]):
+        _copy(source, staging / relative)
+    for source, relative in bridge_files():
+        _copy(source, staging / relative)
+    for relative, generated in package_files(deployment, target).items():
+        path = staging / relative
+        path.write_text(generated.text, encoding="utf-8", newline="\n")
+        path.chmod(0o755 if generated.executable else 0o644)
+    if compile_bytecode:
+        _compile(staging)
+
+    zip_path = out_dir / CODE_ZIP
+    file_count, unzipped = write_zip(staging, zip_path)
+    return PackageReport(
+        zip_path,
+        zip_path.stat().st_size,
+        unzipped,
+        file_count,
+        [f.name for f in deployment.functions],
+        target.size_limits,
+    )
+
+
+# --- what goes in -------------------------------------------------------------------------------
+
+
+def app_files(root: Path, project: object, *, skip: Iterable[Path] = ()) -> Iterator[Tuple[Path, str]]:
+    """``(path, relative POSIX path)`` of every project file the package takes, in sorted order.
+
+    A file is taken when it matches one of the project's ``include`` globs (default ``**``,
+    everything) and none of its ``exclude`` globs nor :data:`ALWAYS_EXCLUDED`. The dev files of
+    :data:`DEV_EXCLUDED` are left out too, unless an ``include`` glob other than ``**`` names them.
+    Globs are gitignore-like: ``*`` stays within a path segment, ``**`` spans segments, a glob
+    without ``/`` matches a name at any depth, a trailing ``/`` matches directories only, and a
+    glob matching a directory takes in everything below it.
+    """
+    configured = list(getattr(project, "include", None) or ()) or ["**"]
+    takes_everything = any(pattern in _EVERYTHING for pattern in configured)
+    named_globs = [pattern for pattern in configured if pattern not in _EVERYTHING]
+    exclude = list(getattr(project, "exclude", None) or ()) + list(ALWAYS_EXCLUDED)
+    skipped = {path.resolve() for path in skip}
+    for directory, dirnames, filenames in os.walk(root):
+        here = Path(directory)
+        dirnames[:] = sorted(
+            name
+            for name in dirnames
+            if (here / name).resolve() not in skipped
+            and not _matches(_relative(root, here / name) + "/", exclude)
+        )
+        for name in sorted(filenames):
+            relative = _relative(root, here / name)
+            if _matches(relative, exclude):
+                continue
+            named = _matches(relative, named_globs)
+            if not named and (not takes_everything or _matches(relative, DEV_EXCLUDED)):
+                continue
+            yield here / name, relative
+
+
+# faas-bridge packages that run on a developer's machine only: deploy files and the local gateway.
+_BRIDGE_TOOLING = ("bridge/deploy/", "bridge/gateway/")
+
+
+def bridge_files() -> Iterator[Tuple[Path, str]]:
+    """faas-bridge's own modules, from wherever this copy runs; the build tooling stays out."""
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package.parent).as_posix()
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if relative.startswith(_BRIDGE_TOOLING) or not (path.suffix == ".py" or path.name == "py.typed"):
+            continue
+        yield path, relative
+
+
+_EVERYTHING = ("**", "**/*", "*")
+
+
+def _matches(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether a glob matches ``relative`` (a file, or a directory ending in ``/``) or a directory above."""
+    parts = relative.rstrip("/").split("/")
+    candidates = ["/".join(parts[:depth]) + "/" for depth in range(1, len(parts))]
+    candidates.append(relative)
+    return any(_glob(pattern).match(candidate) for pattern in patterns for candidate in candidates)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    found = _GLOBS.get(pattern)
+    if found is None:
+        body = pattern.rstrip("/")
+        regex = "" if "/" in body else "(?:.*/)?"  # a bare name matches at any depth
+        index = 0
+        while index < len(body):
+            if body.startswith("**/", index):
+                regex, index = regex + "(?:.*/)?", index + 3
+            elif body.startswith("**", index):
+                regex, index = regex + ".*", index + 2
+            elif body[index] == "*":
+                regex, index = regex + "[^/]*", index + 1
+            elif body[index] == "?":
+                regex, index = regex + "[^/]", index + 1
+            elif body[index] == "[" and "]" in body[index:]:
+                end = body.index("]", index)
+                regex, index = regex + "[" + body[index + 1 : end].replace("!", "^", 1) + "]", end + 1
+            else:
+                regex, index = regex + re.escape(body[index]), index + 1
+        # A directory glob (trailing '/') matches directories only; any other glob either.
+        regex += "/" if pattern.endswith("/") else "/?"
+        found = _GLOBS[pattern] = re.compile(regex + r"\Z")
+    return found
+
+
+_GLOBS: Dict[str, re.Pattern[str]] = {}
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _copy(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, destination)
+    executable = os.stat(source).st_mode & 0o111
+    destination.chmod(0o755 if executable else 0o644)
+
+
+# --- dependencies --------------------------------------------------------------------------------
+
+
+def install_requirements(
+    staging: Path,
+    requirements: Path | None,
+    extra: Sequence[str] = (),
+    *,
+    python_version: str,
+    find_links: Sequence[Path] = (),
+    no_index: bool = False,
+) -> None:
+    """``pip install`` the requirements into ``staging`` as wheels for the function's platform.
+
+    Raises :class:`NoCompatibleWheelError` naming the package when no wheel fits, and
+    :class:`DependencyInstallError` with pip's last words otherwise.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--target",
+        str(staging),
+        "--platform",
+        PLATFORM_TAG,
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "--no-compile",  # bytecode, if wanted, is written by build_package with fixed hashes
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-warn-script-location",
+    ]
+    for directory in find_links:
+        command += ["--find-links", str(directory)]
+    if no_index:
+        command.append("--no-index")
+    filtered: Path | None = None
+    if requirements is not None:
+        if not requirements.is_file():
+            raise ConfigError(
+                f"requirements file {requirements} does not exist: fix `requirements`, or --no-requirements"
+            )
+        lines = requirements.read_text(encoding="utf-8").splitlines()
+        listed = {_requirement_name(line) for line in lines}
+        extra = [name for name in extra if _requirement_name(name) not in listed]
+        if _SELF in listed:
+            # The package carries this very copy of faas-bridge (bridge_files), matching the entry
+            # it generated: pip must not fetch another. The filtered copy sits beside the original
+            # so that its relative `-r`/`-c` lines still resolve.
+            handle, name = tempfile.mkstemp(prefix=".bridge-", suffix=".txt", dir=requirements.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write("\n".join(line for line in lines if _requirement_name(line) != _SELF) + "\n")
+            filtered = Path(name)
+        command += ["-r", str(filtered or requirements)]
+    command += list(extra)
+    try:
+        # Relative paths in a requirements file are taken from the working directory: the file's.
+        cwd = requirements.parent if requirements is not None else None
+        result = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    finally:
+        if filtered is not None:
+            filtered.unlink()
+    if result.returncode != 0:
+        output = result.stdout + result.stderr
+        missing = _NO_WHEEL.search(output)
+        if missing:
+            raise NoCompatibleWheelError(missing.group(1), PLATFORM_TAG, python_version)
+        tail = "\n".join(output.strip().splitlines()[-8:])
+        raise DependencyInstallError(f"pip could not install the requirements for the runtime:\n{tail}")
+
+
+_SELF = "faas-bridge"
+
+
+def _requirement_name(line: str) -> str:
+    """The normalised project name a requirements line installs (PEP 503), or '' for other lines."""
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
+    if not match or line.lstrip().startswith("-"):
+        return ""
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower()
+
+
+def _compile(staging: Path) -> None:
+    import compileall
+    import py_compile
+
+    compileall.compile_dir(
+        str(staging),
+        quiet=1,
+        stripdir=str(staging),  # recorded source paths are package-relative, not this machine's
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+
+
+# --- the zip -------------------------------------------------------------------------------------
+
+
+def write_zip(source: Path, zip_path: Path) -> Tuple[int, int]:
+    """Zip every file under ``source`` reproducibly; returns ``(file count, unzipped bytes)``."""
+    date_time = _zip_date_time()
+    files = sorted(
+        (path.relative_to(source).as_posix(), path) for path in source.rglob("*") if path.is_file()
+    )
+    temporary = zip_path.with_name(zip_path.name + ".tmp")
+    unzipped = 0
+    with zipfile.ZipFile(temporary, "w") as archive:
+        for relative, path in files:
+            info = zipfile.ZipInfo(relative, date_time)
+            info.create_system = 3  # Unix, so that external_attr carries the permissions
+            mode = 0o755 if os.stat(path).st_mode & 0o111 else 0o644
+            info.external_attr = (stat.S_IFREG | mode) << 16
+            data = path.read_bytes()
+            unzipped += len(data)
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL)
+    os.replace(temporary, zip_path)
+    return len(files), unzipped
+
+
+def _zip_date_time() -> Tuple[int, int, int, int, int, int]:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return _ZIP_EPOCH
+    try:
+        moment = time.gmtime(int(epoch))
+    except ValueError:
+        raise ConfigError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}") from None
+    # Zip times start in 1980 and count seconds in twos.
+    day = (moment.tm_year, moment.tm_mon, moment.tm_mday)
+    stamp = day + (moment.tm_hour, moment.tm_min, moment.tm_sec // 2 * 2)
+    return max(_ZIP_EPOCH, stamp)
+
+
+def _size(count: int) -> str:
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / 1024 / 1024:.1f} MB"

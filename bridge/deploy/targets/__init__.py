@@ -1,0 +1,26 @@
+"""Deploy targets: one module per platform, each a :class:`~bridge.deploy.targets._base.Target`."""
+
+from __future__ import annotations
+
+from typing import Dict
+
+from ..._errors import ConfigError
+from ._base import CODE_DIR, CODE_ZIP, SizeLimit, Target
+from .aws import AwsSam
+from .fc import FcServerlessDevs
+from .scf import ScfServerlessFramework
+
+TARGETS: Dict[str, Target] = {
+    target.name: target for target in (FcServerlessDevs(), ScfServerlessFramework(), AwsSam())
+}
+
+
+def get_target(name: str) -> Target:
+    """The target called ``name`` (``fc``, ``scf``, ``aws``)."""
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown platform {name!r}; choose one of {', '.join(TARGETS)}") from None
+
+
+__all__ = ["CODE_DIR", "CODE_ZIP", "TARGETS", "SizeLimit", "Target", "get_target"]

@@ -1,0 +1,125 @@
+"""`bridge build --platform aws`: an AWS SAM template that cfn-lint accepts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from _deploy_fixtures import all_in_one_plan, built_sample, deployment, make_project, split_plan
+
+from bridge.deploy import get_target
+
+
+def cfn_lint() -> str:
+    beside = Path(sys.executable).parent / "cfn-lint"  # the venv's, as `make setup` installs it
+    found = str(beside) if beside.exists() else shutil.which("cfn-lint")
+    if not found:
+        pytest.skip("cfn-lint is not installed")
+    return found
+
+
+def render(dep) -> str:
+    target = get_target("aws")
+    target.check(dep)
+    return target.render(dep)["template.yaml"]
+
+
+def load(text: str) -> dict:
+    return yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("plan", [all_in_one_plan, split_plan])
+def test_template_passes_cfn_lint(tmp_path: Path, plan) -> None:
+    project = make_project(
+        tmp_path / "project", runtime="python3.12", environment={"SECRET_KEY": "${env.SECRET_KEY}"}
+    )
+    template = tmp_path / "template.yaml"
+    template.write_text(render(deployment(project, plan(), "aws")))
+    result = subprocess.run([cfn_lint(), str(template)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_catch_all_function_takes_the_default_route(tmp_path: Path) -> None:
+    template = load(
+        render(deployment(make_project(tmp_path, runtime="python3.12"), all_in_one_plan(), "aws"))
+    )
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    assert template["Resources"]["HttpApi"] == {"Type": "AWS::Serverless::HttpApi"}
+    function = template["Resources"]["HelloFunction"]
+    assert function["Type"] == "AWS::Serverless::Function"
+    properties = function["Properties"]
+    assert (properties["Runtime"], properties["Handler"], properties["CodeUri"]) == (
+        "python3.12",
+        "index.handler",
+        "code.zip",
+    )
+    assert (properties["MemorySize"], properties["Timeout"]) == (512, 30)
+    # /{proxy+} does not match "/": the $default route (no Path/Method) does.
+    assert properties["Events"] == {
+        "Route0": {"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "HttpApi"}}}
+    }
+
+
+def test_split_routes_become_one_http_api_event_per_method(tmp_path: Path) -> None:
+    template = load(render(deployment(make_project(tmp_path, runtime="python3.12"), split_plan(), "aws")))
+    api = template["Resources"]["HelloApiFunction"]["Properties"]
+    routes = sorted((e["Properties"]["Path"], e["Properties"]["Method"]) for e in api["Events"].values())
+    assert routes == [
+        ("/api/todos", "GET"),
+        ("/api/todos", "POST"),
+        ("/api/todos/{id}", "DELETE"),
+        ("/api/todos/{id}", "GET"),
+    ]
+    assert api["Environment"]["Variables"] == {"API_ONLY": "1", "BRIDGE_FUNCTION": "hello-api"}
+    web = template["Resources"]["HelloWebFunction"]["Properties"]
+    assert web["MemorySize"] == 1024 and len(web["Events"]) == 1
+
+
+def test_secret_references_become_no_echo_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "s3cr3t-from-the-shell")
+    project = make_project(
+        tmp_path,
+        runtime="python3.12",
+        environment={"SECRET_KEY": "${env.SECRET_KEY}", "DSN": "pg://u:${env:DB_PASS}@db/${x}"},
+    )
+    text = render(deployment(project, all_in_one_plan(), "aws"))
+    assert "s3cr3t" not in text
+    template = load(text)
+    assert template["Parameters"]["EnvSecretKey"]["NoEcho"] is True
+    variables = template["Resources"]["HelloFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["SECRET_KEY"] == {"Ref": "EnvSecretKey"}
+    assert variables["DSN"] == {"Fn::Sub": "pg://u:${EnvDbPass}@db/${!x}"}
+
+
+def test_web_mode_is_refused_on_aws(tmp_path: Path) -> None:
+    from bridge import ConfigError
+
+    with pytest.raises(ConfigError, match="--mode event"):
+        get_target("aws").check(
+            deployment(make_project(tmp_path, runtime="python3.12"), all_in_one_plan(), "aws", mode="web")
+        )
+
+
+def test_runtimes_lambda_no_longer_creates_are_refused(tmp_path: Path) -> None:
+    from bridge import ConfigError
+
+    with pytest.raises(
+        ConfigError,
+        match="AWS Lambda offers no Python 3.10 runtime for new functions; set `runtime` to one of python3.1",
+    ):
+        get_target("aws").check(deployment(make_project(tmp_path), all_in_one_plan(), "aws"))
+
+
+@pytest.mark.parametrize("sample", ["flask_todo", "django_blog"])
+def test_samples_build_sam_templates_that_pass_cfn_lint(sample: str) -> None:
+    built = built_sample(sample)
+    templates = [str(built / "out" / f"aws-{variant}" / "template.yaml") for variant in ("all", "split")]
+    result = subprocess.run([cfn_lint(), *templates], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    split = load((built / "out" / "aws-split" / "template.yaml").read_text())
+    functions = [r for r in split["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) > 1

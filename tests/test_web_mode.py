@@ -1,0 +1,116 @@
+"""Web mode (`--mode web`): the package's start script really starts the app's server.
+
+FC custom runtimes run `bootstrap`, SCF web functions `scf_bootstrap`; both must serve on
+0.0.0.0:9000 with an absolute interpreter path (reference alibaba-fc.md §5, tencent-scf.md §3.2).
+Locally, BRIDGE_PYTHON points the script at this interpreter (which has gunicorn and uvicorn) and
+BRIDGE_PORT at a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from _deploy_fixtures import all_in_one_plan, deployment, make_project
+
+from bridge.deploy import build_package, get_target
+
+ASGI_APP = """\
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body = ("asgi says " + scope["path"]).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": body})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def unpacked_web_package(tmp_path: Path, platform: str, **fields) -> Path:
+    project = make_project(tmp_path / "project", **fields)
+    if fields.get("app") == "asgi_hello:app":
+        (project.root / "asgi_hello.py").write_text(ASGI_APP)
+    interface = "asgi" if fields.get("app") == "asgi_hello:app" else "wsgi"
+    dep = deployment(project, all_in_one_plan(), platform, mode="web", interface=interface)
+    report = build_package(dep, get_target(platform), tmp_path / "out")
+    fresh = tmp_path / "fresh"
+    with zipfile.ZipFile(report.zip_path) as archive:
+        for info in archive.infolist():  # ZipFile.extractall drops permissions; a platform keeps them
+            path = Path(archive.extract(info, fresh))
+            path.chmod(info.external_attr >> 16 & 0o777)
+    return fresh
+
+
+def get(url: str, deadline: float) -> str:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def serve_once(script: Path, path: str) -> str:
+    port = free_port()
+    environment = dict(os.environ, BRIDGE_PYTHON=sys.executable, BRIDGE_PORT=str(port))
+    server = subprocess.Popen(
+        [str(script)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        return get(f"http://127.0.0.1:{port}{path}", time.monotonic() + 20)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.mark.parametrize(("platform", "name"), [("fc", "bootstrap"), ("scf", "scf_bootstrap")])
+def test_start_script_follows_the_platform_rules(tmp_path: Path, platform: str, name: str) -> None:
+    script = unpacked_web_package(tmp_path, platform) / name
+    text = script.read_bytes()
+    assert text.startswith(b"#!/bin/bash\n") and b"\r" not in text
+    assert script.stat().st_mode & 0o111
+    interpreter = {"fc": b"/var/fc/lang/python3.10/bin/python3", "scf": b"/var/lang/python310/bin/python3.10"}
+    assert b"${BRIDGE_PYTHON:-" + interpreter[platform] + b"}" in text
+    assert b'port="${BRIDGE_PORT:-9000}"' in text and b"0.0.0.0" in text
+
+
+@pytest.mark.parametrize(("platform", "name"), [("fc", "bootstrap"), ("scf", "scf_bootstrap")])
+def test_start_script_serves_a_wsgi_app_with_gunicorn(tmp_path: Path, platform: str, name: str) -> None:
+    script = unpacked_web_package(tmp_path, platform) / name
+    assert b"-m gunicorn" in script.read_bytes()
+    assert serve_once(script, "/hello") == "hello from /hello"
+
+
+def test_start_script_serves_an_asgi_app_with_uvicorn(tmp_path: Path) -> None:
+    script = unpacked_web_package(tmp_path, "scf", app="asgi_hello:app") / "scf_bootstrap"
+    assert b"-m uvicorn" in script.read_bytes()
+    assert serve_once(script, "/x") == "asgi says /x"
+
+
+def test_web_entry_exposes_the_app_without_the_event_handler(tmp_path: Path) -> None:
+    entry = (unpacked_web_package(tmp_path, "fc") / "index.py").read_text()
+    assert "from hello import app" in entry
+    assert "handler" not in entry.split('"""', 2)[2]
