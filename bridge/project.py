@@ -95,7 +95,8 @@ class ProjectConfig:
     name: str
     root: Path
     django: str | None = None
-    runtime: str = "python3.10"
+    #: The Python runtime; None means each platform's default (see bridge.deploy.deployment).
+    runtime: str | None = None
     region: str | None = None
     memory: int = 512
     timeout: int = 30
@@ -177,7 +178,7 @@ def project_from_dict(
         django=django,
         name=name,
         root=Path(root),
-        runtime=_opt_str(data, "runtime", where) or "python3.10",
+        runtime=_opt_str(data, "runtime", where),
         region=_opt_str(data, "region", where),
         memory=_int(data, "memory", where, 512, _MEMORY_RANGE),
         timeout=_int(data, "timeout", where, 30, _TIMEOUT_RANGE),

@@ -321,3 +321,26 @@ def test_background_tasks_run_before_the_invocation_returns():
 
     Bridge(starlette_app(**{"/": view}))(v2(), None)
     assert done == [True]  # the platform freezes the instance after return: nothing may be left
+
+
+def test_the_process_exits_after_serving_a_sync_endpoint(tmp_path):
+    # anyio stops its worker threads from the invocation task's done callbacks; if they never ran,
+    # the idle worker thread would keep the interpreter from exiting (a hang at instance shutdown).
+    import subprocess
+    import sys
+
+    script = tmp_path / "serve_once.py"
+    script.write_text(
+        "import json, sys\n"
+        "from fastapi import FastAPI\n"
+        "from bridge import Bridge\n"
+        "app = FastAPI()\n"
+        "app.get('/sync')(lambda: {'ok': 1})\n"
+        f"event = json.load(open({str(__import__('conftest').EVENTS / 'aws-http-v2.json')!r}))\n"
+        "event['rawPath'] = '/sync'\n"
+        "event['requestContext']['http']['method'] = 'GET'\n"
+        "print(Bridge(app)(event, None)['body'])\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '{"ok":1}'

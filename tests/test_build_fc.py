@@ -57,13 +57,15 @@ def test_all_in_one_function_is_wired_to_the_bridge_entry_and_hooks(tmp_path: Pa
     assert "BRIDGE_FUNCTION" not in props.get("environmentVariables", {})
 
 
-def test_split_functions_get_their_memory_methods_and_function_name(tmp_path: Path) -> None:
+def test_split_functions_get_their_memory_all_methods_and_function_name(tmp_path: Path) -> None:
     document = render(deployment(make_project(tmp_path), split_plan(), "fc"))
     api = document["resources"]["hello_api"]["props"]
     web = document["resources"]["hello_web"]["props"]
     assert (api["functionName"], api["memorySize"], api["timeout"]) == ("hello-api", 256, 10)
     assert web["functionName"] == "hello-web" and web["memorySize"] == 1024
-    assert api["triggers"][0]["triggerConfig"]["methods"] == ["DELETE", "GET", "HEAD", "OPTIONS", "POST"]
+    # Every method reaches the app, so a method its routes lack gets the app's 405, not the trigger's.
+    all_methods = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+    assert api["triggers"][0]["triggerConfig"]["methods"] == all_methods
     assert api["environmentVariables"] == {"API_ONLY": "1", "BRIDGE_FUNCTION": "hello-api"}
     assert web["environmentVariables"] == {"BRIDGE_FUNCTION": "hello-web"}
 

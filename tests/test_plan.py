@@ -14,6 +14,7 @@ from bridge.cli import main
 from bridge.project import load_project, project_from_dict
 from bridge.split.plan import SplitConflictError, make_plan
 from bridge.split.routes import Route
+from bridge.split.tables import GATEWAYS
 
 APPS = Path(__file__).parent / "apps"
 
@@ -61,7 +62,7 @@ def test_tool_bridge_in_pyproject_is_the_project_definition(tmp_path):
     assert loaded.environment == {"DB_URL": "${env.DB_URL}", "DEBUG": "0"}  # references are never resolved
     assert loaded.split == "groups"
     assert loaded.groups["api"].memory == 2048 and loaded.groups["api"].concurrency == 10
-    assert loaded.groups["web"].catch_all and loaded.runtime == "python3.10"
+    assert loaded.groups["web"].catch_all and loaded.runtime is None  # each platform's default
     assert loaded.requirements_path == tmp_path / "requirements.txt"
 
 
@@ -132,9 +133,9 @@ def test_per_blueprint_gives_each_group_hint_a_function_and_the_rest_to_the_catc
         "shop-default": ["/static/{filename:path}"],
     }
     assert [(e.path, e.methods, e.function) for e in plan.table("fc")] == [
-        ("/api/items", ("GET", "POST"), "shop-api"),
-        ("/about", ("GET",), "shop-pages"),
-        ("/", ("GET",), "shop-pages"),
+        ("/api/items", None, "shop-api"),
+        ("/about", None, "shop-pages"),
+        ("/", None, "shop-pages"),
         ("/api/items/*", None, "shop-api"),
         ("/api/users/*", None, "shop-api"),
         ("/*", None, "shop-default"),
@@ -183,6 +184,31 @@ def test_per_route_keeps_a_paths_methods_together():
         "shop-items-id": ["/items/{id}"],
         "shop-default": [],
     }
+
+
+def test_per_route_names_drop_converters_and_merged_paths_take_their_common_part():
+    routes = [
+        route("/todos/{todo_id:int}/edit", ("GET",)),
+        route("/todos/{todo_id:int}/delete", ("POST",)),
+        route("/api/todos/{todo_id:int}", ("GET",)),
+    ]
+    plan = make_plan(project(), routes, split="per-route")
+    # FC has no one-segment wildcard: both /todos/{id}/... are /todos/* there, so they merge.
+    assert functions(plan) == {
+        "shop-todos-todo-id": ["/todos/{todo_id:int}/edit", "/todos/{todo_id:int}/delete"],
+        "shop-api-todos-todo-id": ["/api/todos/{todo_id:int}"],
+        "shop-default": [],
+    }
+    assert "is named shop-todos-todo-id, after the paths it serves" in plan.notes[-1]
+
+
+def test_table_entries_take_every_method_so_the_app_answers_its_own_405():
+    # DELETE /api/items is the app's 405 (its Allow header, its error body), not the gateway's.
+    plan = make_plan(project(split="per-blueprint"), ROUTES)
+    for name in ("fc", "aws", "scf", "nginx"):
+        assert all(entry.methods is None for entry in plan.table(name)), name
+        winners = GATEWAYS[name].select(plan.table(name), "/api/items", "DELETE")
+        assert [entry.function for entry in winners] == ["shop-api"], name
 
 
 def test_functions_fc_cannot_tell_apart_are_merged_and_the_note_says_why():

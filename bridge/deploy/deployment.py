@@ -123,7 +123,8 @@ class Deployment:
         #: Every route of the app in its match order (as discovered), for the route guard; or None.
         self.app_routes = list(app_routes) if app_routes is not None else None
         self.name = str(project.name)
-        self.python_version = python_version(getattr(project, "runtime", None) or "python3.10")
+        runtime = getattr(project, "runtime", None) or _DEFAULT_RUNTIMES.get(options.platform, "python3.10")
+        self.python_version = python_version(runtime)
         specs = list(plan.functions)
         if not specs:
             raise ConfigError("the split plan has no function: check the project's groups and routes")
@@ -213,6 +214,11 @@ class Deployment:
         for name in names:
             if names.count(name) > 1:
                 raise ConfigError(f"the plan has two functions called {name!r}: rename one of the groups")
+
+
+# Each platform's default when the project names no runtime: the newest that every tool accepts.
+# AWS no longer creates python3.9/3.10 functions (cfn-lint: creation disabled since 2026-07-31).
+_DEFAULT_RUNTIMES = {"fc": "python3.10", "scf": "python3.10", "aws": "python3.12"}
 
 
 def python_version(runtime: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 
 from .._errors import ConfigError
 from ..emulators import PLATFORM_NAMES, get_emulator
+from ..project import STRATEGIES
 
 DEFAULT_FUNCTION = "bridge-function"
 
@@ -25,7 +26,7 @@ def register(subparsers: Any) -> None:
         "instance process; the answer is turned into HTTP the way the platform's gateway does.",
     )
     serve.add_argument(
-        "target", nargs="?", help="module:attr or a Django settings module (omit with --routes)"
+        "target", nargs="?", help="module:attr or a Django settings module (omit with --routes or --project)"
     )
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -35,6 +36,19 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument(
         "--routes", metavar="FILE", help="JSON route table [{path, methods, function, target}]"
+    )
+    serve.add_argument(
+        "--project",
+        metavar="DIR",
+        help="serve the project's split plan: a worker per function, routed by the plan's route table",
+    )
+    serve.add_argument("--split", choices=STRATEGIES, help="with --project: override the split strategy")
+    serve.add_argument("--depth", type=int, metavar="N", help="with --project: prefix depth for per-prefix")
+    serve.add_argument(
+        "--table",
+        choices=("fc", "aws", "scf", "nginx"),
+        help="with --project: the gateway whose route table and matching rule route requests "
+        "(default: the platform's; nginx for scf-url and alb)",
     )
     serve.add_argument("--methods", help="the trigger's allowed methods, e.g. GET,POST (default: all)")
     serve.add_argument("--timeout", type=float, default=30.0, help="function timeout in seconds (default 30)")
@@ -126,15 +140,23 @@ def run_serve(args: argparse.Namespace) -> int:
     _configure_logging()
     options = emulator_options(args)
     chdir = os.path.abspath(args.chdir) if args.chdir else None
-    if args.routes:
+    if sum(map(bool, (args.target, args.routes, args.project))) > 1:
+        raise ConfigError("bridge serve takes one of TARGET, --routes FILE and --project DIR")
+    if (args.routes or args.project) and args.platform == "fc2":
+        # A route table is a custom domain's: paths arrive without FC 2.0's proxy prefix.
+        options.setdefault("custom_domain", True)
+    if args.project:
+        from .split import plan_routes
+
+        routes, chdir = plan_routes(
+            args.project, args.platform, options, split=args.split, depth=args.depth, table=args.table
+        )
+    elif args.routes:
         routes = load_routes(args.routes)
-        if args.platform == "fc2":
-            # A route table is a custom domain's: paths arrive without FC 2.0's proxy prefix.
-            options.setdefault("custom_domain", True)
     elif args.target:
         routes = single_function(args.target, options.get("function_name", DEFAULT_FUNCTION))
     else:
-        raise ConfigError("bridge serve needs a TARGET (module:attr) or --routes FILE")
+        raise ConfigError("bridge serve needs a TARGET (module:attr), --routes FILE or --project DIR")
     functions = {}
     for name, target in routes.functions:
         spec = WorkerSpec(target, args.platform, {**options, "function_name": name}, chdir)

@@ -91,6 +91,12 @@ class InstanceLoop:
                             wake.cancel()
                         wake = loop.call_at(deadline, _nothing)
                 loop._run_once()
+            # The task's completion scheduled its done callbacks (anyio stops its worker threads
+            # there, or they block interpreter exit): run that one batch, as run_until_complete does.
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
         finally:
             if wake is not None:
                 wake.cancel()

@@ -18,7 +18,7 @@ from .._errors import ConfigError
 from ..project import ProjectConfig, slug
 from . import samples, strategies
 from .routes import Route, route_for
-from .tables import FC_METHODS, GATEWAYS, Gateway, GatewayRoute
+from .tables import GATEWAYS, Gateway, GatewayRoute
 from .tables import gateway as gateway_for
 
 #: Gateways a plan is checked for unless ``make_plan(gateways=...)`` says otherwise.
@@ -132,6 +132,8 @@ def make_plan(
             break
         for conflict in conflicts:
             functions = _merge(functions, conflict, notes, app_routes)
+        if split == "per-route":
+            _name_by_common_path(project, functions, notes)
     notes.extend(_precedence_notes(checked, tables, functions))
     return Plan(project=project, functions=functions, notes=notes, tables=tables)
 
@@ -231,33 +233,14 @@ def build_table(
 def _finish(
     gw: Gateway, entries: Dict[Tuple[str, str], List[Route]], functions: Sequence[FunctionSpec]
 ) -> List[GatewayRoute]:
-    owner = {id(r): f.name for f in functions for r in f.routes}
-    all_routes = [r for f in functions for r in f.routes]
+    # Entries take every method. A gateway's method filter cannot send a request elsewhere (no
+    # gateway documents a fall-through), only refuse it with its own 405, where the app answers
+    # its own (an Allow header, its error body): a split must not change what the app answers.
     ordered = sorted(entries.items(), key=lambda item: (gw.order_key(item[0][0]), item[0][1]))
-    table = []
-    for rank, ((path, function), sources) in enumerate(ordered, start=1):
-        methods = _exact_methods(gw, path, function, all_routes, owner) if sources else None
-        table.append(
-            GatewayRoute(path, methods, function, rank, tuple(dict.fromkeys(r.path for r in sources)))
-        )
-    return table
-
-
-def _exact_methods(
-    gw: Gateway, path: str, function: str, routes: List[Route], owner: Dict[int, str]
-) -> Tuple[str, ...] | None:
-    """Methods for an exact entry, only where no request could need another method there: every
-    route taking that path is this function's and declares its methods."""
-    if not gw.exact_methods or not gw.is_exact(path):
-        return None
-    literal = "/" + path.lstrip("= ").lstrip("/")
-    taking = [r for r in routes if r.matches_path(literal)]
-    if not taking or any(owner[id(r)] != function or r.methods is None for r in taking):
-        return None
-    methods = sorted({m for r in taking for m in r.methods or ()})
-    if gw.name == "fc" and not set(methods) <= set(FC_METHODS):
-        return None
-    return tuple(methods)
+    return [
+        GatewayRoute(path, None, function, rank, tuple(dict.fromkeys(r.path for r in sources)))
+        for rank, ((path, function), sources) in enumerate(ordered, start=1)
+    ]
 
 
 # --- soundness --------------------------------------------------------------------------------
@@ -300,7 +283,7 @@ def _merge(
         other = next(f for f in functions if f.catch_all)
     if other is serving and conflict.entry is not None:
         return functions  # an earlier merge of this round already joined them
-    if other is serving:  # refused by a method filter: cannot happen with _exact_methods' rule
+    if other is serving:  # refused by a method filter: cannot happen, the planner sets none
         raise SplitConflictError(
             f"{conflict.gateway}: the table refuses {request.method} {request.path}, "
             f"which {serving.name} serves"
@@ -325,6 +308,18 @@ def _merge(
     order = {id(r): i for i, r in enumerate(app_routes)}
     keep.routes = sorted(keep.routes + gone.routes, key=lambda r: order.get(id(r), 0))
     return [f for f in functions if f is not gone]
+
+
+def _name_by_common_path(project: ProjectConfig, functions: List[FunctionSpec], notes: List[str]) -> None:
+    """Per-route functions merged from several paths take the name of the paths' common part
+    (``/todos/{id}/edit`` and ``/todos/{id}/delete``: ``todos-id``), not one path's name."""
+    for spec in functions:
+        if spec.catch_all or len({r.path for r in spec.routes}) < 2:
+            continue
+        name = slug(f"{project.name}-{strategies.common_path_key(spec.routes)}")
+        if name != spec.name and all(other.name != name for other in functions):
+            notes.append(f"{spec.name} is named {name}, after the paths it serves")
+            spec.name = name
 
 
 def _holder(functions: List[FunctionSpec], entry: GatewayRoute) -> FunctionSpec:

@@ -37,7 +37,9 @@ def vocabulary(routes: Iterable[Route], gateway_paths: Iterable[str] = ()) -> Li
 
 
 def tails(routes: Iterable[Route]) -> List[str]:
-    """Every literal-ish ending of every route path (parameters filled in), for ``path`` values."""
+    """Every literal-ish ending of every route path (parameters filled in), for ``path`` values,
+    each also one segment deeper: ``/{rest:path}`` must be tried on ``/a/1/x`` as well as on
+    ``/a/1``, because a gateway's ``/a/*`` entry for ``/a/{id}`` takes both."""
     found: Set[str] = set()
     for route in routes:
         examples = [route.path] if route.regex is None else patterns.regex_examples(route.regex)
@@ -45,7 +47,9 @@ def tails(routes: Iterable[Route]) -> List[str]:
             text = re.sub(r"\{[^{}]*\}", "1", example)
             segments = text[1:].split("/")
             for start in range(len(segments)):
-                found.add("/".join(segments[start:]))
+                tail = "/".join(segments[start:])
+                found.add(tail)
+                found.add(tail.rstrip("/") + "/x")
     return sorted(found)
 
 

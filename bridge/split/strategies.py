@@ -76,11 +76,27 @@ def _key(route: Route, split: str, depth: int) -> str | None:
     if route.kind in ("static", "mount") and split in ("per-route", "per-prefix"):
         return None  # static files and mounted apps stay with the catch-all
     if split == "per-route":
-        return slug(route.path.strip("/")) if route.path.strip("/") else "root"
+        return common_path_key([route])
     if split == "per-prefix":
         head = [s for s in patterns.shape(route.path).literal_head if s][:depth]
         return slug("-".join(head)) if head else None
     return slug(route.group_hint) if route.group_hint else None
+
+
+def common_path_key(routes: Sequence[Route]) -> str:
+    """The per-route key of the routes' common leading segments, parameters by name only
+    (``/todos/{todo_id:int}/edit`` alone: ``todos-todo-id-edit``); ``root`` when there are none."""
+    split = [
+        patterns.PARAM_RE.sub(lambda match: match.group(1), route.path).strip("/").split("/")
+        for route in routes
+    ]
+    common: List[str] = []
+    for segments in zip(*split):
+        if len(set(segments)) != 1:
+            break
+        common.append(segments[0])
+    named = "-".join(segment for segment in common if segment)
+    return slug(named) if named else "root"
 
 
 def _unique_keys(drafts: List[Draft]) -> None:

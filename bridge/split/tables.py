@@ -22,9 +22,6 @@ from typing import Dict, List, Sequence, Tuple
 from .patterns import Shape
 from .routes import Route
 
-#: Methods an FC custom-domain route may list (fc3-domain schema, IPathConfig.methods).
-FC_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-
 
 @dataclass(frozen=True)
 class GatewayRoute:
@@ -58,8 +55,6 @@ class Gateway:
     name = ""
     #: The gateway path that takes every request (the catch-all function's entry).
     catch_all = ""
-    #: Whether ``methods`` on an exact entry are honoured by this table (see subclasses).
-    exact_methods = False
 
     def paths_for(self, route: Route) -> List[str]:
         """Gateway paths that together cover every request path of ``route``."""
@@ -85,7 +80,6 @@ class Gateway:
 class _PrefixGateway(Gateway):
     """Gateways whose entries are exact paths or literal prefixes: exact wins, then longest prefix."""
 
-    exact_methods = True
     #: Whether a route that takes its bare prefix (``/static/`` for ``/static/{path}``) needs an
     #: exact entry for it, the prefix entry being unsure to take it.
     bare_prefix_needs_entry = False
@@ -130,7 +124,7 @@ class _PrefixGateway(Gateway):
         exact = [e for e in table if self.parse(e.path) == (True, request_path)]
         if exact:
             # No documented fall-through when an exact entry's methods exclude the request's:
-            # take it as refused (the planner only sets methods where that is harmless).
+            # take it as refused (the planner sets no methods; a hand-written table may).
             return [e for e in exact if e.methods is None or method in e.methods]
         prefixes = [(self.parse(e.path)[1], e) for e in table if not self.parse(e.path)[0]]
         matching = [(p, e) for p, e in prefixes if request_path.startswith(p)]

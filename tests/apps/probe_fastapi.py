@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -82,7 +83,7 @@ async def go(request: Request):
 async def cookies():
     response = PlainTextResponse("two cookies")
     response.set_cookie("session", "abc", httponly=True)
-    response.set_cookie("theme", "dark", expires=3600, path="/")
+    response.set_cookie("theme", "dark", expires=datetime(2030, 1, 1, tzinfo=timezone.utc), path="/")
     return response
 
 

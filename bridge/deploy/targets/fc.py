@@ -128,7 +128,9 @@ class FcServerlessDevs(Target):
                 "qualifier": "LATEST",
                 "triggerConfig": {
                     "authType": "anonymous",
-                    "methods": list(function.methods or HTTP_METHODS),
+                    # Every method: a method a function's routes do not take must get the app's own
+                    # answer (a JSON 405, say), not the trigger's; the domain routes by path anyway.
+                    "methods": list(HTTP_METHODS),
                     "disableURLInternet": False,
                 },
             }

@@ -1,0 +1,100 @@
+"""Running ``bridge serve`` as a subprocess for a test: started on a free port, always stopped.
+
+``--port 0`` lets the OS pick the port; the gateway's banner line ("bridge serve: fc gateway
+listening on http://127.0.0.1:PORT/PREFIX/") says which, with the platform's URL prefix (a stage,
+FC 2.0's proxy path). Everything the gateway prints is drained continuously (a full pipe would
+block its request log, and so the gateway) and kept for failure messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+_BANNER = re.compile(r"listening on (http://[^/\s]+)(\S*?)/\s*$")
+
+
+class Served:
+    """A running gateway: where it listens, and what it printed so far."""
+
+    def __init__(self, root: str, prefix: str, output: List[str]) -> None:
+        #: ``http://127.0.0.1:PORT``, without the platform's prefix.
+        self.root = root
+        #: The platform's URL prefix (``/release``, FC 2.0's proxy path) or ``""``.
+        self.prefix = prefix
+        self._output = output
+
+    @property
+    def url(self) -> str:
+        """Where the app is mounted: the root plus the prefix, no trailing slash."""
+        return self.root + self.prefix
+
+    @property
+    def log(self) -> str:
+        return "".join(self._output)
+
+
+def child_env(extra: Dict[str, str] | None = None) -> Dict[str, str]:
+    """This process's environment, with this checkout's ``bridge`` importable, plus ``extra``."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+@contextlib.contextmanager
+def bridge_serve(*args: str, env: Dict[str, str] | None = None) -> Iterator[Served]:
+    """Run ``python -m bridge serve ARGS --port 0`` until the block ends."""
+    command = [sys.executable, "-m", "bridge", "serve", *args, "--port", "0"]
+    process = subprocess.Popen(
+        command,
+        cwd=str(ROOT),
+        env=env if env is not None else child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: List[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+
+    threading.Thread(target=pump, name="bridge-serve-output", daemon=True).start()
+    try:
+        served = None
+        while served is None:
+            try:
+                line = lines.get(timeout=STARTUP_TIMEOUT_S)
+            except queue.Empty:
+                waited = f"{STARTUP_TIMEOUT_S:.0f} s"
+                pytest.fail(f"bridge serve did not start within {waited}:\n{''.join(output)}")
+            match = _BANNER.search(line)
+            if match:
+                served = Served(match.group(1), match.group(2), output)
+            elif process.poll() is not None and lines.empty():
+                pytest.fail(f"bridge serve exited with {process.returncode}:\n{''.join(output)}")
+        yield served
+    finally:
+        process.terminate()  # the gateway stops its function instances on the way out
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

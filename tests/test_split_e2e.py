@@ -1,0 +1,155 @@
+"""A split sample, end to end: every function of the plan in its own worker behind ``bridge serve``.
+
+``bridge serve --project DIR --split ... --platform fc`` makes the plan, routes each request by the
+plan's FC custom-domain table with FC's matching rule, and runs each function as the app behind
+that function's route guard. The samples' own user journeys (``examples/*/journey.py``) must pass
+unchanged across the functions, and the guard must refuse what is not its function's.
+
+Each test has its own SQLite file through ``DATABASE_URL`` (the gateway and every worker share it,
+as a deployed split shares one database), and always stops the gateway and its workers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Dict, List
+
+import httpx
+import pytest
+from _serving import ROOT, bridge_serve, child_env
+
+EXAMPLES = ROOT / "examples"
+TODO = EXAMPLES / "flask_todo"
+BLOG = EXAMPLES / "django_blog"
+REQUEST_TIMEOUT_S = 60.0
+# The gateway logs every request as "METHOD /path -> STATUS (N ms, FUNCTION)".
+SERVED_BY = re.compile(r"^bridge: [A-Z]+ (\S+) -> (\d{3}) \([^,()]*, ([a-z][a-z0-9-]*)\)", re.M)
+
+pytest.importorskip("flask_sqlalchemy")
+
+
+def _journey(sample: Path) -> ModuleType:
+    # By path, under its own name: both samples have a `journey` module.
+    spec = importlib.util.spec_from_file_location(f"split_e2e_{sample.name}_journey", sample / "journey.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _environment(database: Path, **extra: str) -> Dict[str, str]:
+    """This process's environment on ``database``, without settings of its own for the samples."""
+    env = {
+        name: value
+        for name, value in child_env().items()
+        if not name.startswith(("DJANGO_", "BRIDGE_")) and name != "SECRET_KEY"
+    }
+    env.update(DATABASE_URL=f"sqlite:///{database}", **extra)
+    return env
+
+
+def served_by(log: str) -> Dict[str, List[str]]:
+    """Function name -> the paths it answered, from the gateway's request log."""
+    found: Dict[str, List[str]] = {}
+    for path, _status, function in SERVED_BY.findall(log):
+        found.setdefault(function, []).append(path)
+    return found
+
+
+def test_flask_todo_split_per_route_passes_the_whole_journey_across_functions(tmp_path):
+    journey = _journey(TODO)
+    env = _environment(tmp_path / "todo.sqlite3")
+    split = ("--project", str(TODO), "--split", "per-route", "--platform", "fc")
+    with bridge_serve(*split, env=env) as gateway:
+        with httpx.Client(base_url=gateway.url, timeout=REQUEST_TIMEOUT_S) as client:
+            journey.run_journey(client)
+        served = served_by(gateway.log)
+    # Every function of the plan served its own routes in its own worker; the catch-all the
+    # static files. (/todos/{id}/edit, /toggle, /delete are one function: FC's /todos/* takes all.)
+    assert set(served) == {
+        "todo-root",
+        "todo-todos",
+        "todo-todos-todo-id",
+        "todo-api-todos",
+        "todo-api-todos-todo-id",
+        "todo-health",
+        "todo-default",
+    }, gateway.log
+    assert {"/api/todos", "/api/todos?done=1"} <= set(served["todo-api-todos"]), served
+    assert all(path.startswith("/todos/") for path in served["todo-todos-todo-id"]), served
+    assert all(path.startswith("/static/") for path in served["todo-default"]), served["todo-default"]
+    assert "route guard" not in gateway.log, gateway.log
+
+
+def test_django_blog_split_per_django_app_passes_the_whole_journey(tmp_path):
+    journey = _journey(BLOG)
+    database = tmp_path / "db.sqlite3"
+    env = _environment(database, DJANGO_SETTINGS_MODULE="blog_site.settings", DJANGO_DEBUG="0")
+    credentials = {"username": "writer", "password": "correct horse battery staple"}
+    for command in (
+        ["migrate", "--noinput"],
+        ["seed_blog", "--username", credentials["username"], "--password", credentials["password"]],
+    ):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=BLOG,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    split = ("--project", str(BLOG), "--split", "per-django-app", "--platform", "fc")
+    with bridge_serve(*split, env=env) as gateway:
+        with httpx.Client(base_url=gateway.url, timeout=REQUEST_TIMEOUT_S) as client:
+            journey.run_journey(client, **credentials)
+        served = served_by(gateway.log)
+    # Pages, log-in and log-out, the admin: each Django app's own function served its part.
+    assert {"blog-blog", "blog-auth", "blog-admin", "blog-default"} <= set(served), gateway.log
+    assert any(path.startswith("/accounts/login/") for path in served["blog-auth"]), served
+    assert all(path.startswith("/admin/") for path in served["blog-admin"]), served
+    assert "route guard" not in gateway.log, gateway.log
+
+
+def test_a_request_sent_to_the_wrong_function_gets_the_guards_404_naming_the_function(
+    tmp_path, monkeypatch, caplog
+):
+    from bridge.apploader import load_target
+    from bridge.emulators import GatewayRequest, get_emulator
+    from bridge.project import load_project
+    from bridge.split.plan import make_plan
+    from bridge.split.routes import discover_routes
+    from bridge.split.serving import function_handler, routes_document
+
+    # Import the sample as a worker does: from its root, on this test's own database.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'todo.sqlite3'}")
+    monkeypatch.chdir(TODO)
+    monkeypatch.syspath_prepend(str(TODO))
+    project = load_project(TODO)
+    app_routes = discover_routes(load_target(project.app))
+    plan = make_plan(project, app_routes, split="per-route", gateways=("fc",))
+    routes_file = tmp_path / "bridge_routes.json"
+    routes_file.write_text(json.dumps(routes_document(plan, app_routes, app=project.app)))
+    handler = function_handler("todo-health", str(routes_file))
+    fc = get_emulator("fc", function_name="todo-health")
+
+    with caplog.at_level(logging.WARNING, logger="bridge.split.guard"):
+        refused = fc.invoke(handler, GatewayRequest("GET", "/api/todos"), request_id="wrong-function")
+    assert refused.status == 404 and refused.body == b"Not Found"
+    assert any(
+        "/api/todos" in record.getMessage() and "function todo-health" in record.getMessage()
+        for record in caplog.records
+    ), caplog.text
+    # Its own route it answers. The catch-all is not guarded: it answers any route it is sent.
+    caplog.clear()
+    assert fc.invoke(handler, GatewayRequest("GET", "/health"), request_id="own").status == 200
+    default = function_handler("todo-default", str(routes_file))
+    assert fc.invoke(default, GatewayRequest("GET", "/health"), request_id="other").status == 200
+    assert "route guard" not in caplog.text
