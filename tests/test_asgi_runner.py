@@ -8,7 +8,7 @@ import logging
 import time
 
 import pytest
-from conftest import load_event
+from _support import EVENTS, load_event
 
 from bridge import Bridge
 
@@ -336,7 +336,7 @@ def test_the_process_exits_after_serving_a_sync_endpoint(tmp_path):
         "from bridge import Bridge\n"
         "app = FastAPI()\n"
         "app.get('/sync')(lambda: {'ok': 1})\n"
-        f"event = json.load(open({str(__import__('conftest').EVENTS / 'aws-http-v2.json')!r}))\n"
+        f"event = json.load(open({str(EVENTS / 'aws-http-v2.json')!r}))\n"
         "event['rawPath'] = '/sync'\n"
         "event['requestContext']['http']['method'] = 'GET'\n"
         "print(Bridge(app)(event, None)['body'])\n"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import EVENTS, RecordingWSGI, event_bytes, load_event
+from _support import EVENTS, RecordingWSGI, event_bytes, load_event
 
 from bridge import Bridge, HTTPResponse
 

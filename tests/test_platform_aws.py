@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conftest import RecordingASGI, RecordingWSGI, load_event
+from _support import RecordingASGI, RecordingWSGI, load_event
 
 from bridge import Bridge
 

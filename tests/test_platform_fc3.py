@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from conftest import RecordingASGI, RecordingWSGI, event_bytes, load_event
+from _support import RecordingASGI, RecordingWSGI, event_bytes, load_event
 
 from bridge import Bridge
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import RecordingASGI, RecordingWSGI, load_event
+from _support import RecordingASGI, RecordingWSGI, load_event
 
 from bridge import Bridge
 
