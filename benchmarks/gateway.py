@@ -37,11 +37,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def _wait_ready(port: int, process: subprocess.Popen, log: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}: {_tail(process)}")
+            raise RuntimeError(f"exited with {process.returncode}: {_tail(log)}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", PAGE)
@@ -55,12 +55,10 @@ def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 30.0) -> 
     raise RuntimeError(f"not ready within {timeout:.0f} s")
 
 
-def _tail(process: subprocess.Popen) -> str:
-    try:
-        _, err = process.communicate(timeout=2)
-    except subprocess.TimeoutExpired:
-        return ""
-    return (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:][0] if err else ""
+def _tail(log: Any) -> str:
+    log.seek(0)
+    lines = log.read().decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def python_load(port: int, seconds: float, connections: int) -> Dict[str, Any]:
@@ -131,18 +129,21 @@ def _load(port: int, seconds: float, connections: int) -> Dict[str, Any]:
 def _serve(
     command: List[str], port: int, env: Dict[str, str], seconds: float, connections: int
 ) -> Dict[str, Any]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_ready(port, process)
-        _load(port, 1.0, connections)  # warm up
-        return _load(port, seconds, connections)
-    finally:
-        process.terminate()
+    # stderr goes to a file, not a pipe nobody reads: the gateway logs a line per request, and a
+    # full pipe would block it mid-run (and did: timeouts counted as errors).
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_ready(port, process, log)
+            _load(port, 1.0, connections)  # warm up
+            return _load(port, seconds, connections)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def bridge_serve_available() -> str | None:

@@ -11,7 +11,7 @@ import json
 from typing import Any, Dict
 
 import pytest
-from conftest import load_event
+from _support import load_event
 
 from bridge._errors import ConfigError
 from bridge.emulators import PLATFORM_NAMES, GatewayRequest, get_emulator
@@ -260,6 +260,24 @@ def test_scf_release_stage_serves_under_the_stage_with_the_default_domain_host()
     assert scf.check_request(tricky_request(target="/api/x")).status == 404
 
 
+@pytest.mark.parametrize(
+    ("name", "stage", "target", "host_of"),
+    [
+        ("scf", "release", "/release/api/x", lambda event: event["headers"]["host"]),
+        ("aws-v1", "prod", "/prod/api/x", lambda event: event["headers"]["Host"]),
+        ("aws-v2", "dev", "/dev/api/x", lambda event: event["headers"]["host"]),
+    ],
+)
+def test_keep_host_sends_the_clients_host_under_a_stage(name, stage, target, host_of):
+    # `bridge serve`: the client's URL is http://127.0.0.1:9000/<stage>/..., so that is the domain.
+    event = event_of(name, tricky_request(target=target), stage=stage, keep_host=True)
+    assert host_of(event) == "127.0.0.1:9000"
+    assert event["requestContext"]["stage"] == stage
+    assert event["requestContext"].get("domainName", "127.0.0.1:9000") == "127.0.0.1:9000"
+    default_domain = event_of(name, tricky_request(target=target), stage=stage)
+    assert host_of(default_domain) != "127.0.0.1:9000"
+
+
 def test_scf_custom_domain_form_keeps_the_path_and_the_real_host():
     event = event_of("scf", tricky_request(target="/api/x"))
     assert event["path"] == "/api/x"
@@ -346,6 +364,12 @@ def test_scf_url_event_is_the_apigw_event_minus_the_dropped_keys():
     assert types_of(event) == types_of(sample)
     assert event["headers"]["x-scf-remote-addr"] == "203.0.113.7"
     assert event["queryString"]["a"] == ["1", "2"] and event["queryString"]["flag"] is True
+
+
+def test_scf_url_names_the_scheme_only_for_plain_http():
+    # Function URLs are HTTPS only, and their events name no scheme; the local gateway is plain HTTP.
+    assert event_of("scf-url", tricky_request())["headers"]["x-api-scheme"] == "http"
+    assert "x-api-scheme" not in event_of("scf-url", tricky_request(scheme="https"))["headers"]
 
 
 def test_scf_url_rejects_a_forged_remote_addr_header():

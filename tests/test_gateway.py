@@ -1,72 +1,35 @@
 """``bridge serve``: a real HTTP server in front of the emulated platform, the app in its own process.
 
 Each test starts ``python -m bridge serve`` on a free port (``--port 0``; the banner says which),
-talks to it with httpx, and always stops it.
+talks to it with httpx, and always stops it (``tests/_serving.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
-import queue
-import re
-import subprocess
-import sys
-import threading
+import socket
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
+from _serving import bridge_serve
 
-ROOT = Path(__file__).resolve().parent.parent
+from bridge.gateway.server import bind_socket
+
 APPS = Path(__file__).resolve().parent / "apps"
-STARTUP_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 60.0
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
 
 
 @contextlib.contextmanager
 def serving(*args: str) -> Iterator[str]:
-    """Run ``bridge serve ARGS --port 0`` and yield its base URL (without the platform prefix)."""
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    )
-    command = [sys.executable, "-m", "bridge", "serve", *args, "--chdir", str(APPS), "--port", "0"]
-    process = subprocess.Popen(
-        command, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output = []
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        base = None
-        while base is None:
-            try:
-                line = lines.get(timeout=STARTUP_TIMEOUT_S)
-            except queue.Empty:
-                pytest.fail(f"bridge serve did not start within {STARTUP_TIMEOUT_S} s:\n{''.join(output)}")
-            output.append(line)
-            match = re.search(r"listening on (http://[^/\s]+)", line)
-            if match:
-                base = match.group(1)
-            elif process.poll() is not None:
-                pytest.fail(f"bridge serve exited with {process.returncode}:\n{''.join(output)}")
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """Run ``bridge serve ARGS`` on the test apps and yield its base URL (without the platform prefix)."""
+    with bridge_serve(*args, "--chdir", str(APPS)) as gateway:
+        yield gateway.root
 
 
 def get(url: str, **kwargs) -> httpx.Response:
@@ -109,6 +72,11 @@ def test_worker_crash_is_a_platform_error_and_the_next_request_gets_a_new_instan
 def test_app_exception_is_a_500(fc_gateway):
     assert get(f"{fc_gateway}/boom").status_code == 500
 
+
+
+def test_every_response_has_one_date_header_the_apps_when_it_dated_it(fc_gateway):
+    assert len(get(f"{fc_gateway}/hello").headers.get_list("date")) == 1
+    assert get(f"{fc_gateway}/dated").headers.get_list("date") == ["Tue, 01 Jan 2030 00:00:00 GMT"]
 
 def test_forbidden_fc_header_is_rejected_with_400(fc_gateway):
     response = get(f"{fc_gateway}/hello", headers={"X-Fc-Request-Id": "forged"})
@@ -194,3 +162,31 @@ def test_route_table_runs_each_function_in_its_own_process(tmp_path):
         flask_pid = echo["pid"]
         assert fast_pid != flask_pid
         assert os.getpid() not in (fast_pid, flask_pid)
+
+
+def test_gateway_connections_have_tcp_nodelay():
+    # uvicorn writes a response head and body in two sends: with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK, 40 ms per keep-alive request. asyncio turns Nagle off on
+    # accepted connections only when the listening socket says it is TCP (``proto``).
+    listener = bind_socket("127.0.0.1", 0)
+
+    async def accepted_nodelay() -> int:
+        result: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connection = writer.get_extra_info("socket")
+            result.set_result(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=listener)
+        try:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            try:
+                return await asyncio.wait_for(result, timeout=30)
+            finally:
+                writer.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(accepted_nodelay()) != 0

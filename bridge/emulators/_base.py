@@ -117,6 +117,11 @@ class Emulator:
 
     Subclasses implement :meth:`build_event`, :meth:`_result_to_http` and :meth:`error_response`,
     and describe their limits through :meth:`check_request`.
+
+    ``keep_host=True`` keeps the client's ``Host`` where the platform would send its default domain
+    (under a stage: SCF's ``…apigw.tencentcs.com``, AWS's ``…execute-api…``). ``bridge serve`` sets
+    it: there the gateway's domain *is* the one the client used (``127.0.0.1:9000/release/``), and an
+    app that sees another host builds absolute URLs and checks CSRF ``Origin`` against the wrong one.
     """
 
     #: The CLI name (``fc``, ``scf``, ``aws-v2``...).
@@ -133,11 +138,13 @@ class Emulator:
         function_name: str = "bridge-function",
         memory_mb: int = 128,
         timeout_s: float = 3.0,
+        keep_host: bool = False,
     ) -> None:
         self.methods = tuple(m.upper() for m in methods) if methods else self.default_methods
         self.function_name = function_name
         self.memory_mb = memory_mb
         self.timeout_s = timeout_s
+        self.keep_host = keep_host
 
     # -- the interface -------------------------------------------------------------------------
 

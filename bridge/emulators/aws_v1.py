@@ -67,7 +67,8 @@ class AWSV1Emulator(Emulator):
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         now = time.time()
         headers = request.headers_with_host()
-        if self.stage:
+        on_default_domain = bool(self.stage) and not self.keep_host
+        if on_default_domain:
             headers = replace_headers(headers, [("Host", self.default_host)])
         headers = replace_headers(headers, forwarding_headers(request, lower=False))
         headers = [
@@ -81,7 +82,7 @@ class AWSV1Emulator(Emulator):
             multi_headers.setdefault(casing.setdefault(name.lower(), name), []).append(value)
         multi_query = _query.grouped(request.raw_query)
         _, path = stage_path(request, self.stage)
-        host = self.default_host if self.stage else request.authority
+        host = self.default_host if on_default_domain else request.authority
         body_text: str | None = None
         is_base64 = False
         if request.body:

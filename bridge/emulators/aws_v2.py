@@ -57,7 +57,8 @@ class AWSV2Emulator(Emulator):
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         now = time.time()
-        host = f"{self.api_id}.execute-api.{self.region}.amazonaws.com" if self.stage else request.authority
+        default_domain = f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
+        host = default_domain if self.stage and not self.keep_host else request.authority
         pairs = replace_headers(request.headers_with_host(), [("host", host)])
         pairs = replace_headers(pairs, forwarding_headers(request, lower=True))
         cookies: List[str] = []

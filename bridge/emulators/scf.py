@@ -167,7 +167,7 @@ class SCFEmulator(Emulator):
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         headers = lowercase_headers(request)
-        if self.stage:
+        if self.stage and not self.keep_host:
             headers["host"] = self.default_host
         headers.update(
             {

@@ -53,6 +53,12 @@ class SCFURLEmulator(SCFEmulator):
     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         headers = lowercase_headers(request)
         headers["x-scf-remote-addr"] = request.client_ip
+        if request.scheme != "https":
+            # Function URLs are HTTPS only (§3.1), so the event names no scheme and handlers assume
+            # https. A local gateway speaks plain HTTP: say so in the header the APIGW-compatible event
+            # uses for it (x-api-scheme, §1.2), or the app takes http://127.0.0.1 for https and a
+            # browser's form post fails a CSRF Origin check.
+            headers["x-api-scheme"] = request.scheme
         body, _ = _body.encode_body(request.body, as_base64=False)
         event = {
             "body": body,

@@ -13,8 +13,10 @@ import logging
 import socket
 import time
 import uuid
+from email.utils import formatdate
 from typing import Any, Callable, Dict, List
 
+from .._errors import ConfigError
 from ..emulators import Emulator, GatewayRequest, GatewayResponse, get_emulator
 from .routes import RouteTable
 from .worker import Worker, WorkerSpec
@@ -165,15 +167,30 @@ async def write_response(send: Callable[..., Any], response: GatewayResponse, *,
     ]
     if not head:
         headers.append((b"content-length", str(len(response.body)).encode()))
+    if response.header("date") is None:
+        # The platforms' front ends date every response; uvicorn's own Date is off (see ``run``) so
+        # that a response the app dated (Werkzeug's static files) does not carry two.
+        headers.append((b"date", formatdate(usegmt=True).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else response.body})
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket; ``port=0`` picks a free port (read it back from ``getsockname``)."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # ``proto=IPPROTO_TCP``, not the default 0: asyncio sets TCP_NODELAY on an accepted connection
+    # only when ``sock.proto == IPPROTO_TCP`` (``asyncio.base_events._set_nodelay``), and accepted
+    # sockets inherit the listener's proto. Without it uvicorn's two writes per response (head,
+    # then body) hit Nagle against the client's delayed ACK: ~40 ms per keep-alive request.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port, or 0 for any"
+        )
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
@@ -185,7 +202,12 @@ def run(gateway: Gateway, sock: socket.socket, on_started: Callable[[], None] | 
 
     # No "server: uvicorn": the platforms do not announce our server.
     config = uvicorn.Config(
-        gateway, log_level="warning", access_log=False, lifespan="on", server_header=False
+        gateway,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        date_header=False,  # ``write_response`` adds one where the app did not
     )
     server = uvicorn.Server(config)
     if on_started is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Dict
 
-from ..emulators import GatewayRequest, GatewayResponse, get_emulator
+from ..emulators import Emulator, GatewayRequest, GatewayResponse, get_emulator
 
 #: How long a new instance may take to import TARGET before the gateway gives up on it.
 STARTUP_TIMEOUT_S = 120.0
@@ -76,7 +76,7 @@ class Worker:
 
     def __init__(self, spec: WorkerSpec) -> None:
         self.spec = spec
-        self.emulator = get_emulator(spec.platform, **spec.options)
+        self.emulator = local_emulator(spec)
         self._process: subprocess.Popen | None = None
         self._conn: Connection | None = None
         self._started_at = 0.0
@@ -174,7 +174,32 @@ class Worker:
                 process.wait()
 
 
+def local_emulator(spec: WorkerSpec) -> Emulator:
+    """The platform's emulator for a function served on this machine.
+
+    The client talks to the gateway itself, so the function sees the ``Host`` the client used
+    (``keep_host``), not the platform's default domain: links, redirects and CSRF ``Origin`` checks
+    then match the URL in the client's address bar. ``-o keep_host=false`` restores the domain.
+    """
+    return get_emulator(spec.platform, **{"keep_host": True, **spec.options})
+
+
 # -- the child process ---------------------------------------------------------------------------
+
+
+def _stage_is_in_the_url(handler: Any) -> None:
+    """Tell a ``Bridge`` that the stage is part of the public URL, as it is on the local gateway
+    (``http://127.0.0.1:9000/release/``).
+
+    On the platform the bridge infers that from the default domain in ``Host``; with the client's own
+    ``127.0.0.1`` there it would take the gateway for a custom domain and drop the stage from every
+    link. An explicit ``Bridge(stage_in_url=...)`` is left as the app chose; a plain
+    ``handler(event, context)`` function decides for itself.
+    """
+    from .. import Bridge
+
+    if isinstance(handler, Bridge) and handler.options.stage_in_url is None:
+        handler.options.stage_in_url = True
 
 
 def _serve(conn: Connection) -> None:
@@ -184,7 +209,9 @@ def _serve(conn: Connection) -> None:
         from ._target import load_handler
 
         handler = load_handler(spec.target, platform=spec.platform, chdir=spec.chdir, debug=spec.debug)
-        emulator = get_emulator(spec.platform, **spec.options)
+        emulator = local_emulator(spec)
+        if emulator.url_prefix and emulator.keep_host and spec.options.get("stage"):
+            _stage_is_in_the_url(handler)
     except BaseException:
         conn.send(("failed", traceback.format_exc()))
         return

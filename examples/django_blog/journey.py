@@ -8,10 +8,11 @@ mount prefix shows up as a failure. Forms are posted the way a browser posts the
 from the page, the ``csrftoken`` cookie, and the ``Origin`` and ``Referer`` headers. Posts and
 comments get unique titles, so the journey can run again on the same database.
 
-Django accepts a post whose Origin is the scheme and host the *app* sees. Behind a local gateway
-that tells the app another scheme or host than the client used (HTTPS, or the platform's default
-domain, while the client talks plain HTTP to 127.0.0.1), add the client's origin to
-``DJANGO_CSRF_TRUSTED_ORIGINS`` (``http://127.0.0.1:9000``), as a browser user would have to.
+Django accepts a post whose Origin is the scheme and host the *app* sees. ``bridge serve`` shows
+the app the scheme and host the client used, stage or not; behind a proxy that tells the app
+another one (HTTPS, or another domain, while the client talks plain HTTP to 127.0.0.1), add the
+client's origin to ``DJANGO_CSRF_TRUSTED_ORIGINS`` (``http://127.0.0.1:9000``), as a browser user
+would have to.
 """
 
 from __future__ import annotations

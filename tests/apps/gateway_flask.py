@@ -40,6 +40,12 @@ def cookies():
     return response
 
 
+@app.route("/dated")
+def dated():
+    # As Werkzeug's static files are: the app dates the response itself.
+    return Response("old news", mimetype="text/plain", headers={"Date": "Tue, 01 Jan 2030 00:00:00 GMT"})
+
+
 @app.route("/binary")
 def binary():
     return Response(PNG, mimetype="image/png")
