@@ -183,15 +183,22 @@ def _sample_requests(app_routes: List[Route]) -> List[_Request]:
     tail_values = samples.tails(app_routes)
     declared = sorted({m for r in app_routes if r.methods for m in r.methods})
     found: Dict[Tuple[str, str], _Request] = {}
+
+    def add(path: str, method: str) -> None:
+        # Which route the app really gives the request to decides where it must arrive.
+        if (path, method) not in found:
+            target = route_for(app_routes, path, method)
+            if target is not None and target.allows(method):
+                found[(path, method)] = _Request(path, method, target)
+
     for route in app_routes:
         methods = list(route.methods) if route.methods else sorted({"GET", "POST"} | set(declared[:3]))
         for path in samples.sample_paths(route, words, tail_values):
             for method in methods:
-                if (path, method) in found:
-                    continue
-                target = route_for(app_routes, path, method)
-                if target is not None and target.allows(method):
-                    found[(path, method)] = _Request(path, method, target)
+                add(path, method)
+    for path in samples.overlap_paths(app_routes):
+        for method in ("GET", *declared[:3]):
+            add(path, method)
     return list(found.values())
 
 

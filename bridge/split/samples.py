@@ -53,6 +53,24 @@ def tails(routes: Iterable[Route]) -> List[str]:
     return sorted(found)
 
 
+def overlap_paths(routes: Iterable[Route]) -> List[str]:
+    """Each route's own concrete path (parameters filled in), also one and two segments deeper.
+
+    A gateway's ``/a/a/*`` entry for ``/a/a/{id}`` also takes ``/a/a/1/x``, which the app may give to
+    a quite different route (``/{p0}/{p1}/{rest:path}``). Sampling each route's parameters alone
+    cannot find that request when the other route has several parameters (they are varied one at
+    a time past a few hundred combinations), so these paths are tried on every route as they are.
+    """
+    found: Set[str] = set()
+    for route in routes:
+        if route.regex is not None:
+            continue
+        concrete = re.sub(r"\{[^{}]*\}", "1", route.path)
+        base = concrete.rstrip("/") or ""
+        found.update((concrete, base + "/x", base + "/x/y"))
+    return sorted(p for p in found if p.startswith("/"))
+
+
 def sample_paths(route: Route, words: Sequence[str], tail_values: Sequence[str] = ()) -> List[str]:
     """Request paths the route matches, varied where other patterns could tell them apart."""
     if route.regex is not None:
