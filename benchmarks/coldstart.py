@@ -207,6 +207,21 @@ class Scenario:
         return statistics.median(self.wall_ms)
 
 
+def command_unavailable(command: str) -> str | None:
+    """None when ``bridge COMMAND`` exists in this checkout, else why not (the section is skipped)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bridge", command, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=child_env(),
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"`bridge {command}` is not available ({last})"
+    return None
+
+
 def measure(
     runs: int,
     names: List[str] | None = None,

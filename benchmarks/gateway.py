@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from .coldstart import ROOT, child_env
+from .coldstart import ROOT, child_env, command_unavailable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -146,29 +146,16 @@ def _serve(
                 process.wait()
 
 
-def bridge_serve_available() -> str | None:
-    """None when ``bridge serve`` exists, else why not."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=child_env(),
-    )
-    if done.returncode != 0:
-        return (
-            "`bridge serve` is not available ("
-            + (done.stderr.strip().splitlines() or ["no output"])[-1]
-            + ")"
-        )
+def bridge_serve_unavailable() -> str | None:
+    """None when ``bridge serve`` and the todo sample exist, else why not."""
     if not SAMPLE.is_dir():
         return f"the todo sample is missing ({SAMPLE})"
-    return None
+    return command_unavailable("serve")
 
 
 def measure(seconds: float, connections: int = 4) -> Dict[str, Any]:
     """RPS through ``bridge serve`` (FC 3.0), through gunicorn alone, and the in-process handler rate."""
-    why_not = bridge_serve_available()
+    why_not = bridge_serve_unavailable()
     if why_not:
         return {"error": why_not}
     with tempfile.TemporaryDirectory(prefix="bridge-bench-") as folder:

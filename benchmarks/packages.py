@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .coldstart import ROOT, child_env
+from .coldstart import ROOT, child_env, command_unavailable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,27 +31,9 @@ def samples() -> List[Path]:
     )
 
 
-def package_available() -> str | None:
-    """None when ``bridge package`` exists, else why not."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bridge", "package", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=child_env(),
-    )
-    if done.returncode != 0:
-        return (
-            "`bridge package` is not available ("
-            + (done.stderr.strip().splitlines() or ["no output"])[-1]
-            + ")"
-        )
-    return None
-
-
 def measure(timeout: float = 240.0) -> Dict[str, Any]:
     """``{"rows": [...]}`` with one row per sample and layout, or ``{"error": why}``."""
-    why_not = package_available()
+    why_not = command_unavailable("package")
     if why_not:
         return {"error": why_not}
     rows = []

@@ -4,9 +4,10 @@ front end adds, its JSON error body, and the 6 MB payload limit (reference/aws-l
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from typing import Tuple
+from typing import Any, Tuple
 
 from ._base import GatewayRequest, GatewayResponse, Headers, json_response
 
@@ -83,3 +84,28 @@ def stage_path(request: GatewayRequest, stage: str | None) -> Tuple[bool, str]:
     if path == prefix or path.startswith(prefix + "/"):
         return True, path[len(prefix) :] or "/"
     return False, path
+
+
+def lambda_context(emulator: Any, request_id: str) -> LambdaContext:
+    """The Lambda context an AWS emulator's function gets, from the emulator's settings."""
+    return LambdaContext(
+        request_id,
+        function_name=emulator.function_name,
+        memory_mb=emulator.memory_mb,
+        timeout_s=emulator.timeout_s,
+        region=emulator.region,
+        account_id=emulator.account_id,
+    )
+
+
+def payload_too_large(emulator: Any, request: GatewayRequest) -> GatewayResponse | None:
+    """Lambda's 6 MB synchronous payload limit, counted on the event the emulator would send."""
+    size = len(json.dumps(emulator.build_event(request, request_id="0" * 36)[0]).encode())
+    if size > MAX_PAYLOAD_BYTES:
+        # The 6 MB invocation limit is documented; the status is UNCONFIRMED.
+        return message_error(
+            413,
+            "Request Entity Too Large",
+            f"the event is {size} bytes; Lambda takes at most {MAX_PAYLOAD_BYTES} synchronously",
+        )
+    return None

@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Tuple
 
 from . import _body, _query, _result
-from ._aws import DEFAULT_ACCOUNT, DEFAULT_REGION, LambdaContext, forwarding_headers, replace_headers
+from ._aws import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    LambdaContext,
+    forwarding_headers,
+    lambda_context,
+    replace_headers,
+)
 from ._base import Emulator, GatewayRequest, GatewayResponse, InvalidResult
 
 #: "The maximum size of the request body that you can send to a Lambda function is 1 MB"; the same
@@ -78,14 +85,7 @@ class ALBEmulator(Emulator):
             event["queryStringParameters"] = {key: values[-1] for key, values in multi_query.items()}
             event["headers"] = {name: values[-1] for name, values in multi_headers.items()}
         event["body"], event["isBase64Encoded"] = _body.text_or_base64(request.body, request.content_type)
-        context = LambdaContext(
-            request_id,
-            function_name=self.function_name,
-            memory_mb=self.memory_mb,
-            timeout_s=self.timeout_s,
-            region=self.region,
-            account_id=self.account_id,
-        )
+        context = lambda_context(self, request_id)
         return event, context
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:

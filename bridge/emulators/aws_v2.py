@@ -17,7 +17,9 @@ from ._aws import (
     MAX_PAYLOAD_BYTES,
     LambdaContext,
     forwarding_headers,
+    lambda_context,
     message_error,
+    payload_too_large,
     replace_headers,
 )
 from ._base import Emulator, GatewayRequest, GatewayResponse, Headers, InvalidResult
@@ -112,14 +114,7 @@ class AWSV2Emulator(Emulator):
             event["body"], event["isBase64Encoded"] = _body.text_or_base64(request.body, request.content_type)
         else:
             event["isBase64Encoded"] = False
-        context = LambdaContext(
-            request_id,
-            function_name=self.function_name,
-            memory_mb=self.memory_mb,
-            timeout_s=self.timeout_s,
-            region=self.region,
-            account_id=self.account_id,
-        )
+        context = lambda_context(self, request_id)
         return event, context
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
@@ -129,15 +124,7 @@ class AWSV2Emulator(Emulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
-        size = len(json.dumps(self.build_event(request, request_id="0" * 36)[0]).encode())
-        if size > MAX_PAYLOAD_BYTES:
-            # The 6 MB invocation limit is documented; the status is UNCONFIRMED.
-            return message_error(
-                413,
-                "Request Entity Too Large",
-                f"the event is {size} bytes; Lambda takes at most {MAX_PAYLOAD_BYTES} synchronously",
-            )
-        return None
+        return payload_too_large(self, request)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # No route matches: HTTP APIs answer 404 {"message":"Not Found"}.

@@ -90,6 +90,31 @@ def fc_error(status: int, code: str, message: str) -> GatewayResponse:
     return json_response(status, {"ErrorCode": code, "ErrorMessage": message}, message)
 
 
+def body_too_large(request: GatewayRequest) -> GatewayResponse | None:
+    """FC's synchronous request body limit (32 MB, §4; the status is UNCONFIRMED)."""
+    if len(request.body) > MAX_BODY_BYTES:
+        return fc_error(
+            413,
+            "PayloadTooLarge",
+            f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
+        )
+    return None
+
+
+def method_not_allowed(emulator: Emulator, request: GatewayRequest) -> GatewayResponse:
+    """A method outside the HTTP trigger's ``methods`` (documented, §1.7, §6.1; the status is UNCONFIRMED)."""
+    return fc_error(
+        405,
+        "MethodNotAllowed",
+        f"method {request.method} is not in the HTTP trigger's methods ({emulator._allowed_methods_text()})",
+    )
+
+
+def function_error(reason: str) -> GatewayResponse:
+    """UNCONFIRMED: the status an HTTP trigger returns for an unhandled function error."""
+    return json_response(502, {"errorMessage": reason, "errorType": "UnhandledInvocationError"}, reason)
+
+
 class FCEmulator(Emulator):
     """FC 3.0 HTTP trigger, built-in runtime: the event is JSON **bytes**.
 
@@ -215,26 +240,13 @@ class FCEmulator(Emulator):
                 "InvalidArgument",
                 f"path and query are {len(request.target)} bytes; FC allows {MAX_TARGET_BYTES}",
             )
-        if len(request.body) > MAX_BODY_BYTES:
-            # The status is UNCONFIRMED; the limit is documented (§4).
-            return fc_error(
-                413,
-                "PayloadTooLarge",
-                f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
-            )
-        return super().check_request(request)
+        return body_too_large(request) or super().check_request(request)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
-        # The status is UNCONFIRMED; the trigger's ``methods`` list is documented (§1.7, §6.1).
-        return fc_error(
-            405,
-            "MethodNotAllowed",
-            f"method {request.method} is not in the HTTP trigger's methods ({self._allowed_methods_text()})",
-        )
+        return method_not_allowed(self, request)
 
     def error_response(self, reason: str) -> GatewayResponse:
-        # UNCONFIRMED: the status an HTTP trigger returns for an unhandled function error.
-        return json_response(502, {"errorMessage": reason, "errorType": "UnhandledInvocationError"}, reason)
+        return function_error(reason)
 
     def invalid_result_response(self, reason: str) -> GatewayResponse:
         # UNCONFIRMED (§1.6, §10.1): what FC does with a non-dict or a dict without statusCode. We

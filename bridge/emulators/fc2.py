@@ -11,8 +11,8 @@ import sys
 from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 from urllib.parse import unquote_to_bytes
 
-from ._base import Emulator, GatewayRequest, GatewayResponse, Headers, InvalidResult, json_response
-from .fc import MAX_BODY_BYTES, FCContext, fc_context, fc_error
+from ._base import Emulator, GatewayRequest, GatewayResponse, Headers, InvalidResult
+from .fc import FCContext, body_too_large, fc_context, fc_error, function_error, method_not_allowed
 
 #: The default URL's prefix before ``<service>/<function>`` (alibaba-fc.md §2.3).
 PROXY_PREFIX = "/2016-08-15/proxy"
@@ -176,22 +176,11 @@ class FC2Emulator(Emulator):
                 "InvalidArgument",
                 f"request header {forbidden[0]!r} is reserved: x-fc-* headers cannot be set by clients",
             )
-        if len(request.body) > MAX_BODY_BYTES:
-            # UNCONFIRMED for FC 2.0: we apply FC 3.0's documented 32 MB sync limit.
-            return fc_error(
-                413,
-                "PayloadTooLarge",
-                f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
-            )
-        return super().check_request(request)
+        # UNCONFIRMED for FC 2.0: FC 3.0's documented 32 MB sync limit applies.
+        return body_too_large(request) or super().check_request(request)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
-        return fc_error(
-            405,
-            "MethodNotAllowed",
-            f"method {request.method} is not in the HTTP trigger's methods ({self._allowed_methods_text()})",
-        )
+        return method_not_allowed(self, request)
 
     def error_response(self, reason: str) -> GatewayResponse:
-        # UNCONFIRMED: the status FC 2.0 returns for an unhandled error in an HTTP function.
-        return json_response(502, {"errorMessage": reason, "errorType": "UnhandledInvocationError"}, reason)
+        return function_error(reason)
