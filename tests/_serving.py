@@ -9,6 +9,7 @@ block its request log, and so the gateway) and kept for failure messages.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import queue
 import re
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import ModuleType
 from typing import Dict, Iterator, List
 
 import pytest
@@ -98,3 +100,23 @@ def bridge_serve(*args: str, env: Dict[str, str] | None = None) -> Iterator[Serv
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def load_journey(sample: Path, prefix: str) -> ModuleType:
+    """A sample's ``journey.py``, loaded by path under its own name (both samples have one)."""
+    spec = importlib.util.spec_from_file_location(f"{prefix}_{sample.name}_journey", sample / "journey.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def sample_env(database: Path, **extra: str) -> Dict[str, str]:
+    """A sample process's environment: this one's, without the apps' own settings, on ``database``."""
+    env = {
+        name: value
+        for name, value in child_env().items()
+        if not name.startswith(("DJANGO_", "BRIDGE_")) and name not in ("DATABASE_URL", "SECRET_KEY")
+    }
+    env.update(DATABASE_URL=f"sqlite:///{database}", **extra)
+    return env

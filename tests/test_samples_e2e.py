@@ -14,17 +14,15 @@ and the stage forms, where the stage is part of the URL: SCF ``--stage release``
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Callable, Dict, List
 
 import httpx
 import pytest
-from _serving import Served, bridge_serve, child_env
+from _serving import Served, bridge_serve, load_journey, sample_env
 
 pytest.importorskip("flask_sqlalchemy")
 pytest.importorskip("django")
@@ -52,29 +50,9 @@ def _platform_id(args: List[str]) -> str:
     return "-".join(arg.lstrip("-") for arg in args[1:])
 
 
-def _journey(sample: Path) -> ModuleType:
-    # By path, under its own name: both samples have a `journey` module.
-    spec = importlib.util.spec_from_file_location(f"e2e_{sample.name}_journey", sample / "journey.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _sample_env(database: Path, **extra: str) -> Dict[str, str]:
-    """The environment of a sample's process: this one's, without the apps' own settings, on ``database``."""
-    env = {
-        name: value
-        for name, value in child_env().items()
-        if not name.startswith("DJANGO_") and name not in ("DATABASE_URL", "SECRET_KEY")
-    }
-    env.update(DATABASE_URL=f"sqlite:///{database}", **extra)
-    return env
-
-
 def _blog_env(database: Path) -> Dict[str, str]:
     # As deployed: no debug pages, WhiteNoise scans static files once.
-    return _sample_env(database, DJANGO_DEBUG="0")
+    return sample_env(database, DJANGO_DEBUG="0")
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +74,8 @@ def blog_template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("platform", PLATFORMS, ids=_platform_id)
 def test_flask_todo_journey_through_the_gateway(platform: List[str], tmp_path: Path) -> None:
-    journey = _journey(TODO)
-    env = _sample_env(tmp_path / "todo.sqlite3")
+    journey = load_journey(TODO, "e2e")
+    env = sample_env(tmp_path / "todo.sqlite3")
     with bridge_serve("index:handler", "--chdir", str(TODO), *platform, env=env) as gateway:
         _run(journey.run_journey, gateway)
 
@@ -106,7 +84,7 @@ def test_flask_todo_journey_through_the_gateway(platform: List[str], tmp_path: P
 def test_django_blog_journey_through_the_gateway(
     platform: List[str], tmp_path: Path, blog_template_database: Path
 ) -> None:
-    journey = _journey(BLOG)
+    journey = load_journey(BLOG, "e2e")
     database = tmp_path / "blog.sqlite3"
     shutil.copyfile(blog_template_database, database)
     env = _blog_env(database)

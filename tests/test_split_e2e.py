@@ -11,19 +11,16 @@ as a deployed split shares one database), and always stops the gateway and its w
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import re
 import subprocess
 import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Dict, List
 
 import httpx
 import pytest
-from _serving import ROOT, bridge_serve, child_env
+from _serving import ROOT, bridge_serve, load_journey, sample_env
 
 EXAMPLES = ROOT / "examples"
 TODO = EXAMPLES / "flask_todo"
@@ -35,26 +32,6 @@ SERVED_BY = re.compile(r"^bridge: [A-Z]+ (\S+) -> (\d{3}) \([^,()]*, ([a-z][a-z0
 pytest.importorskip("flask_sqlalchemy")
 
 
-def _journey(sample: Path) -> ModuleType:
-    # By path, under its own name: both samples have a `journey` module.
-    spec = importlib.util.spec_from_file_location(f"split_e2e_{sample.name}_journey", sample / "journey.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _environment(database: Path, **extra: str) -> Dict[str, str]:
-    """This process's environment on ``database``, without settings of its own for the samples."""
-    env = {
-        name: value
-        for name, value in child_env().items()
-        if not name.startswith(("DJANGO_", "BRIDGE_")) and name != "SECRET_KEY"
-    }
-    env.update(DATABASE_URL=f"sqlite:///{database}", **extra)
-    return env
-
-
 def served_by(log: str) -> Dict[str, List[str]]:
     """Function name -> the paths it answered, from the gateway's request log."""
     found: Dict[str, List[str]] = {}
@@ -64,8 +41,8 @@ def served_by(log: str) -> Dict[str, List[str]]:
 
 
 def test_flask_todo_split_per_route_passes_the_whole_journey_across_functions(tmp_path):
-    journey = _journey(TODO)
-    env = _environment(tmp_path / "todo.sqlite3")
+    journey = load_journey(TODO, "split_e2e")
+    env = sample_env(tmp_path / "todo.sqlite3")
     split = ("--project", str(TODO), "--split", "per-route", "--platform", "fc")
     with bridge_serve(*split, env=env) as gateway:
         with httpx.Client(base_url=gateway.url, timeout=REQUEST_TIMEOUT_S) as client:
@@ -89,9 +66,9 @@ def test_flask_todo_split_per_route_passes_the_whole_journey_across_functions(tm
 
 
 def test_django_blog_split_per_django_app_passes_the_whole_journey(tmp_path):
-    journey = _journey(BLOG)
+    journey = load_journey(BLOG, "split_e2e")
     database = tmp_path / "db.sqlite3"
-    env = _environment(database, DJANGO_SETTINGS_MODULE="blog_site.settings", DJANGO_DEBUG="0")
+    env = sample_env(database, DJANGO_SETTINGS_MODULE="blog_site.settings", DJANGO_DEBUG="0")
     credentials = {"username": "writer", "password": "correct horse battery staple"}
     for command in (
         ["migrate", "--noinput"],
