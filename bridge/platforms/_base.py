@@ -10,7 +10,7 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode, b64encode
 from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import quote, unquote, unquote_to_bytes
+from urllib.parse import quote, unquote
 
 from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
@@ -256,11 +256,6 @@ def strip_prefix(request: HTTPRequest, prefix: str) -> bool:
         request.root_path = prefix
         return True
     return False
-
-
-def raw_path_bytes_to_text(raw_path: bytes) -> bytes:
-    """Decoded path bytes from a raw path (``%2F`` becomes ``/``, as every WSGI server does)."""
-    return unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path
 
 
 # --- response side ------------------------------------------------------------------------------
