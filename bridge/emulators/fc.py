@@ -90,32 +90,42 @@ def fc_error(status: int, code: str, message: str) -> GatewayResponse:
     return json_response(status, {"ErrorCode": code, "ErrorMessage": message}, message)
 
 
-def body_too_large(request: GatewayRequest) -> GatewayResponse | None:
-    """FC's synchronous request body limit (32 MB, §4; the status is UNCONFIRMED)."""
-    if len(request.body) > MAX_BODY_BYTES:
+class FCGateway(Emulator):
+    """What FC 3.0's and FC 2.0's HTTP triggers answer themselves, before or instead of the function."""
+
+    def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
+        forbidden = [name for name, _ in request.headers if name.lower().startswith("x-fc-")]
+        if forbidden:
+            # alibaba-fc.md §4: custom x-fc-* request headers are not allowed.
+            return fc_error(
+                400,
+                "InvalidArgument",
+                f"request header {forbidden[0]!r} is reserved: x-fc-* headers cannot be set by clients",
+            )
+        if len(request.body) > MAX_BODY_BYTES:
+            # The 32 MB sync limit is documented for FC 3.0 (§4), applied to FC 2.0 too; the status
+            # is UNCONFIRMED.
+            return fc_error(
+                413,
+                "PayloadTooLarge",
+                f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
+            )
+        return super().check_request(request)
+
+    def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
+        # The trigger's ``methods`` list is documented (§1.7, §6.1); the status is UNCONFIRMED.
         return fc_error(
-            413,
-            "PayloadTooLarge",
-            f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
+            405,
+            "MethodNotAllowed",
+            f"method {request.method} is not in the HTTP trigger's methods ({self._allowed_methods_text()})",
         )
-    return None
+
+    def error_response(self, reason: str) -> GatewayResponse:
+        # UNCONFIRMED: the status an HTTP trigger returns for an unhandled function error.
+        return json_response(502, {"errorMessage": reason, "errorType": "UnhandledInvocationError"}, reason)
 
 
-def method_not_allowed(emulator: Emulator, request: GatewayRequest) -> GatewayResponse:
-    """A method outside the HTTP trigger's ``methods`` (documented, §1.7, §6.1; the status is UNCONFIRMED)."""
-    return fc_error(
-        405,
-        "MethodNotAllowed",
-        f"method {request.method} is not in the HTTP trigger's methods ({emulator._allowed_methods_text()})",
-    )
-
-
-def function_error(reason: str) -> GatewayResponse:
-    """UNCONFIRMED: the status an HTTP trigger returns for an unhandled function error."""
-    return json_response(502, {"errorMessage": reason, "errorType": "UnhandledInvocationError"}, reason)
-
-
-class FCEmulator(Emulator):
+class FCEmulator(FCGateway):
     """FC 3.0 HTTP trigger, built-in runtime: the event is JSON **bytes**.
 
     ``base64_all=True`` base64-encodes every body, whatever its type, to exercise the handler's
@@ -217,14 +227,6 @@ class FCEmulator(Emulator):
         return {key: ",".join(values) for key, values in _query.grouped(raw_query).items()}
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        forbidden = [name for name, _ in request.headers if name.lower().startswith("x-fc-")]
-        if forbidden:
-            # alibaba-fc.md §4: custom x-fc-* request headers are not allowed.
-            return fc_error(
-                400,
-                "InvalidArgument",
-                f"request header {forbidden[0]!r} is reserved: x-fc-* headers cannot be set by clients",
-            )
         header_bytes = sum(
             len(name.encode()) + len(value.encode()) for name, value in request.headers_with_host()
         )
@@ -240,13 +242,7 @@ class FCEmulator(Emulator):
                 "InvalidArgument",
                 f"path and query are {len(request.target)} bytes; FC allows {MAX_TARGET_BYTES}",
             )
-        return body_too_large(request) or super().check_request(request)
-
-    def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
-        return method_not_allowed(self, request)
-
-    def error_response(self, reason: str) -> GatewayResponse:
-        return function_error(reason)
+        return super().check_request(request)
 
     def invalid_result_response(self, reason: str) -> GatewayResponse:
         # UNCONFIRMED (§1.6, §10.1): what FC does with a non-dict or a dict without statusCode. We

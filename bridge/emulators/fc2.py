@@ -11,8 +11,8 @@ import sys
 from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 from urllib.parse import unquote_to_bytes
 
-from ._base import Emulator, GatewayRequest, GatewayResponse, Headers, InvalidResult
-from .fc import FCContext, body_too_large, fc_context, fc_error, function_error, method_not_allowed
+from ._base import GatewayRequest, GatewayResponse, Headers, InvalidResult
+from .fc import FCContext, FCGateway, fc_context, fc_error
 
 #: The default URL's prefix before ``<service>/<function>`` (alibaba-fc.md §2.3).
 PROXY_PREFIX = "/2016-08-15/proxy"
@@ -50,7 +50,7 @@ def run_wsgi(handler: Callable[..., Any], environ: Dict[str, Any]) -> WSGIResult
     return WSGIResult(started[0], started[1], b"".join(chunks))
 
 
-class FC2Emulator(Emulator):
+class FC2Emulator(FCGateway):
     """FC 2.0 HTTP trigger. URLs are ``/2016-08-15/proxy/<service>/<function>/...`` unless
     ``custom_domain=True``, where the bare path reaches the function (funcraft's local emulator,
     ``src/lib/commands/local/http-support.js``: prefix ``''`` for custom domains).
@@ -169,18 +169,4 @@ class FC2Emulator(Emulator):
             return fc_error(
                 404, "PathNotFound", f"{request.raw_path!r} is not under this function's URL {prefix}/"
             )
-        forbidden = [name for name, _ in request.headers if name.lower().startswith("x-fc-")]
-        if forbidden:
-            return fc_error(
-                400,
-                "InvalidArgument",
-                f"request header {forbidden[0]!r} is reserved: x-fc-* headers cannot be set by clients",
-            )
-        # UNCONFIRMED for FC 2.0: FC 3.0's documented 32 MB sync limit applies.
-        return body_too_large(request) or super().check_request(request)
-
-    def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
-        return method_not_allowed(self, request)
-
-    def error_response(self, reason: str) -> GatewayResponse:
-        return function_error(reason)
+        return super().check_request(request)
