@@ -170,7 +170,7 @@ def test_split_package_lists_the_routes_of_each_function(tmp_path: Path) -> None
     assert [route["path"] for route in routes["hello-api"]] == ["/api/todos", "/api/todos/<int:id>"]
     assert routes["hello-api"][0]["methods"] == ["GET", "POST"]
     assert [route["path"] for route in table["app_routes"]] == [route.path for route in app_routes]
-    assert "BRIDGE_FUNCTION" in entry and "RouteGuard" in entry
+    assert "BRIDGE_FUNCTION" in entry and "guarded(app, read_routes(" in entry  # the route guard, wired
     assert report.functions == ["hello-api", "hello-web"]
 
 

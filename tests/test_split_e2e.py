@@ -113,7 +113,7 @@ def test_a_request_sent_to_the_wrong_function_gets_the_guards_404_naming_the_fun
     app_routes = discover_routes(load_target(project.app))
     plan = make_plan(project, app_routes, split="per-route", gateways=("fc",))
     routes_file = tmp_path / "bridge_routes.json"
-    routes_file.write_text(json.dumps(routes_document(plan, app_routes, app=project.app)))
+    routes_file.write_text(json.dumps(routes_document(plan.functions, app_routes, app=project.app)))
     handler = function_handler("todo-health", str(routes_file))
     fc = get_emulator("fc", function_name="todo-health")
 

@@ -10,17 +10,16 @@ reproducibility check compares one file.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import keyword
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Dict
+
+from ..split.serving import FUNCTION_ENV, routes_document
 
 if TYPE_CHECKING:
     from .deployment import Deployment
     from .targets import Target
 
-#: Environment variable naming the plan function an instance is (set in the deploy file when split).
-FUNCTION_ENV = "BRIDGE_FUNCTION"
 #: Package file mapping each function to the routes it answers (``null``: everything it is sent).
 ROUTES_FILE = "bridge_routes.json"
 
@@ -54,25 +53,15 @@ def package_files(deployment: Deployment, target: Target) -> Dict[str, PackageFi
 
 _SPLIT_GUARD = """
 # Each function of the split plan runs this same package: {env} (set per function in the deploy
-# file) says which one this is. {routes_file} lists the routes each function answers, and all
-# the app's routes in its order, so that the guard picks a request's route as the app would.
+# file) says which one this is; {routes_file} lists the routes each function answers, and all the
+# app's routes in its order, so that the guard picks a request's route as the app would.
 # Without {env} (a local run) the app answers every route.
 _function = os.environ.get("{env}")
 if _function:
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "{routes_file}")) as _file:
-        _table = json.load(_file)
-    _routes = _table["functions"][_function]
-    if _routes is not None:  # None: the catch-all function, sent whatever no other one takes
-        from bridge.split.guard import RouteGuard
-        from bridge.split.routes import Route
+    from bridge.split.serving import guarded, read_routes
 
-        _app_routes = _table["app_routes"]
-        app = RouteGuard(
-            app,
-            [Route.from_dict(route) for route in _routes],
-            _function,
-            app_routes=None if _app_routes is None else [Route.from_dict(route) for route in _app_routes],
-        )
+    _routes_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "{routes_file}")
+    app = guarded(app, read_routes(_routes_file), _function)
 """
 
 _EVENT_HANDLER = """
@@ -96,7 +85,7 @@ def entry_module(deployment: Deployment) -> str:
         why = f"Every function of this deployment serves `app` with {deployment.server} (start script)."
     lines = [_HEADER.format(what="Function entry", name=deployment.name, why=why)]
     if deployment.split:
-        lines.append("import json\nimport os\n")
+        lines.append("import os\n")
     lines.append(_app_import(deployment, os_imported=deployment.split))
     if deployment.split:
         lines.append(_SPLIT_GUARD.format(env=FUNCTION_ENV, routes_file=ROUTES_FILE))
@@ -132,32 +121,9 @@ def _app_import(deployment: Deployment, *, os_imported: bool) -> str:
 
 
 def routes_json(deployment: Deployment) -> str:
-    """``{"app_routes": [...] | null, "functions": {name: [route, ...] | null}}``, key-sorted.
-
-    ``app_routes`` are all the app's routes in its match order, when known, so the guard decides
-    which route a request is for exactly as the app would; ``null`` for a catch-all function.
-    """
-    table = {
-        "app_routes": None
-        if deployment.app_routes is None
-        else [_route_data(route) for route in deployment.app_routes],
-        "functions": {
-            function.name: None if function.catch_all else [_route_data(route) for route in function.routes]
-            for function in deployment.functions
-        },
-    }
-    return json.dumps(table, indent=1, sort_keys=True) + "\n"
-
-
-def _route_data(route: Any) -> Any:
-    """A route as JSON data: its own ``as_dict()`` (``bridge.split.routes.Route``), else its fields."""
-    if hasattr(route, "as_dict"):
-        return route.as_dict()
-    if dataclasses.is_dataclass(route) and not isinstance(route, type):
-        return dataclasses.asdict(route)
-    if isinstance(route, tuple):
-        return list(route)
-    return route
+    """``bridge_routes.json``, key-sorted: the routes file format of :mod:`bridge.split.serving`."""
+    document = routes_document(deployment.functions, deployment.app_routes)
+    return json.dumps(document, indent=1, sort_keys=True) + "\n"
 
 
 def start_script(deployment: Deployment, target: Target, port: int | None = None) -> str:

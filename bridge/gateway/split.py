@@ -116,7 +116,8 @@ def plan_routes(
     atexit.register(shutil.rmtree, directory, True)
     path = os.path.join(directory, "bridge_routes.json")
     with open(path, "w", encoding="utf-8") as file:
-        json.dump(routes_document(plan, app_routes, app=project.app), file, indent=1, sort_keys=True)
+        document = routes_document(plan.functions, app_routes, app=project.app)
+        json.dump(document, file, indent=1, sort_keys=True)
     os.environ[ROUTES_ENV] = path
     log.info(
         "plan %s: %d function(s), routed by the %s table (%s)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, Iterable, List, Sequence
 
 from .._errors import ConfigError
 from .routes import Route
@@ -29,13 +29,17 @@ ROUTES_ENV = "BRIDGE_ROUTES"
 FUNCTION_ENV = "BRIDGE_FUNCTION"
 
 
-def routes_document(plan: Any, app_routes: Sequence[Route], *, app: str | None = None) -> Dict[str, Any]:
-    """The routes file of ``plan`` (see the module docstring); ``app`` adds the target to load."""
+def routes_document(
+    functions: Iterable[Any], app_routes: Sequence[Route] | None, *, app: str | None = None
+) -> Dict[str, Any]:
+    """The routes file of a plan's ``functions`` (see the module docstring); ``app_routes`` None
+    when unknown; ``app`` adds the target to load. ``bridge build`` and ``bridge serve --project``
+    both write it with this, and both read it with :func:`read_routes` and :func:`guarded`."""
     document: Dict[str, Any] = {
-        "app_routes": [route.as_dict() for route in app_routes],
+        "app_routes": None if app_routes is None else [route.as_dict() for route in app_routes],
         "functions": {
             spec.name: None if spec.catch_all else [route.as_dict() for route in spec.routes]
-            for spec in plan.functions
+            for spec in functions
         },
     }
     if app is not None:
