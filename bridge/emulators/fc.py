@@ -120,6 +120,19 @@ class FCGateway(Emulator):
             f"method {request.method} is not in the HTTP trigger's methods ({self._allowed_methods_text()})",
         )
 
+    def function_context(self, request_id: str, **extra: Any) -> FCContext:
+        """The FC context this emulator's function gets, from the emulator's settings."""
+        return fc_context(
+            request_id,
+            function_name=self.function_name,
+            handler=self.handler_name,
+            memory_mb=self.memory_mb,
+            timeout_s=self.timeout_s,
+            region=self.region,
+            account_id=self.account_id,
+            **extra,
+        )
+
     def error_response(self, reason: str) -> GatewayResponse:
         # UNCONFIRMED: the status an HTTP trigger returns for an unhandled function error.
         return json_response(502, {"errorMessage": reason, "errorType": "UnhandledInvocationError"}, reason)
@@ -185,16 +198,7 @@ class FCEmulator(FCGateway):
                 "timeEpoch": str(int(now * 1000)),
             },
         }
-        context = fc_context(
-            request_id,
-            function_name=self.function_name,
-            handler=self.handler_name,
-            memory_mb=self.memory_mb,
-            timeout_s=self.timeout_s,
-            region=self.region,
-            account_id=self.account_id,
-        )
-        return go_json_bytes(event), context
+        return go_json_bytes(event), self.function_context(request_id)
 
     @staticmethod
     def _headers(request: GatewayRequest) -> Dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 from urllib.parse import unquote_to_bytes
 
 from ._base import GatewayRequest, GatewayResponse, Headers, InvalidResult
-from .fc import FCContext, FCGateway, fc_context, fc_error
+from .fc import FCContext, FCGateway, fc_error
 
 #: The default URL's prefix before ``<service>/<function>`` (alibaba-fc.md §2.3).
 PROXY_PREFIX = "/2016-08-15/proxy"
@@ -83,16 +83,7 @@ class FC2Emulator(FCGateway):
 
     def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], FCContext]:
         """The WSGI ``environ`` FC 2.0 passes (§2.2) and the ``fc.context`` inside it."""
-        context = fc_context(
-            request_id,
-            function_name=self.function_name,
-            handler=self.handler_name,
-            memory_mb=self.memory_mb,
-            timeout_s=self.timeout_s,
-            region=self.region,
-            account_id=self.account_id,
-            service_name=self.service_name,
-        )
+        context = self.function_context(request_id, service_name=self.service_name)
         raw_path = request.raw_path[len(self.url_prefix) :]
         # UNCONFIRMED: PATH_INFO for the bare ``/2016-08-15/proxy/<service>/<function>`` (no slash);
         # we send "/" as for the URL with the slash.

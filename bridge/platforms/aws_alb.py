@@ -62,7 +62,7 @@ class AwsAlb(Platform):
             scheme=scheme,
             server=server_of(index.get("host", ""), index.get("x-forwarded-port"), scheme),
             client=(client, 0) if client else None,
-            request_id=(getattr(context, "aws_request_id", "") or "") if context is not None else "",
+            # No request id in an ALB event: the invocation's, from the context, is Bridge's to add.
             event=event,
             context=context,
         )

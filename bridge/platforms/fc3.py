@@ -102,10 +102,12 @@ def _single_string_headers(response: HTTPResponse, mode: str) -> Dict[str, Any]:
     for name, values in grouped_headers(response.headers).items():
         if len(values) == 1:
             out[name] = values[0]
-        elif name.lower() != "set-cookie" or mode == "join":
-            out[name] = ",".join(values) if name.lower() != "set-cookie" else ", ".join(values)
+        elif name.lower() != "set-cookie":
+            out[name] = ",".join(values)
         elif mode == "list":
             out[name] = values
+        elif mode == "join":
+            out[name] = ", ".join(values)
         else:
             for variant, value in zip(case_variants(name, len(values)), values):
                 out[variant] = value

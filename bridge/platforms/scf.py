@@ -57,8 +57,7 @@ class ScfApiGateway(Platform):
         source_ip = request_context.get("sourceIp")
         if isinstance(source_ip, str) and source_ip:
             request.client = (source_ip, 0)
-        if not request.request_id:
-            request.request_id = request_context.get("requestId") or ""
+        request.request_id = request_context.get("requestId") or request.request_id
         # `path` never carries the stage; the public URL does on the default domain only.
         on_default_domain = host_name(index.get("host", "")).endswith(_DEFAULT_DOMAINS)
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
@@ -111,9 +110,6 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPReques
     headers, index = read_headers(event.get("headers"), title)
     # API Gateway reports the client's scheme in x-api-scheme (reference §1.2); Function URLs are https.
     scheme = forwarded_scheme(index.get("x-api-scheme"))
-    request_id = ""
-    if isinstance(context, dict):
-        request_id = context.get("request_id") or ""
     decoded_path, raw_path = path_from_decoded(path)
     request = HTTPRequest(
         method.upper(),
@@ -125,13 +121,12 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPReques
         body_bytes(event, title),
         scheme=scheme,
         server=server_of(index.get("host", ""), index.get("x-forwarded-port"), scheme),
-        request_id=request_id,
+        # API Gateway's own id, with the stray leading space of the documented sample (reference
+        # §1.2); requestContext.requestId, where present, takes its place (ScfApiGateway.decode).
+        request_id=(index.get("x-api-requestid") or "").strip(),
         event=event,
         context=context,
     )
-    if not request_id:
-        # API Gateway's own id, with the stray leading space of the documented sample (reference §1.2).
-        request.request_id = (index.get("x-api-requestid") or "").strip()
     return request, index
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import quote
 
 from .._errors import AppTimeoutError
 from .._model import HTTPRequest, HTTPResponse
@@ -80,8 +81,6 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _quote_root(root_path: str) -> bytes:
-    from urllib.parse import quote
-
     return quote(root_path).encode("ascii")
 
 
