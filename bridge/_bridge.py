@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     BeforeHook = Callable[[HTTPRequest], Optional[HTTPResponse]]
     AfterHook = Callable[[HTTPRequest, HTTPResponse], Optional[HTTPResponse]]
 
-# Headers that describe one connection, not the response; a gateway sets its own (RFC 9110 §7.6.1).
-_HOP_BY_HOP = frozenset(
-    ("connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade")
-)
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 
 
@@ -204,14 +200,20 @@ class Bridge:
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Serve one invocation: ``(event, context)`` or FC 2.0's ``(environ, start_response)``."""
-        if type(event) is dict and "wsgi.input" in event and callable(context):
-            return self._serve_fc2(event, context)
-        try:
-            if type(event) is not dict:
+        if type(event) is dict:
+            if "wsgi.input" in event and callable(context):
+                return self._serve_fc2(event, context)
+        else:
+            try:
                 event = _parse_event(event)
-            platform = self._platform_for(event)
-        except EventError as exc:
-            return self._event_error(exc, event, context)
+            except EventError as exc:
+                return self._event_error(exc, event, context)
+        platform = self._last
+        if platform is None or not platform.matches(event):
+            try:
+                platform = self._platform_for(event)
+            except EventError as exc:
+                return self._event_error(exc, event, context)
         if platform is None:
             if self.on_event is not None:
                 return self.on_event(event, context)
@@ -227,17 +229,17 @@ class Bridge:
             return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
         # The function's invocation id is what the platform's own log lines carry; the gateway's id
         # in the event is the fallback (console tests and local calls have no context).
-        request.request_id = _request_id(context) or request.request_id
+        if context is not None:
+            key = platform.context_id
+            invocation_id = context.get(key) if type(context) is dict else getattr(context, key, None)
+            request.request_id = str(invocation_id or _request_id(context) or request.request_id)
         result = platform.encode(self._respond(request), request, self.options)
-        body = result.get("body")
-        if body is not None and len(body) > platform.max_response_bytes - 65536:
+        if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)
         return result
 
     def _platform_for(self, event: Dict[str, Any]) -> Any:
-        last = self._last
-        if last is not None and last.matches(event):
-            return last
+        """The platform whose event this is, remembered for the next event (the last one did not match)."""
         for platform in self._platforms:
             if platform.matches(event):
                 self._last = platform
@@ -275,6 +277,9 @@ class Bridge:
                     response = self._asgi_runner().run(request, self._time_left(request.context))
             for after in self._after:
                 response = after(request, response) or response
+            status = response.status
+            if status in (204, 304) or status < 200 or request.method == "HEAD":
+                response.body = b""  # what an HTTP server sends for these, whatever the app wrote
         except BridgeError as exc:
             _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
             message = (
@@ -297,7 +302,7 @@ class Bridge:
             if self.options.debug:
                 message = f"{message}\n\n{_traceback_text(exc)}"
             return _error_response(500, message)
-        return _as_served(request, response)
+        return response
 
     # --- FC 2.0 ------------------------------------------------------------------------------------
 
@@ -457,19 +462,6 @@ def _request_id(context: Any) -> str:
 
 def _error_response(status: int, message: str) -> HTTPResponse:
     return HTTPResponse(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8"))
-
-
-def _as_served(request: HTTPRequest, response: HTTPResponse) -> HTTPResponse:
-    """Apply what an HTTP server applies: no body for HEAD, 1xx, 204 and 304; no hop-by-hop headers."""
-    status = response.status
-    if request.method == "HEAD" or status in (204, 304) or status < 200:
-        response.body = b""
-    headers = response.headers
-    for name, _ in headers:
-        if name.lower() in _HOP_BY_HOP:
-            response.headers = [pair for pair in headers if pair[0].lower() not in _HOP_BY_HOP]
-            break
-    return response
 
 
 def _one_line(exc: BaseException) -> str:

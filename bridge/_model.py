@@ -22,6 +22,9 @@ class HTTPRequest:
     ``root_path`` is the decoded mount prefix (a stage, a proxy prefix or a base path: WSGI's
     ``SCRIPT_NAME``). ``query_string`` is the raw, percent-encoded query without ``?``.
     ``headers`` keeps repeated headers as separate pairs, names in lower case.
+
+    Platforms pass every argument by position: keyword arguments cost a measurable share of an
+    invocation's overhead (``benchmarks/hotpath.md``).
     """
 
     __slots__ = (
@@ -49,7 +52,6 @@ class HTTPRequest:
         query_string: bytes = b"",
         headers: Optional[Headers] = None,
         body: bytes = b"",
-        *,
         scheme: str = "https",
         server: Tuple[str, int] = ("localhost", 443),
         client: Optional[Tuple[str, int]] = None,

@@ -29,7 +29,16 @@ FC_MULTI_HEADER_MODES = ("mutate", "list", "join")
 class Options:
     """What a :class:`~bridge.Bridge` was told; read by platform modules and runners."""
 
-    __slots__ = ("base_path", "stage_in_url", "text_types", "fc_multi_header", "debug", "timeout")
+    __slots__ = (
+        "base_path",
+        "stage_in_url",
+        "text_types",
+        "text_prefixes",
+        "text_suffixes",
+        "fc_multi_header",
+        "debug",
+        "timeout",
+    )
 
     def __init__(
         self,
@@ -53,6 +62,9 @@ class Options:
         # None: detect per event (the stage is in the URL on a gateway's default domain only).
         self.stage_in_url = stage_in_url
         self.text_types = tuple(text_types) if text_types is not None else DEFAULT_TEXT_TYPES
+        # Split once, so a response's media type is checked with one startswith and one endswith.
+        self.text_prefixes = tuple(t.lower() for t in self.text_types if not t.startswith("+"))
+        self.text_suffixes = tuple(t.lower() for t in self.text_types if t.startswith("+"))
         self.fc_multi_header = fc_multi_header
         self.debug = debug
         self.timeout = timeout

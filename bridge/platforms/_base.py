@@ -36,6 +36,10 @@ class Platform:
     title: str = ""
     #: Largest response the platform returns synchronously, in bytes of the encoded result.
     max_response_bytes: int = 6 * MB
+    #: Where the platform's runtime puts the invocation id: an attribute of the context object, or
+    #: a key where the context is a dict (SCF). FC's ``FCContext`` and SCF use ``request_id``
+    #: (reference/alibaba-fc.md, reference/tencent-scf.md).
+    context_id: str = "request_id"
 
     def matches(self, event: Dict[str, Any]) -> bool:
         """True when ``event`` (a decoded JSON object) is this platform's HTTP event."""
@@ -66,6 +70,19 @@ def field(event: Dict[str, Any], key: str, kind: type, platform: str, default: A
             f"{platform} event field {key!r} must be {kind.__name__}, got {type(value).__name__}"
         )
     return value
+
+
+def http_context(event: Dict[str, Any], platform: str) -> Tuple[Dict[str, Any], Dict[str, Any], str]:
+    """``(requestContext, requestContext.http, method)`` of an AWS 2.0 or FC 3.0 event."""
+    request_context = event.get("requestContext")
+    http = request_context.get("http") if request_context.__class__ is dict else None
+    if http.__class__ is not dict:  # checked the long way, for the message
+        request_context = field(event, "requestContext", dict, platform, {})
+        http = field(request_context, "http", dict, platform, {})
+    method = http.get("method")
+    if method.__class__ is not str or not method:
+        raise EventError(f"{platform} event has no requestContext.http.method")
+    return request_context, http, method
 
 
 def is_true(value: Any) -> bool:
@@ -151,11 +168,16 @@ def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Head
         return [], {}
     if not isinstance(headers, dict):
         raise EventError(f"{platform} event headers must be an object, got {type(headers).__name__}")
+    index: Dict[str, str] = {}
     try:
         # The usual map of one string per name: the index is the header set, its items the pairs.
-        index = {name.lower(): value for name, value in headers.items() if value.__class__ is str}
-        if len(index) == len(headers):
-            return list(index.items()), index
+        for name, value in headers.items():
+            if value.__class__ is not str:
+                break
+            index[name.lower()] = value
+        else:
+            if len(index) == len(headers):  # else two spellings of one name: keep both
+                return list(index.items()), index
     except AttributeError:  # a name that is not a string
         pass
     pairs: Headers = []
@@ -170,6 +192,23 @@ def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Head
     for name, value in pairs:
         index.setdefault(name, value)
     return pairs, index
+
+
+def addressed(
+    index: Dict[str, str], host: str, scheme_header: str = "x-forwarded-proto", default: str = "https"
+) -> Tuple[str, Tuple[str, int]]:
+    """``(scheme, (host, port))`` the client addressed, from the headers a gateway sets.
+
+    The scheme comes from ``scheme_header`` (``X-Forwarded-Proto``, set by the gateway, not the
+    client), the port from ``X-Forwarded-Port`` or the ``Host`` value.
+    """
+    scheme = index.get(scheme_header)
+    if scheme != "https" and scheme != "http":
+        scheme = forwarded_scheme(scheme, default)
+    port = index.get("x-forwarded-port")
+    if port and host and ":" not in host and port.isdigit():  # the usual request, without parsing
+        return scheme, (host, int(port))
+    return scheme, server_of(host, port, scheme)
 
 
 def server_of(host: str, port: Optional[str], scheme: str) -> Tuple[str, int]:
@@ -261,44 +300,66 @@ def strip_prefix(request: HTTPRequest, prefix: str) -> bool:
 # --- response side ------------------------------------------------------------------------------
 
 
-def is_text(response: HTTPResponse, options: Options) -> bool:
-    """True when the body can go out as text: a textual type and no ``Content-Encoding``.
+# Headers that describe one connection, not the response: the platform's gateway sets its own
+# (RFC 9110 §7.6.1), and a stale Transfer-Encoding would corrupt the buffered body.
+HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade")
+)
+# The lower-case names the response pass looks at; every other header just goes through.
+_NOTED = HOP_BY_HOP | {"content-type", "content-encoding", "set-cookie"}
 
-    Any Content-Encoding means compressed bytes (apig-wsgi's rule), whatever the type says.
+#: Set-Cookie as the app spelled it, and its values in order.
+Cookies = Tuple[str, List[str]]
+
+
+def response_fields(
+    response: HTTPResponse, options: Options
+) -> Tuple[Dict[str, str], Optional[Cookies], str, bool]:
+    """``(headers, cookies, body, isBase64Encoded)`` for a JSON response, in one pass over the headers.
+
+    ``headers`` has one value per name as JSON text, repeats comma-joined (RFC 9110 §5.3), hop-by-hop
+    headers left out. Set-Cookie cannot be joined (``Expires=`` has a comma): its values come apart
+    in ``cookies``, for each platform to carry its own way. The body goes as text when its type is
+    textual, it has no ``Content-Encoding`` (apig-wsgi's rule: any encoding means compressed bytes)
+    and its bytes are UTF-8; otherwise as base64: never corrupt bytes.
     """
+    headers: Dict[str, str] = {}
+    cookies: Optional[Cookies] = None
     content_type = ""
+    compressed = False
     for name, value in response.headers:
+        if not value.isascii() or value[:1] == " " or value[-1:] == " ":
+            value = header_text(value)
         lname = name.lower()
-        if lname == "content-encoding":
-            return False
-        if lname == "content-type":
-            content_type = value
-    if not response.body:
-        return True
-    media = content_type.split(";", 1)[0].strip().lower()
-    for text_type in options.text_types:
-        if text_type[0] == "+":
-            if media.endswith(text_type):
-                return True
-        elif media.startswith(text_type):
-            return True
-    return False
-
-
-def body_field(response: HTTPResponse, options: Options) -> Tuple[str, bool]:
-    """``(body, isBase64Encoded)`` for a JSON response: text when safe, base64 otherwise.
-
-    A textual type whose bytes are not UTF-8 is sent as base64 too: never corrupt bytes.
-    """
+        if lname in _NOTED:
+            if lname in HOP_BY_HOP:
+                continue
+            if lname == "set-cookie":
+                if cookies is None:
+                    cookies = (name, [value])
+                else:
+                    cookies[1].append(value)
+                continue
+            if lname == "content-type":
+                content_type = value
+            else:
+                compressed = True
+        # The same name in another letter case stays a key of its own: a second header on the wire.
+        if name in headers:
+            headers[name] += "," + value
+        else:
+            headers[name] = value
     body = response.body
     if not body:
-        return "", False
-    if is_text(response, options):
-        try:
-            return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
-    return b64encode(body).decode("ascii"), True
+        return headers, cookies, "", False
+    if not compressed:
+        media = content_type.partition(";")[0].strip().lower()
+        if media.startswith(options.text_prefixes) or media.endswith(options.text_suffixes):
+            try:
+                return headers, cookies, body.decode("utf-8"), False
+            except UnicodeDecodeError:
+                pass
+    return headers, cookies, b64encode(body).decode("ascii"), True
 
 
 def header_text(value: str) -> str:
@@ -307,8 +368,7 @@ def header_text(value: str) -> str:
     Surrounding whitespace goes, as it does on the wire (RFC 9110 §5.5): Django's Set-Cookie values
     start with a space.
     """
-    if value[:1] == " " or value[-1:] == " ":
-        value = value.strip()
+    value = value.strip(" \t")
     if value.isascii():
         return value
     raw = value.encode("latin-1", "replace")
@@ -318,29 +378,21 @@ def header_text(value: str) -> str:
         return value
 
 
-def grouped_headers(headers: Headers) -> Dict[str, List[str]]:
-    """Response headers grouped by name (first spelling kept), values in order."""
-    grouped: Dict[str, List[str]] = {}
-    spelling: Dict[str, str] = {}
-    for name, value in headers:
-        lname = name.lower()
-        key = spelling.setdefault(lname, name)
-        values = grouped.get(key)
-        if values is None:
-            grouped[key] = [header_text(value)]
-        else:
-            values.append(header_text(value))
-    return grouped
-
-
-def joined_headers(headers: Headers, *, skip: str = "") -> Dict[str, str]:
-    """One value per header name, repeats comma-joined (RFC 9110 §5.3), ``skip`` (lower case) left out."""
-    out: Dict[str, str] = {}
-    for key, values in grouped_headers(headers).items():
-        if skip and key.lower() == skip:
-            continue
-        out[key] = values[0] if len(values) == 1 else ",".join(values)
+def multi_value(headers: Dict[str, str], cookies: Optional[Cookies]) -> Dict[str, List[str]]:
+    """``multiValueHeaders`` (AWS REST, ALB): a list per name, each Set-Cookie its own item."""
+    out = {name: [value] for name, value in headers.items()}
+    if cookies is not None:
+        out[cookies[0]] = cookies[1]
     return out
+
+
+def cookie_variants(headers: Dict[str, str], cookies: Optional[Cookies]) -> Dict[str, str]:
+    """``headers`` plus each Set-Cookie under its own spelling of the name (see :func:`case_variants`)."""
+    if cookies is not None:
+        name, values = cookies
+        for variant, value in zip(case_variants(name, len(values)), values):
+            headers[variant] = value
+    return headers
 
 
 def case_variants(name: str, count: int) -> List[str]:

@@ -14,18 +14,17 @@ from .._options import Options
 from ._base import (
     MB,
     Platform,
+    addressed,
     apply_base_path,
     body_bytes,
-    body_field,
-    case_variants,
+    cookie_variants,
     field,
-    forwarded_scheme,
-    grouped_headers,
     last_forwarded_for,
+    multi_value,
     path_from_encoded,
     query_from_map,
     read_headers,
-    server_of,
+    response_fields,
 )
 
 
@@ -34,6 +33,8 @@ class AwsAlb(Platform):
     title = "AWS ALB Lambda target"
     # "The maximum size of the response JSON that the Lambda function can send is 1 MB."
     max_response_bytes = 1 * MB
+    # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+    context_id = "aws_request_id"
 
     def matches(self, event: Dict[str, Any]) -> bool:
         request_context = event.get("requestContext")
@@ -48,7 +49,7 @@ class AwsAlb(Platform):
         multi = "multiValueHeaders" in event
         headers, index = read_headers(event.get("multiValueHeaders" if multi else "headers"), title)
         params = event.get("multiValueQueryStringParameters" if multi else "queryStringParameters")
-        scheme = forwarded_scheme(index.get("x-forwarded-proto"), "http")
+        scheme, server = addressed(index, index.get("host", ""), default="http")
         client = last_forwarded_for(index.get("x-forwarded-for"))
         path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
         request = HTTPRequest(
@@ -60,7 +61,7 @@ class AwsAlb(Platform):
             headers,
             body_bytes(event, title),
             scheme=scheme,
-            server=server_of(index.get("host", ""), index.get("x-forwarded-port"), scheme),
+            server=server,
             client=(client, 0) if client else None,
             # No request id in an ALB event: the invocation's, from the context, is Bridge's to add.
             event=event,
@@ -72,7 +73,7 @@ class AwsAlb(Platform):
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         from http import HTTPStatus  # here, not at import: the enum costs start-up time
 
-        body, is_base64 = body_field(response, options)
+        headers, cookies, body, is_base64 = response_fields(response, options)
         try:
             phrase = HTTPStatus(response.status).phrase
         except ValueError:
@@ -81,18 +82,13 @@ class AwsAlb(Platform):
             "statusCode": response.status,
             "statusDescription": f"{response.status} {phrase}".strip(),
         }
-        grouped = grouped_headers(response.headers)
         if "multiValueHeaders" in request.event:
             # "You must use multiValueHeaders if you have enabled multi-value headers".
-            result["multiValueHeaders"] = grouped
+            result["multiValueHeaders"] = multi_value(headers, cookies)
         else:
-            # Single-value mode keeps one value per name: repeats go out under case-variant names,
-            # which the ALB forwards as separate headers (Mangum, serverless-wsgi, reference §4).
-            headers: Dict[str, str] = {}
-            for name, values in grouped.items():
-                for variant, value in zip(case_variants(name, len(values)), values):
-                    headers[variant] = value
-            result["headers"] = headers
+            # Single-value mode keeps one value per name: several Set-Cookie go out under case-variant
+            # names, which the ALB forwards as separate headers (Mangum, serverless-wsgi, reference §4).
+            result["headers"] = cookie_variants(headers, cookies)
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result

@@ -14,19 +14,17 @@ from .._options import Options
 from ._base import (
     MB,
     Platform,
+    addressed,
     apply_base_path,
     body_bytes,
-    body_field,
     field,
-    forwarded_scheme,
-    grouped_headers,
     host_name,
-    joined_headers,
     mount_stage,
+    multi_value,
     path_from_encoded,
     query_from_map,
     read_headers,
-    server_of,
+    response_fields,
 )
 
 
@@ -35,6 +33,8 @@ class AwsApiGatewayV1(Platform):
     title = "AWS API Gateway REST / payload 1.0"
     # Lambda's synchronous invocation payload (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
     max_response_bytes = 6 * MB
+    # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+    context_id = "aws_request_id"
 
     def matches(self, event: Dict[str, Any]) -> bool:
         request_context = event.get("requestContext")
@@ -57,8 +57,8 @@ class AwsApiGatewayV1(Platform):
         else:
             headers, index = read_headers(event.get("headers"), title)
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-        scheme = forwarded_scheme(index.get("x-forwarded-proto"))
         host = index.get("host", "")
+        scheme, server = addressed(index, host)
         identity = request_context.get("identity")
         source_ip = identity.get("sourceIp") if isinstance(identity, dict) else None
         # apig-wsgi unquotes `path` too: API Gateway passes percent-escapes through (apig-wsgi #376).
@@ -71,7 +71,7 @@ class AwsApiGatewayV1(Platform):
             headers,
             body_bytes(event, title),
             scheme=scheme,
-            server=server_of(host, index.get("x-forwarded-port"), scheme),
+            server=server,
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
             request_id=request_context.get("requestId") or "",
             event=event,
@@ -86,13 +86,15 @@ class AwsApiGatewayV1(Platform):
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        body, is_base64 = body_field(response, options)
+        headers, cookies, body, is_base64 = response_fields(response, options)
         result: Dict[str, Any] = {"statusCode": response.status}
         if request.event.get("multiValueHeaders") is not None:
-            # Repeats (several Set-Cookie) survive only in multiValueHeaders.
-            result["multiValueHeaders"] = grouped_headers(response.headers)
+            # Several Set-Cookie survive only in multiValueHeaders.
+            result["multiValueHeaders"] = multi_value(headers, cookies)
         else:
-            result["headers"] = joined_headers(response.headers)
+            if cookies is not None:
+                headers[cookies[0]] = ",".join(cookies[1])  # the best a single-value map can carry
+            result["headers"] = headers
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result

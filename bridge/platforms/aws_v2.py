@@ -14,17 +14,16 @@ from .._options import Options
 from ._base import (
     MB,
     Platform,
+    addressed,
     apply_base_path,
     body_bytes,
-    body_field,
     field,
-    forwarded_scheme,
-    grouped_headers,
     host_name,
+    http_context,
     mount_stage,
     path_from_encoded,
     read_headers,
-    server_of,
+    response_fields,
 )
 
 
@@ -32,17 +31,15 @@ class AwsHttpApiV2(Platform):
     name = "aws-v2"
     title = "AWS HTTP API payload 2.0 / Function URL"
     max_response_bytes = 6 * MB
+    # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+    context_id = "aws_request_id"
 
     def matches(self, event: Dict[str, Any]) -> bool:
         return event.get("version") == "2.0" and "requestContext" in event
 
     def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
         title = self.title
-        request_context = field(event, "requestContext", dict, title, {})
-        http = field(request_context, "http", dict, title, {})
-        method = http.get("method")
-        if not isinstance(method, str) or not method:
-            raise EventError(f"{title} event has no requestContext.http.method")
+        request_context, http, method = http_context(event, title)
         headers, index = read_headers(event.get("headers"), title)
         cookies = event.get("cookies")
         if cookies:
@@ -56,26 +53,32 @@ class AwsHttpApiV2(Platform):
                 joined = f"{existing}; {joined}"
             headers.append(("cookie", joined))
         # rawPath keeps the trailing slash that requestContext.http.path drops (apig-wsgi #376).
-        path, raw_path = path_from_encoded(field(event, "rawPath", str, title) or http.get("path") or "/")
-        query = field(event, "rawQueryString", str, title, "")
+        raw = event.get("rawPath")
+        if raw.__class__ is not str or not raw:
+            raw = field(event, "rawPath", str, title) or http.get("path") or "/"
+        path, raw_path = path_from_encoded(raw)
+        query = event.get("rawQueryString") or ""
+        if query.__class__ is not str:
+            query = field(event, "rawQueryString", str, title, "")
         source_ip = http.get("sourceIp")
         # HTTP APIs add X-Forwarded-Proto/-Port/-For; Function URLs are https only.
-        scheme = forwarded_scheme(index.get("x-forwarded-proto"))
         host = index.get("host", "")
+        scheme, server = addressed(index, host)
         request = HTTPRequest(
             method.upper(),
             path,
             raw_path,
             # Verbatim: queryStringParameters comma-joins repeated keys.
-            query.encode("ascii") if query.isascii() else query.encode("utf-8"),
+            query.encode(),
             headers,
             body_bytes(event, title),
-            scheme=scheme,
-            server=server_of(host, index.get("x-forwarded-port"), scheme),
-            client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
-            request_id=request_context.get("requestId") or "",
-            event=event,
-            context=context,
+            scheme,
+            server,
+            (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
+            "",  # root_path: a stage or base path, below
+            request_context.get("requestId") or "",
+            event,
+            context,
         )
         stage = request_context.get("stage")
         if stage and stage != "$default":
@@ -88,15 +91,11 @@ class AwsHttpApiV2(Platform):
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        body, is_base64 = body_field(response, options)
-        headers: Dict[str, str] = {}
+        headers, cookies, body, is_base64 = response_fields(response, options)
         result: Dict[str, Any] = {"statusCode": response.status, "headers": headers}
-        for name, values in grouped_headers(response.headers).items():
-            if name.lower() == "set-cookie":
-                # "each cookie becomes a set-cookie header" (reference §3).
-                result["cookies"] = values
-            else:
-                headers[name] = values[0] if len(values) == 1 else ",".join(values)
+        if cookies is not None:
+            # "each cookie becomes a set-cookie header" (reference §3).
+            result["cookies"] = cookies[1]
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result

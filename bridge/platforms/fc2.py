@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
-from ._base import apply_base_path, path_from_decoded, server_of
+from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, server_of
 
 NAME = "fc2"
 TITLE = "Alibaba FC 2.0 HTTP trigger"
@@ -108,7 +108,9 @@ def respond(response: HTTPResponse, start_response: Callable[..., Any]) -> List[
         phrase = HTTPStatus(response.status).phrase
     except ValueError:
         phrase = "Unknown"
-    start_response(f"{response.status} {phrase}", list(response.headers))
+    # FC 2.0's own server frames the response: connection headers are its to set.
+    headers = [pair for pair in response.headers if pair[0].lower() not in HOP_BY_HOP]
+    start_response(f"{response.status} {phrase}", headers)
     return [response.body]
 
 

@@ -8,23 +8,21 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
+    Cookies,
     Platform,
+    addressed,
     body_bytes,
-    body_field,
-    case_variants,
-    field,
-    forwarded_scheme,
-    grouped_headers,
+    cookie_variants,
+    http_context,
     path_from_decoded,
     path_from_encoded,
     query_from_map,
     read_headers,
-    server_of,
+    response_fields,
 )
 
 
@@ -41,11 +39,7 @@ class FC3(Platform):
 
     def decode(self, event: Dict[str, Any], context: Any, options: Options) -> HTTPRequest:
         title = self.title
-        request_context = field(event, "requestContext", dict, title, {})
-        http = field(request_context, "http", dict, title, {})
-        method = http.get("method")
-        if not isinstance(method, str) or not method:
-            raise EventError(f"{title} event has no requestContext.http.method")
+        request_context, http, method = http_context(event, title)
         raw_path = event.get("rawPath")
         if isinstance(raw_path, str) and raw_path:
             # rawPath is URL-encoded; requestContext.http.path is the decoded form (reference §1.2).
@@ -61,7 +55,7 @@ class FC3(Platform):
             host = domain if isinstance(domain, str) else ""
             if host:
                 headers.append(("host", host))
-        scheme = forwarded_scheme(index.get("x-forwarded-proto"))
+        scheme, server = addressed(index, host)
         source_ip = http.get("sourceIp")
         return HTTPRequest(
             method.upper(),
@@ -72,43 +66,41 @@ class FC3(Platform):
             query_from_map(event.get("queryParameters"), title),
             headers,
             body_bytes(event, title),
-            scheme=scheme,
-            server=server_of(host, index.get("x-forwarded-port"), scheme),
-            client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
-            request_id=request_context.get("requestId") or "",
-            event=event,
-            context=context,
+            scheme,
+            server,
+            (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
+            "",  # root_path
+            request_context.get("requestId") or "",
+            event,
+            context,
         )
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        body, is_base64 = body_field(response, options)
+        headers, cookies, body, is_base64 = response_fields(response, options)
+        if cookies is not None:
+            _add_cookies(headers, cookies, options.fc_multi_header)
         return {
             "statusCode": response.status,
-            "headers": _single_string_headers(response, options.fc_multi_header),
+            "headers": headers,
             "isBase64Encoded": is_base64,
             "body": body,
         }
 
 
-def _single_string_headers(response: HTTPResponse, mode: str) -> Dict[str, Any]:
+def _add_cookies(headers: Dict[str, Any], cookies: Cookies, mode: str) -> None:
     """FC 3.0 documents ``headers`` as ``map[string]string`` only (reference §1.6).
 
-    Repeated headers other than Set-Cookie are comma-joined, which HTTP allows. Several Set-Cookie
-    cannot be joined (``Expires=`` has a comma), and how FC treats a repeated cookie is UNCONFIRMED:
-    ``mutate`` (default) keeps to the documented type with case-variant names, so the response is
-    never rejected and at worst one cookie is kept; ``list`` sends a JSON array; ``join`` commas.
+    Several Set-Cookie cannot be joined (``Expires=`` has a comma), and how FC treats a repeated
+    cookie is UNCONFIRMED: ``mutate`` (default) keeps to the documented type with case-variant
+    names, so the response is never rejected and at worst one cookie is kept; ``list`` sends a
+    JSON array; ``join`` commas.
     """
-    out: Dict[str, Any] = {}
-    for name, values in grouped_headers(response.headers).items():
-        if len(values) == 1:
-            out[name] = values[0]
-        elif name.lower() != "set-cookie":
-            out[name] = ",".join(values)
-        elif mode == "list":
-            out[name] = values
-        elif mode == "join":
-            out[name] = ", ".join(values)
-        else:
-            for variant, value in zip(case_variants(name, len(values)), values):
-                out[variant] = value
-    return out
+    name, values = cookies
+    if len(values) == 1:
+        headers[name] = values[0]
+    elif mode == "list":
+        headers[name] = values
+    elif mode == "join":
+        headers[name] = ", ".join(values)
+    else:
+        cookie_variants(headers, cookies)

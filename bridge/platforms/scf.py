@@ -8,7 +8,7 @@ https://cloud.tencent.com/document/product/583/96099).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple, Union
+from typing import Any, Dict, Tuple
 
 from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
@@ -16,18 +16,16 @@ from .._options import Options
 from ._base import (
     MB,
     Platform,
+    addressed,
     apply_base_path,
     body_bytes,
-    body_field,
     field,
-    forwarded_scheme,
-    grouped_headers,
     host_name,
     mount_stage,
     path_from_decoded,
     query_from_map,
     read_headers,
-    server_of,
+    response_fields,
 )
 
 # Default API Gateway domains carry the stage in the URL: service-<id>-<appid>.<region>.apigw.tencentcs.com,
@@ -65,11 +63,17 @@ class ScfApiGateway(Platform):
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        body, is_base64 = body_field(response, options)
+        headers: Dict[str, Any]
+        headers, cookies, body, is_base64 = response_fields(response, options)
+        if cookies is not None:
+            # Several Set-Cookie as a JSON array: the documented form of a repeated header, and the
+            # one that keeps every cookie (serverless-components/tencent-express PR #7; reference §2).
+            name, values = cookies
+            headers[name] = values[0] if len(values) == 1 else values
         return {
             "isBase64Encoded": is_base64,
             "statusCode": response.status,
-            "headers": _array_headers(response),
+            "headers": headers,
             "body": body,
         }
 
@@ -109,7 +113,7 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPReques
     path = field(event, "path", str, title, "/") or "/"
     headers, index = read_headers(event.get("headers"), title)
     # API Gateway reports the client's scheme in x-api-scheme (reference §1.2); Function URLs are https.
-    scheme = forwarded_scheme(index.get("x-api-scheme"))
+    scheme, server = addressed(index, index.get("host", ""), "x-api-scheme")
     decoded_path, raw_path = path_from_decoded(path)
     request = HTTPRequest(
         method.upper(),
@@ -119,21 +123,15 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPReques
         query_from_map(event.get("queryString"), title),
         headers,
         body_bytes(event, title),
-        scheme=scheme,
-        server=server_of(index.get("host", ""), index.get("x-forwarded-port"), scheme),
+        scheme,
+        server,
+        None,  # client: the trigger's own field, set by each decoder
+        "",  # root_path: the stage or base path, set by each decoder
         # API Gateway's own id, with the stray leading space of the documented sample (reference
         # §1.2); requestContext.requestId, where present, takes its place (ScfApiGateway.decode).
-        request_id=(index.get("x-api-requestid") or "").strip(),
-        event=event,
-        context=context,
+        (index.get("x-api-requestid") or "").strip(),
+        event,
+        context,
     )
     return request, index
 
-
-def _array_headers(response: HTTPResponse) -> Dict[str, Union[str, List[str]]]:
-    """Repeated headers as JSON arrays: the documented form, and the one that keeps every Set-Cookie
-    (serverless-components/tencent-express PR #7; reference §2)."""
-    return {
-        name: values[0] if len(values) == 1 else values
-        for name, values in grouped_headers(response.headers).items()
-    }

@@ -12,6 +12,56 @@ Headers = List[Tuple[str, str]]
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 
 
+class _EnvironKeys(dict):
+    """The environ key of each request header name; ``None`` for those that never reach the app.
+
+    The usual names are computed once, at import: spelling ``HTTP_`` keys one header at a time is
+    most of an environ's cost otherwise. Any other name is spelled on lookup and not kept, so the
+    table never grows with what clients send.
+    """
+
+    def __missing__(self, name: str) -> str:
+        return "HTTP_" + name.upper().replace("-", "_")
+
+
+def _environ_keys() -> _EnvironKeys:
+    names = (
+        # RFC 9110/9111 request headers and the browsers' own.
+        "accept", "accept-charset", "accept-encoding", "accept-language", "authorization",
+        "cache-control", "cookie", "dnt", "forwarded", "host", "if-match", "if-modified-since",
+        "if-none-match", "if-range", "if-unmodified-since", "origin", "pragma", "priority", "range",
+        "referer", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-fetch-dest",
+        "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user", "upgrade-insecure-requests",
+        "user-agent", "via", "x-csrftoken", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port",
+        "x-forwarded-proto", "x-real-ip", "x-request-id", "x-requested-with",
+        # What the gateways add (reference/events/*.json).
+        "cloudfront-forwarded-proto", "cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer",
+        "cloudfront-viewer-country", "x-amz-cf-id", "x-amzn-trace-id", "x-anonymous-consumer",
+        "x-api-requestid", "x-api-scheme", "x-b3-traceid", "x-qualifier", "x-scf-remote-addr",
+    )
+    keys = _EnvironKeys()
+    for name in names:
+        keys[name] = keys.__missing__(name)
+    keys["content-type"] = "CONTENT_TYPE"
+    # The body is complete and CONTENT_LENGTH is its real length: the gateway's framing stays there.
+    keys["content-length"] = None
+    keys["transfer-encoding"] = None
+    return keys
+
+
+_ENVIRON_KEYS = _environ_keys()
+
+# What every environ holds, copied per request (a copy is cheaper than building these entries).
+_ENVIRON_BASE: Dict[str, Any] = {
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.version": (1, 0),
+    "wsgi.input_terminated": True,
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": False,
+    "wsgi.run_once": False,
+}
+
+
 def build_environ(request: HTTPRequest) -> Dict[str, Any]:
     """The PEP 3333 environ for ``request``: native strings are latin-1, as a real server makes them."""
     raw_path = request.raw_path
@@ -22,40 +72,33 @@ def build_environ(request: HTTPRequest) -> Dict[str, Any]:
         raw_path = unquote_to_bytes(raw_path)
     root_path = request.root_path
     client = request.client
-    environ: Dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode("utf-8").decode("latin-1"),
-        "PATH_INFO": raw_path.decode("latin-1"),
-        "QUERY_STRING": request.query_string.decode("latin-1"),
-        "SERVER_NAME": request.server[0],
-        "SERVER_PORT": str(request.server[1]),
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": client[0] if client else "",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.scheme,
-        "wsgi.input": BytesIO(request.body),
-        "wsgi.input_terminated": True,
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "bridge.event": request.event,
-        "bridge.context": request.context,
-        "bridge.request_id": request.request_id,
-    }
     body = request.body
+    server = request.server
+    environ = _ENVIRON_BASE.copy()
+    environ["REQUEST_METHOD"] = request.method
+    environ["SCRIPT_NAME"] = root_path if root_path.isascii() else root_path.encode("utf-8").decode("latin-1")
+    environ["PATH_INFO"] = raw_path.decode("latin-1")
+    environ["QUERY_STRING"] = request.query_string.decode("latin-1")
+    environ["SERVER_NAME"] = server[0]
+    environ["SERVER_PORT"] = str(server[1])
+    environ["REMOTE_ADDR"] = client[0] if client else ""
+    environ["wsgi.url_scheme"] = request.scheme
+    environ["wsgi.input"] = BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr  # looked up per request: a test or a logger may swap it
+    environ["bridge.event"] = request.event
+    environ["bridge.context"] = request.context
+    environ["bridge.request_id"] = request.request_id
     if body or request.method in ("POST", "PUT", "PATCH"):
         # The real length: a gateway that base64-decoded or re-framed the body may leave a stale header.
         environ["CONTENT_LENGTH"] = str(len(body))
+    keys = _ENVIRON_KEYS
     for name, value in request.headers:
-        if not value.isascii():
-            value = value.encode("utf-8", "surrogateescape").decode("latin-1")
-        if name == "content-type":
-            environ["CONTENT_TYPE"] = value
+        key = keys[name]
+        if key is None:
             continue
-        if name == "content-length" or name == "transfer-encoding":
-            continue  # the body is complete and its length is known
-        key = "HTTP_" + name.upper().replace("-", "_")
+        if not value.isascii():
+            # PEP 3333: the value's bytes as latin-1 (the event gave us the UTF-8 text of them).
+            value = value.encode("utf-8", "surrogateescape").decode("latin-1")
         if key in environ:
             # Repeated headers are joined as Werkzeug and gunicorn join them; cookies with "; ".
             environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
@@ -84,9 +127,7 @@ def run_wsgi(app: WSGIApp, environ: Dict[str, Any]) -> HTTPResponse:
 
     result = app(environ, start_response)
     try:
-        for chunk in result:
-            if chunk:
-                chunks.append(chunk)
+        chunks.extend(result)  # after what write() gave, if anything; a C-level loop
     finally:
         close = getattr(result, "close", None)
         if close is not None:
@@ -94,4 +135,5 @@ def run_wsgi(app: WSGIApp, environ: Dict[str, Any]) -> HTTPResponse:
     if started[0] is None:
         raise RuntimeError("the WSGI app returned without calling start_response()")
     status, headers = started[0]
-    return HTTPResponse(int(status[:3]), list(headers), b"".join(chunks) if len(chunks) != 1 else chunks[0])
+    # The headers list is ours to keep: "the server may change its contents in any way" (PEP 3333).
+    return HTTPResponse(int(status[:3]), headers, b"".join(chunks) if len(chunks) != 1 else chunks[0])
