@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import CoroutineType
 from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote
 
@@ -37,8 +38,11 @@ class ASGIRunner:
         """The app's response to ``request``; :class:`AppTimeoutError` if none is complete by ``timeout``."""
         cycle = _Cycle(request.body)
         scope = build_scope(request, self.lifespan.state)
+        coro = self.app(scope, cycle.receive, cycle.send)
+        if coro.__class__ is not CoroutineType:  # an awaitable that is not a coroutine: wrap it
+            coro = _awaited(coro)
         try:
-            self.instance.run(_call(self.app, scope, cycle), timeout)
+            self.instance.run(coro, timeout)
         except AppTimeoutError:
             if cycle.complete:  # the response was sent; only work after it overran
                 return cycle.response()
@@ -84,8 +88,8 @@ def _quote_root(root_path: str) -> bytes:
     return quote(root_path).encode("ascii")
 
 
-async def _call(app: ASGIApp, scope: Dict[str, Any], cycle: _Cycle) -> None:
-    await app(scope, cycle.receive, cycle.send)
+async def _awaited(awaitable: Any) -> None:
+    await awaitable
 
 
 class _Cycle:
