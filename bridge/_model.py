@@ -41,7 +41,6 @@ class HTTPRequest:
         "request_id",
         "event",
         "context",
-        "deadline",
     )
 
     def __init__(
@@ -59,7 +58,6 @@ class HTTPRequest:
         request_id: str = "",
         event: Any = None,
         context: Any = None,
-        deadline: Optional[float] = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -74,8 +72,6 @@ class HTTPRequest:
         self.request_id = request_id
         self.event = event
         self.context = context
-        # Monotonic time by which the response must exist (the platform's invocation deadline).
-        self.deadline = deadline
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of header ``name`` (lower case), or ``default``."""

@@ -328,7 +328,7 @@ def response_fields(
     content_type = ""
     compressed = False
     for name, value in response.headers:
-        if not value.isascii() or value[:1] == " " or value[-1:] == " ":
+        if value.strip(" \t") is not value or not value.isascii():  # strip() returns an unchanged str itself
             value = header_text(value)
         lname = name.lower()
         if lname in _NOTED:

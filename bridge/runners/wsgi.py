@@ -136,4 +136,4 @@ def run_wsgi(app: WSGIApp, environ: Dict[str, Any]) -> HTTPResponse:
         raise RuntimeError("the WSGI app returned without calling start_response()")
     status, headers = started[0]
     # The headers list is ours to keep: "the server may change its contents in any way" (PEP 3333).
-    return HTTPResponse(int(status[:3]), headers, b"".join(chunks) if len(chunks) != 1 else chunks[0])
+    return HTTPResponse(int(status[:3]), headers, b"".join(chunks))  # one chunk is returned as it is
