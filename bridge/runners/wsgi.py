@@ -13,7 +13,7 @@ WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 
 
 class _EnvironKeys(dict):
-    """The environ key of each request header name; ``None`` for those that never reach the app.
+    """The environ key of each request header name.
 
     The usual names are computed once, at import: spelling ``HTTP_`` keys one header at a time is
     most of an environ's cost otherwise. Any other name is spelled on lookup and not kept, so the
@@ -43,9 +43,10 @@ def _environ_keys() -> _EnvironKeys:
     for name in names:
         keys[name] = keys.__missing__(name)
     keys["content-type"] = "CONTENT_TYPE"
-    # The body is complete and CONTENT_LENGTH is its real length: the gateway's framing stays there.
-    keys["content-length"] = None
-    keys["transfer-encoding"] = None
+    # Both are replaced or removed once the headers are in: the body is complete, and
+    # CONTENT_LENGTH is its real length.
+    keys["content-length"] = "CONTENT_LENGTH"
+    keys["transfer-encoding"] = "HTTP_TRANSFER_ENCODING"
     return keys
 
 
@@ -88,23 +89,45 @@ def build_environ(request: HTTPRequest) -> Dict[str, Any]:
     environ["bridge.event"] = request.event
     environ["bridge.context"] = request.context
     environ["bridge.request_id"] = request.request_id
+    headers = request.headers
+    expected = len(environ) + len(headers)
+    keys = _ENVIRON_KEYS
+    for name, value in headers:
+        if not value.isascii():
+            value = _latin1(value)
+        environ[keys[name]] = value
+    if len(environ) != expected:
+        # Two headers fell on one key: a repeated header, which the loop above overwrote. Checking
+        # the size once costs less than looking each key up before setting it.
+        _join_repeats(environ, headers)
     if body or request.method in ("POST", "PUT", "PATCH"):
         # The real length: a gateway that base64-decoded or re-framed the body may leave a stale header.
         environ["CONTENT_LENGTH"] = str(len(body))
+    elif "CONTENT_LENGTH" in environ:
+        del environ["CONTENT_LENGTH"]
+    if "HTTP_TRANSFER_ENCODING" in environ:
+        del environ["HTTP_TRANSFER_ENCODING"]  # the body is complete: its framing was the gateway's
+    return environ
+
+
+def _latin1(value: str) -> str:
+    """PEP 3333's native string for a header value: its UTF-8 bytes (as sent) read as latin-1."""
+    return value.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _join_repeats(environ: Dict[str, Any], headers: Headers) -> None:
+    """Set every header's key again, repeats joined as Werkzeug and gunicorn join them ("; " for cookies)."""
     keys = _ENVIRON_KEYS
-    for name, value in request.headers:
+    seen = set()
+    for name, value in headers:
         key = keys[name]
-        if key is None:
-            continue
         if not value.isascii():
-            # PEP 3333: the value's bytes as latin-1 (the event gave us the UTF-8 text of them).
-            value = value.encode("utf-8", "surrogateescape").decode("latin-1")
-        if key in environ:
-            # Repeated headers are joined as Werkzeug and gunicorn join them; cookies with "; ".
+            value = _latin1(value)
+        if key in seen:
             environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
         else:
+            seen.add(key)
             environ[key] = value
-    return environ
 
 
 def run_wsgi(app: WSGIApp, environ: Dict[str, Any]) -> HTTPResponse:
