@@ -232,7 +232,9 @@ class Bridge:
         if context is not None:
             key = platform.context_id
             invocation_id = context.get(key) if type(context) is dict else getattr(context, key, None)
-            request.request_id = str(invocation_id or _request_id(context) or request.request_id)
+            if invocation_id.__class__ is not str or not invocation_id:
+                invocation_id = str(invocation_id or _request_id(context) or request.request_id)
+            request.request_id = invocation_id
         result = platform.encode(self._respond(request), request, self.options)
         if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, unquote
 
 from .._errors import EventError
+from .._headers import LOWER
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 
@@ -169,12 +170,13 @@ def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Head
     if not isinstance(headers, dict):
         raise EventError(f"{platform} event headers must be an object, got {type(headers).__name__}")
     index: Dict[str, str] = {}
+    lower = LOWER
     try:
         # The usual map of one string per name: the index is the header set, its items the pairs.
         for name, value in headers.items():
             if value.__class__ is not str:
                 break
-            index[name.lower()] = value
+            index[lower.get(name) or name.lower()] = value
         else:
             if len(index) == len(headers):  # else two spellings of one name: keep both
                 return list(index.items()), index
@@ -194,6 +196,10 @@ def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Head
     return pairs, index
 
 
+# The ports gateways forward on, as X-Forwarded-Port spells them.
+_GATEWAY_PORTS = {"443": 443, "80": 80}
+
+
 def addressed(
     index: Dict[str, str], host: str, scheme_header: str = "x-forwarded-proto", default: str = "https"
 ) -> Tuple[str, Tuple[str, int]]:
@@ -206,8 +212,9 @@ def addressed(
     if scheme != "https" and scheme != "http":
         scheme = forwarded_scheme(scheme, default)
     port = index.get("x-forwarded-port")
-    if port and host and ":" not in host and port.isdigit():  # the usual request, without parsing
-        return scheme, (host, int(port))
+    number = _GATEWAY_PORTS.get(port)
+    if number is not None and host and ":" not in host:  # the usual request, without parsing
+        return scheme, (host, number)
     return scheme, server_of(host, port, scheme)
 
 
@@ -327,10 +334,11 @@ def response_fields(
     cookies: Optional[Cookies] = None
     content_type = ""
     compressed = False
+    lower = LOWER
     for name, value in response.headers:
         if value.strip(" \t") is not value or not value.isascii():  # strip() returns an unchanged str itself
             value = header_text(value)
-        lname = name.lower()
+        lname = lower.get(name) or name.lower()
         if lname in _NOTED:
             if lname in HOP_BY_HOP:
                 continue
@@ -353,7 +361,10 @@ def response_fields(
     if not body:
         return headers, cookies, "", False
     if not compressed:
-        media = content_type.partition(";")[0].strip().lower()
+        if content_type.startswith(options.text_prefixes):  # the usual spelling: no need to normalise
+            media = content_type
+        else:
+            media = content_type.partition(";")[0].strip().lower()
         if media.startswith(options.text_prefixes) or media.endswith(options.text_suffixes):
             try:
                 return headers, cookies, body.decode("utf-8"), False

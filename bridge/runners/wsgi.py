@@ -6,6 +6,7 @@ import sys
 from io import BytesIO
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .._headers import REQUEST_NAMES
 from .._model import HTTPRequest, HTTPResponse
 
 Headers = List[Tuple[str, str]]
@@ -25,22 +26,8 @@ class _EnvironKeys(dict):
 
 
 def _environ_keys() -> _EnvironKeys:
-    names = (
-        # RFC 9110/9111 request headers and the browsers' own.
-        "accept", "accept-charset", "accept-encoding", "accept-language", "authorization",
-        "cache-control", "cookie", "dnt", "forwarded", "host", "if-match", "if-modified-since",
-        "if-none-match", "if-range", "if-unmodified-since", "origin", "pragma", "priority", "range",
-        "referer", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-fetch-dest",
-        "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user", "upgrade-insecure-requests",
-        "user-agent", "via", "x-csrftoken", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port",
-        "x-forwarded-proto", "x-real-ip", "x-request-id", "x-requested-with",
-        # What the gateways add (reference/events/*.json).
-        "cloudfront-forwarded-proto", "cloudfront-is-desktop-viewer", "cloudfront-is-mobile-viewer",
-        "cloudfront-viewer-country", "x-amz-cf-id", "x-amzn-trace-id", "x-anonymous-consumer",
-        "x-api-requestid", "x-api-scheme", "x-b3-traceid", "x-qualifier", "x-scf-remote-addr",
-    )
     keys = _EnvironKeys()
-    for name in names:
+    for name in REQUEST_NAMES:
         keys[name] = keys.__missing__(name)
     keys["content-type"] = "CONTENT_TYPE"
     # Both are replaced or removed once the headers are in: the body is complete, and
