@@ -274,7 +274,7 @@ class Bridge:
                 if run_app is not None:
                     response = run_app()
                 elif self._wsgi is not None:
-                    response = self._wsgi.run_wsgi(self.app, self._wsgi.build_environ(request))
+                    response = self._wsgi.run_wsgi(self.app, request)
                 else:
                     response = self._asgi_runner().run(request, self._time_left(request.context))
             for after in self._after:
@@ -329,7 +329,7 @@ class Bridge:
             )
             from .runners.wsgi import run_wsgi
 
-            response = self._respond(request, lambda: run_wsgi(self.app, environ))
+            response = self._respond(request, lambda: run_wsgi(self.app, request, environ))
         else:
             request = fc2.request_from_environ(environ, self.options)
             response = self._respond(request)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing costs start-up time; annotations are strings (PEP 563)
 if TYPE_CHECKING:
-    from typing import Any, List, Optional, Tuple
+    from typing import Any, Dict, List, Optional, Tuple, Union
 
     Headers = List[Tuple[str, str]]
 
@@ -23,8 +23,10 @@ class HTTPRequest:
     ``SCRIPT_NAME``). ``query_string`` is the raw, percent-encoded query without ``?``.
     ``headers`` keeps repeated headers as separate pairs, names in lower case.
 
-    Platforms pass every argument by position: keyword arguments cost a measurable share of an
-    invocation's overhead (``benchmarks/hotpath.md``).
+    A platform may pass ``headers`` as a dict of unique lower-case names instead (what most events
+    carry): the list of pairs is then made on first use of :attr:`headers`, and the runners read
+    the dict as it is. Platforms pass every argument by position: keyword arguments, like the list
+    of pairs, cost a measurable share of an invocation's overhead (``benchmarks/hotpath.md``).
     """
 
     __slots__ = (
@@ -36,7 +38,8 @@ class HTTPRequest:
         "path",
         "raw_path",
         "query_string",
-        "headers",
+        "_headers",
+        "_header_map",
         "body",
         "request_id",
         "event",
@@ -49,7 +52,7 @@ class HTTPRequest:
         path: str,
         raw_path: bytes,
         query_string: bytes = b"",
-        headers: Optional[Headers] = None,
+        headers: Union[Headers, Dict[str, str], None] = None,
         body: bytes = b"",
         scheme: str = "https",
         server: Tuple[str, int] = ("localhost", 443),
@@ -63,7 +66,13 @@ class HTTPRequest:
         self.path = path
         self.raw_path = raw_path
         self.query_string = query_string
-        self.headers = headers if headers is not None else []
+        if headers.__class__ is dict:
+            self._headers: Optional[Headers] = None
+            # Unique lower-case names (a platform's index of its event's headers), until read as pairs.
+            self._header_map: Optional[Dict[str, str]] = headers
+        else:
+            self._headers = headers if headers is not None else []
+            self._header_map = None
         self.body = body
         self.scheme = scheme
         self.server = server
@@ -73,8 +82,24 @@ class HTTPRequest:
         self.event = event
         self.context = context
 
+    @property
+    def headers(self) -> Headers:
+        """``(name, value)`` pairs, names in lower case, repeated headers kept apart; a list to change."""
+        pairs = self._headers
+        if pairs is None:
+            pairs = self._headers = list(self._header_map.items())
+            self._header_map = None  # the list is the headers from now on: hooks may change it
+        return pairs
+
+    @headers.setter
+    def headers(self, pairs: Headers) -> None:
+        self._headers = pairs
+        self._header_map = None
+
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of header ``name`` (lower case), or ``default``."""
+        if self._header_map is not None:
+            return self._header_map.get(name, default)
         for key, value in self.headers:
             if key == name:
                 return value

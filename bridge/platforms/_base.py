@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode, b64encode
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote, unquote
 
 from .._errors import EventError
@@ -159,11 +159,15 @@ def query_from_map(params: Optional[Dict[str, Any]], platform: str, *, encoded: 
     return "&".join(parts).encode("ascii")
 
 
-def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Headers, Dict[str, str]]:
-    """``(pairs, index)`` from a ``{name: value | [values]}`` map, in one pass.
+def read_headers(
+    headers: Optional[Dict[str, Any]], platform: str
+) -> Tuple[Union[Headers, Dict[str, str]], Dict[str, str]]:
+    """``(headers, index)`` from a ``{name: value | [values]}`` map, in one pass.
 
-    ``pairs`` are lower-cased ``(name, value)`` pairs, repeats kept; ``index`` maps each lower-cased
-    name to its first value, for the handful of headers a platform reads (host, scheme, port).
+    ``index`` maps each lower-cased name to its first value, for the handful of headers a platform
+    reads (host, scheme, port). ``headers`` is for :class:`HTTPRequest`: the index itself when every
+    name is unique and has one string (the usual event), else lower-cased pairs, repeats kept.
+    Change it with :func:`set_header`.
     """
     if not headers:
         return [], {}
@@ -179,7 +183,7 @@ def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Head
             index[lower.get(name) or name.lower()] = value
         else:
             if len(index) == len(headers):  # else two spellings of one name: keep both
-                return list(index.items()), index
+                return index, index
     except AttributeError:  # a name that is not a string
         pass
     pairs: Headers = []
@@ -198,6 +202,18 @@ def read_headers(headers: Optional[Dict[str, Any]], platform: str) -> Tuple[Head
 
 # The ports gateways forward on, as X-Forwarded-Port spells them.
 _GATEWAY_PORTS = {"443": 443, "80": 80}
+
+
+def set_header(
+    headers: Union[Headers, Dict[str, str]], index: Dict[str, str], name: str, value: str
+) -> Union[Headers, Dict[str, str]]:
+    """``headers`` and ``index`` (from :func:`read_headers`) with header ``name`` set to ``value`` alone."""
+    index[name] = value
+    if headers is index:
+        return headers
+    pairs = [pair for pair in headers if pair[0] != name]
+    pairs.append((name, value))
+    return pairs
 
 
 def addressed(

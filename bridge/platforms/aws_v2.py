@@ -24,6 +24,7 @@ from ._base import (
     path_from_encoded,
     read_headers,
     response_fields,
+    set_header,
 )
 
 
@@ -49,9 +50,8 @@ class AwsHttpApiV2(Platform):
             joined = "; ".join(str(cookie) for cookie in cookies)
             existing = index.get("cookie")
             if existing:
-                headers = [pair for pair in headers if pair[0] != "cookie"]
                 joined = f"{existing}; {joined}"
-            headers.append(("cookie", joined))
+            headers = set_header(headers, index, "cookie", joined)
         # rawPath keeps the trailing slash that requestContext.http.path drops (apig-wsgi #376).
         raw = event.get("rawPath")
         if raw.__class__ is not str or not raw:

@@ -23,6 +23,7 @@ from ._base import (
     query_from_map,
     read_headers,
     response_fields,
+    set_header,
 )
 
 
@@ -54,7 +55,7 @@ class FC3(Platform):
             domain = request_context.get("domainName")
             host = domain if isinstance(domain, str) else ""
             if host:
-                headers.append(("host", host))
+                headers = set_header(headers, index, "host", host)
         scheme, server = addressed(index, host)
         source_ip = http.get("sourceIp")
         return HTTPRequest(

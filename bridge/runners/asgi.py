@@ -59,6 +59,16 @@ class ASGIRunner:
 def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
     """The ASGI http scope for ``request``, shaped as uvicorn shapes it (path includes root_path)."""
     root_path = request.root_path
+    # The platform's map of unique names as it is, where the pairs were never asked for.
+    header_map = request._header_map
+    pairs = header_map.items() if header_map is not None else request._headers
+    try:
+        headers = [(name.encode("latin-1"), value.encode()) for name, value in pairs]
+    except UnicodeEncodeError:  # a lone surrogate: the value's bytes as they came (PEP 383)
+        headers = [
+            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape"))
+            for name, value in pairs
+        ]
     scope: Dict[str, Any] = {
         "type": "http",
         "asgi": _ASGI,
@@ -69,10 +79,7 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
         "raw_path": _quote_root(root_path) + request.raw_path if root_path else request.raw_path,
         "root_path": root_path,
         "query_string": request.query_string,
-        "headers": [
-            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape"))
-            for name, value in request.headers
-        ],
+        "headers": headers,
         "client": request.client,
         "server": request.server,
         "bridge.event": request.event,

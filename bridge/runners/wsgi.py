@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from io import BytesIO
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .._headers import REQUEST_NAMES
 from .._model import HTTPRequest, HTTPResponse
@@ -50,59 +50,12 @@ _ENVIRON_BASE: Dict[str, Any] = {
 }
 
 
-def build_environ(request: HTTPRequest) -> Dict[str, Any]:
-    """The PEP 3333 environ for ``request``: native strings are latin-1, as a real server makes them."""
-    raw_path = request.raw_path
-    if b"%" in raw_path:
-        from urllib.parse import unquote_to_bytes
-
-        # %2F becomes "/" as in Werkzeug's and gunicorn's servers; bytes are kept, read as latin-1.
-        raw_path = unquote_to_bytes(raw_path)
-    root_path = request.root_path
-    client = request.client
-    body = request.body
-    server = request.server
-    environ = _ENVIRON_BASE.copy()
-    environ["REQUEST_METHOD"] = request.method
-    environ["SCRIPT_NAME"] = root_path if root_path.isascii() else root_path.encode("utf-8").decode("latin-1")
-    environ["PATH_INFO"] = raw_path.decode("latin-1")
-    environ["QUERY_STRING"] = request.query_string.decode("latin-1")
-    environ["SERVER_NAME"] = server[0]
-    environ["SERVER_PORT"] = str(server[1])
-    environ["REMOTE_ADDR"] = client[0] if client else ""
-    environ["wsgi.url_scheme"] = request.scheme
-    environ["wsgi.input"] = BytesIO(body)
-    environ["wsgi.errors"] = sys.stderr  # looked up per request: a test or a logger may swap it
-    environ["bridge.event"] = request.event
-    environ["bridge.context"] = request.context
-    environ["bridge.request_id"] = request.request_id
-    headers = request.headers
-    expected = len(environ) + len(headers)
-    keys = _ENVIRON_KEYS
-    for name, value in headers:
-        if not value.isascii():
-            value = _latin1(value)
-        environ[keys[name]] = value
-    if len(environ) != expected:
-        # Two headers fell on one key: a repeated header, which the loop above overwrote. Checking
-        # the size once costs less than looking each key up before setting it.
-        _join_repeats(environ, headers)
-    if body or request.method in ("POST", "PUT", "PATCH"):
-        # The real length: a gateway that base64-decoded or re-framed the body may leave a stale header.
-        environ["CONTENT_LENGTH"] = str(len(body))
-    elif "CONTENT_LENGTH" in environ:
-        del environ["CONTENT_LENGTH"]
-    if "HTTP_TRANSFER_ENCODING" in environ:
-        del environ["HTTP_TRANSFER_ENCODING"]  # the body is complete: its framing was the gateway's
-    return environ
-
-
 def _latin1(value: str) -> str:
     """PEP 3333's native string for a header value: its UTF-8 bytes (as sent) read as latin-1."""
     return value.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
-def _join_repeats(environ: Dict[str, Any], headers: Headers) -> None:
+def _join_repeats(environ: Dict[str, Any], headers: Iterable[Tuple[str, str]]) -> None:
     """Set every header's key again, repeats joined as Werkzeug and gunicorn join them ("; " for cookies)."""
     keys = _ENVIRON_KEYS
     seen = set()
@@ -117,8 +70,59 @@ def _join_repeats(environ: Dict[str, Any], headers: Headers) -> None:
             environ[key] = value
 
 
-def run_wsgi(app: WSGIApp, environ: Dict[str, Any]) -> HTTPResponse:
-    """Call ``app`` and collect its whole response; ``close()`` is always called on the result."""
+def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any]] = None) -> HTTPResponse:
+    """The app's whole response to ``request``; ``close()`` is always called on its result.
+
+    The app gets ``environ`` where the platform made one (FC 2.0), else the PEP 3333 environ of
+    ``request``: native strings are latin-1, as a real server makes them. The environ is built here
+    rather than in a function of its own because this is the per-invocation path, where a call
+    costs more than its lines (benchmarks/hotpath.md); :func:`build_environ` shows it.
+    """
+    if environ is None:
+        raw_path = request.raw_path
+        if b"%" in raw_path:
+            from urllib.parse import unquote_to_bytes
+
+            # %2F becomes "/" as in Werkzeug's and gunicorn's servers; bytes are kept, read as latin-1.
+            raw_path = unquote_to_bytes(raw_path)
+        root_path = request.root_path
+        client = request.client
+        body = request.body
+        server = request.server
+        environ = _ENVIRON_BASE.copy()
+        environ["REQUEST_METHOD"] = request.method
+        environ["SCRIPT_NAME"] = root_path if root_path.isascii() else _latin1(root_path)
+        environ["PATH_INFO"] = raw_path.decode("latin-1")
+        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
+        environ["SERVER_NAME"] = server[0]
+        environ["SERVER_PORT"] = str(server[1])
+        environ["REMOTE_ADDR"] = client[0] if client else ""
+        environ["wsgi.url_scheme"] = request.scheme
+        environ["wsgi.input"] = BytesIO(body)
+        environ["wsgi.errors"] = sys.stderr  # looked up per request: a test or a logger may swap it
+        environ["bridge.event"] = request.event
+        environ["bridge.context"] = request.context
+        environ["bridge.request_id"] = request.request_id
+        # The platform's map of unique names as it is, where the pairs were never asked for.
+        header_map = request._header_map
+        headers = header_map.items() if header_map is not None else request._headers
+        expected = len(environ) + len(headers)
+        keys = _ENVIRON_KEYS
+        for name, value in headers:
+            if not value.isascii():
+                value = _latin1(value)
+            environ[keys[name]] = value
+        if len(environ) != expected:
+            # Two headers fell on one key: a repeated header, which the loop above overwrote. Checking
+            # the size once costs less than looking each key up before setting it.
+            _join_repeats(environ, headers)
+        if body or request.method in ("POST", "PUT", "PATCH"):
+            # The real length: a gateway that base64-decoded or re-framed the body may leave a stale header.
+            environ["CONTENT_LENGTH"] = str(len(body))
+        elif "CONTENT_LENGTH" in environ:
+            del environ["CONTENT_LENGTH"]
+        if "HTTP_TRANSFER_ENCODING" in environ:
+            del environ["HTTP_TRANSFER_ENCODING"]  # the body is complete: its framing was the gateway's
     started: List[Optional[Tuple[str, Headers]]] = [None]
     chunks: List[bytes] = []
 
@@ -147,3 +151,16 @@ def run_wsgi(app: WSGIApp, environ: Dict[str, Any]) -> HTTPResponse:
     status, headers = started[0]
     # The headers list is ours to keep: "the server may change its contents in any way" (PEP 3333).
     return HTTPResponse(int(status[:3]), headers, b"".join(chunks))  # one chunk is returned as it is
+
+
+def build_environ(request: HTTPRequest) -> Dict[str, Any]:
+    """The environ :func:`run_wsgi` gives an app for ``request`` (for tests and benchmarks)."""
+    environs: List[Dict[str, Any]] = []
+
+    def record(environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
+        environs.append(environ)
+        start_response("204 No Content", [])
+        return []
+
+    run_wsgi(record, request)
+    return environs[0]
