@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PLATFORM ?= fc
 PORT ?= 9000
 
-.PHONY: setup test demo bench lint clean
+.PHONY: setup test demo bench bench-instructions lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ demo: setup
 bench: setup
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) -m benchmarks
+
+# Instructions and cache misses per invocation (cachegrind); needs valgrind, takes a few minutes.
+bench-instructions: setup
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m benchmarks.instructions
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,141 @@
+"""Instructions and L1 data-cache misses per invocation, counted by cachegrind.
+
+Wall time on a shared machine resolves about ±2 %; cachegrind's counts are the same to a few hundred
+instructions from run to run, so two versions of the hot path can be told apart exactly
+(``hotpath.md`` has the numbers this found). Each case runs twice in a fresh interpreter under
+``valgrind --tool=cachegrind``, with 500 and 1,500 invocations after a warm-up; the difference,
+per invocation, leaves out start-up and imports. Not part of ``make bench``: valgrind is a Debian
+package the machine may lack, and runs Python about fifty times slower (a case takes about a minute).
+
+    python -m benchmarks.instructions [--framework Flask|FastAPI] [--workload hello|json]
+                                      [--case LABEL ...] [--seeds 0,1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from . import overhead
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLS = (500, 1500)
+WARM_UP = 200
+DEFAULT_CASES = {
+    "Flask": ("raw app call", "faas-bridge · AWS v2", "faas-bridge · FC 3.0", "apig-wsgi · AWS v2"),
+    "FastAPI": (
+        "raw app call",
+        "faas-bridge · AWS v2",
+        "faas-bridge · FC 3.0",
+        "Mangum (lifespan off) · AWS v2",
+    ),
+}
+_COUNTS = re.compile(r"^==\d+== (I\s+refs|D1\s+misses):\s+([\d,]+)", re.MULTILINE)
+
+
+def run_case(framework: str, workload: str, label: str, calls: int) -> None:
+    """The child: ``calls`` invocations of one case after a warm-up, the collector off (as timed)."""
+    case = next((c for c in overhead.build_cases(framework, workload) if c.label == label), None)
+    if case is None:
+        raise SystemExit(f"no case {label!r} for {framework} {workload}")
+    gc.disable()
+    case.run(WARM_UP)
+    case.run(calls)
+
+
+def _child(framework: str, workload: str, label: str, calls: int) -> List[str]:
+    return [
+        sys.executable,
+        "-m",
+        "benchmarks.instructions",
+        "--child",
+        "--framework",
+        framework,
+        "--workload",
+        workload,
+        "--case",
+        label,
+        "--calls",
+        str(calls),
+    ]
+
+
+def _env(seed: str) -> Dict[str, str]:
+    # Hash randomisation moves dict layouts, and with them a few thousand instructions: fixed seeds.
+    # Byte code is written (as in a deployment package), so no run pays for compiling.
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def count(framework: str, workload: str, label: str, calls: int, seed: str) -> Tuple[int, int]:
+    """(instructions, L1 data misses) of one child run under cachegrind."""
+    command = ["valgrind", "--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null"]
+    command += _child(framework, workload, label, calls)
+    done = subprocess.run(command, cwd=ROOT, env=_env(seed), capture_output=True, text=True)
+    found = {name.split()[0]: int(value.replace(",", "")) for name, value in _COUNTS.findall(done.stderr)}
+    if done.returncode != 0 or "I" not in found or "D1" not in found:
+        raise RuntimeError(f"cachegrind run of {label!r} failed:\n{done.stderr[-2000:]}")
+    return found["I"], found["D1"]
+
+
+def per_invocation(framework: str, workload: str, label: str, seeds: List[str]) -> Tuple[float, float]:
+    """Mean over ``seeds`` of (instructions, L1 data misses) per invocation."""
+    # One run outside valgrind first: it writes the __pycache__ the counted runs then read, or the
+    # first counted run would also count compiling every module.
+    subprocess.run(_child(framework, workload, label, 1), cwd=ROOT, env=_env(seeds[0]), check=True)
+    totals = [0.0, 0.0]
+    for seed in seeds:
+        few = count(framework, workload, label, CALLS[0], seed)
+        many = count(framework, workload, label, CALLS[1], seed)
+        for i in (0, 1):
+            totals[i] += (many[i] - few[i]) / (CALLS[1] - CALLS[0])
+    return totals[0] / len(seeds), totals[1] / len(seeds)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.instructions", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--framework", default="Flask", choices=sorted(DEFAULT_CASES))
+    parser.add_argument("--workload", default="hello", choices=sorted(overhead.WORKLOADS))
+    parser.add_argument("--case", action="append", metavar="LABEL", help="a case label (repeatable)")
+    parser.add_argument("--seeds", default="0,1", help="PYTHONHASHSEED values to average over")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--calls", type=int, default=CALLS[0], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    labels = args.case or list(DEFAULT_CASES[args.framework])
+    if args.child:
+        run_case(args.framework, args.workload, labels[0], args.calls)
+        return 0
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt-get install valgrind)", file=sys.stderr)
+        return 2
+    seeds = [s.strip() for s in args.seeds.split(",") if s.strip()]
+    results: Dict[str, Tuple[float, float]] = {}
+    for label in labels:
+        print(f"counting {label} ...", file=sys.stderr, flush=True)
+        results[label] = per_invocation(args.framework, args.workload, label, seeds)
+    raw = results.get(overhead.RAW)
+    print(f"\n{args.framework} {args.workload}, per invocation (PYTHONHASHSEED {args.seeds}):\n")
+    print("| case | instructions | over raw | L1d misses | over raw |")
+    print("|---|--:|--:|--:|--:|")
+    for label, (instructions, misses) in results.items():
+        over_i = f"+{(instructions - raw[0]) / 1000:.1f} K" if raw and label != overhead.RAW else "–"
+        over_d = f"+{misses - raw[1]:.0f}" if raw and label != overhead.RAW else "–"
+        print(f"| {label} | {instructions / 1000:.1f} K | {over_i} | {misses:.0f} | {over_d} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
