@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bridge.project import project_from_dict
@@ -226,7 +226,32 @@ def requests_of(route: Route, values: List[str]) -> List[str]:
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same 150 cases on every run, so CI is repeatable. To look further, turn
+# derandomize off and run it with --hypothesis-seed=N for many N (that found the examples below).
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+# Found by this test: /a/a/a does not fit /a/{p1:int}/..., so the app gives it to /{p0:path}, while
+# FC's /a/* entry, blind to converters, took it. The planner now samples words in typed positions.
+@example(
+    routes=[
+        Route(path="/a/{p1:int}/{p2:path}", endpoint="r0", framework="starlette"),
+        Route(path="/{p0:path}", endpoint="r1", framework="starlette"),
+    ],
+    split=("per-route", 1),
+    groups={"one": ["/a"]},
+    values=["a"],
+)
+# Found by this test: PUT / belongs to the any-method / of the default function, but the planner
+# only sampled the declared methods (GET, POST), so FC's / entry for GET / took it.
+@example(
+    routes=[
+        Route(path="/", methods=("GET",), endpoint="r0", group_hint="g1", framework="flask"),
+        Route(path="/", methods=("POST",), endpoint="r1", group_hint="g1", framework="flask"),
+        Route(path="/", methods=None, endpoint="r2", framework="flask"),
+    ],
+    split=("per-blueprint", 1),
+    groups={"one": ["/a/*"]},
+    values=["a"],
+)
 @given(
     routes=route_sets(),
     split=SPLITS,

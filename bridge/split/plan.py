@@ -182,6 +182,10 @@ def _sample_requests(app_routes: List[Route]) -> List[_Request]:
     words = samples.vocabulary(app_routes)
     tail_values = samples.tails(app_routes)
     declared = sorted({m for r in app_routes if r.methods for m in r.methods})
+    # A route that takes any method also gets the methods no route declares: with GET / and
+    # POST / in one function and an any-method / in another, PUT / belongs to the latter.
+    undeclared = next((m for m in ("PUT", "PATCH", "DELETE", "OPTIONS") if m not in declared), "REPORT")
+    any_method = sorted({"GET", "POST", undeclared} | set(declared[:3]))
     found: Dict[Tuple[str, str], _Request] = {}
 
     def add(path: str, method: str) -> None:
@@ -192,12 +196,12 @@ def _sample_requests(app_routes: List[Route]) -> List[_Request]:
                 found[(path, method)] = _Request(path, method, target)
 
     for route in app_routes:
-        methods = list(route.methods) if route.methods else sorted({"GET", "POST"} | set(declared[:3]))
+        methods = list(route.methods) if route.methods else any_method
         for path in samples.sample_paths(route, words, tail_values):
             for method in methods:
                 add(path, method)
     for path in samples.overlap_paths(app_routes):
-        for method in ("GET", *declared[:3]):
+        for method in ("GET", undeclared, *declared[:3]):
             add(path, method)
     return list(found.values())
 

@@ -44,17 +44,28 @@ def tails(routes: Iterable[Route]) -> List[str]:
     for route in routes:
         examples = [route.path] if route.regex is None else patterns.regex_examples(route.regex)
         for example in examples:
-            text = re.sub(r"\{[^{}]*\}", "1", example)
-            segments = text[1:].split("/")
-            for start in range(len(segments)):
-                tail = "/".join(segments[start:])
-                found.add(tail)
-                found.add(tail.rstrip("/") + "/x")
+            for text in _filled(example):
+                segments = text[1:].split("/")
+                for start in range(len(segments)):
+                    tail = "/".join(segments[start:])
+                    found.add(tail)
+                    found.add(tail.rstrip("/") + "/x")
     return sorted(found)
 
 
+def _filled(path: str) -> List[str]:
+    """``path`` with every parameter a number, a word, and empty.
+
+    The word and the empty value matter where a converter refuses them: ``/a/x/y`` does not fit
+    ``/a/{id:int}/{rest:path}`` and ``/a/`` may not fit ``/a/{rest:path}``, so the app gives them to
+    a later route (``/{rest:path}``), while a gateway's ``/a/*`` entry, blind to converters, still
+    takes them.
+    """
+    return [re.sub(r"\{[^{}]*\}", value, path) for value in ("1", "x", "")]
+
+
 def overlap_paths(routes: Iterable[Route]) -> List[str]:
-    """Each route's own concrete path (parameters filled in), also one and two segments deeper.
+    """Each route's own concrete paths (see :func:`_filled`), also one and two segments deeper.
 
     A gateway's ``/a/a/*`` entry for ``/a/a/{id}`` also takes ``/a/a/1/x``, which the app may give to
     a quite different route (``/{p0}/{p1}/{rest:path}``). Sampling each route's parameters alone
@@ -65,9 +76,9 @@ def overlap_paths(routes: Iterable[Route]) -> List[str]:
     for route in routes:
         if route.regex is not None:
             continue
-        concrete = re.sub(r"\{[^{}]*\}", "1", route.path)
-        base = concrete.rstrip("/") or ""
-        found.update((concrete, base + "/x", base + "/x/y"))
+        for concrete in _filled(route.path):
+            base = concrete.rstrip("/") or ""
+            found.update((concrete, base + "/x", base + "/x/y"))
     return sorted(p for p in found if p.startswith("/"))
 
 
