@@ -80,7 +80,7 @@ class Bridge:
         self.options = Options(
             base_path=base_path,
             stage_in_url=stage_in_url,
-            text_types=tuple(text_types) if text_types is not None else None,
+            text_types=text_types,
             fc_multi_header=fc_multi_header,
             debug=debug,
             timeout=timeout,

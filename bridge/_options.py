@@ -4,7 +4,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Tuple
+    from typing import Optional, Sequence
 
 # Response content types sent as text; everything else is base64. The union of what apig-wsgi,
 # serverless-wsgi, Mangum and Zappa treat as text (reference/aws-lambda.md §6.1), matched on the
@@ -32,7 +32,6 @@ class Options:
     __slots__ = (
         "base_path",
         "stage_in_url",
-        "text_types",
         "text_prefixes",
         "text_suffixes",
         "fc_multi_header",
@@ -45,7 +44,7 @@ class Options:
         *,
         base_path: Optional[str] = None,
         stage_in_url: Optional[bool] = None,
-        text_types: Optional[Tuple[str, ...]] = None,
+        text_types: Optional[Sequence[str]] = None,
         fc_multi_header: str = "mutate",
         debug: bool = False,
         timeout: Optional[float] = None,
@@ -61,10 +60,10 @@ class Options:
         self.base_path = base_path or None
         # None: detect per event (the stage is in the URL on a gateway's default domain only).
         self.stage_in_url = stage_in_url
-        self.text_types = tuple(text_types) if text_types is not None else DEFAULT_TEXT_TYPES
+        types = DEFAULT_TEXT_TYPES if text_types is None else text_types
         # Split once, so a response's media type is checked with one startswith and one endswith.
-        self.text_prefixes = tuple(t.lower() for t in self.text_types if not t.startswith("+"))
-        self.text_suffixes = tuple(t.lower() for t in self.text_types if t.startswith("+"))
+        self.text_prefixes = tuple(t.lower() for t in types if not t.startswith("+"))
+        self.text_suffixes = tuple(t.lower() for t in types if t.startswith("+"))
         self.fc_multi_header = fc_multi_header
         self.debug = debug
         self.timeout = timeout

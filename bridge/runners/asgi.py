@@ -150,5 +150,4 @@ class _Cycle:
         headers = [
             (bytes(name).decode("latin-1"), bytes(value).decode("latin-1")) for name, value in self.headers
         ]
-        chunks = self.chunks
-        return HTTPResponse(self.status, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return HTTPResponse(self.status, headers, b"".join(self.chunks))  # one chunk is returned as it is
