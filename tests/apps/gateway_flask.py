@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 from flask import Flask, Response, jsonify, request
 
@@ -59,3 +61,11 @@ def boom():
 @app.route("/crash")
 def crash():
     os._exit(3)
+
+
+@app.route("/hang")
+def hang():
+    # A function that never answers and ignores the polite stop: only a kill ends it.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(3600)
+    return "never"
