@@ -9,7 +9,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bridge.emulators import GatewayRequest
+import httpx
+import pytest
+from _serving import bridge_serve
+
+from bridge.emulators import PLATFORM_NAMES, GatewayRequest
 from bridge.gateway.worker import Worker, WorkerSpec
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -28,3 +32,24 @@ def test_a_hung_function_answers_its_platform_error_at_the_timeout_and_the_next_
         assert worker.invoke(GatewayRequest("GET", "/hello"), request_id="next", timeout_s=60).response.status == 200
     finally:
         worker.stop()
+
+
+# -- item 9: what the client says about itself is never the source address or the scheme ----------
+
+FORGED = {
+    "X-Forwarded-For": "6.6.6.6",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "evil.example",
+    "X-Real-IP": "6.6.6.6",
+    "Forwarded": "for=6.6.6.6;proto=https",
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORM_NAMES)
+def test_forwarded_headers_from_the_client_never_become_the_source_ip_or_the_scheme(platform):
+    with bridge_serve("gateway_flask:app", "--platform", platform, "--chdir", str(APPS)) as gateway:
+        response = httpx.get(f"{gateway.url}/echo/x", headers=FORGED, timeout=60)
+        assert response.status_code == 200, gateway.log
+        seen = response.json()
+        assert seen["remote_addr"] == "127.0.0.1"
+        assert seen["scheme"] == "http"

@@ -216,8 +216,10 @@ class FCEmulator(FCGateway):
             joined[key] = f"{joined[key]},{value}" if key in joined else value
         # The scheme the client used. FC's front end is a proxy; whether it adds X-Forwarded-Proto is
         # UNCONFIRMED, but without it a handler cannot tell http from https, and a local gateway on
-        # plain http would be taken for https (CSRF Origin checks fail in a browser).
-        joined.setdefault("X-Forwarded-Proto", request.scheme)
+        # plain http would be taken for https (CSRF Origin checks fail in a browser). It replaces
+        # whatever the client sent, as a proxy setting the header does: a client's own value would
+        # otherwise become the app's scheme.
+        joined["X-Forwarded-Proto"] = request.scheme
         return joined
 
     @staticmethod

@@ -208,6 +208,10 @@ def run(gateway: Gateway, sock: socket.socket, on_started: Callable[[], None] | 
         lifespan="on",
         server_header=False,
         date_header=False,  # ``write_response`` adds one where the app did not
+        # The client is not a proxy we trust: its X-Forwarded-For / X-Forwarded-Proto must not
+        # become the source address or the scheme (uvicorn trusts them from 127.0.0.1 by default).
+        # The emulators add the forwarding headers the platform's own front end adds.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     if on_started is not None:

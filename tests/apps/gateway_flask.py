@@ -30,6 +30,8 @@ def echo(rest):
         header=request.headers.get("X-Test"),
         cookies=dict(request.cookies),
         remote_addr=request.remote_addr,
+        scheme=request.scheme,
+        host=request.host,
         pid=os.getpid(),
     )
 
