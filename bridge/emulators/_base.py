@@ -201,6 +201,15 @@ class Emulator:
             return self.method_not_allowed(request)
         return None
 
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        """The platform's answer to a request body of ``length`` bytes when that size alone is over
+        its limit, else None.
+
+        The local gateway asks before reading a declared ``Content-Length`` and again as a body of
+        unknown length arrives, so an oversized body is refused without being read.
+        """
+        return None
+
     def error_response(self, reason: str) -> GatewayResponse:
         """What the client gets when the function fails: unhandled exception, crash, timeout."""
         raise NotImplementedError

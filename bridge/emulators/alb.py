@@ -92,14 +92,20 @@ class ALBEmulator(Emulator):
         if (request.header("upgrade") or "").lower() == "websocket":
             # "WebSocket upgrade requests are rejected with HTTP 400" for Lambda targets.
             return _elb_page(400, "Bad Request", "ALB rejects WebSocket upgrades to a Lambda target")
-        if len(request.body) > MAX_BODY_BYTES:
-            # The 1 MB limit is documented; the status is UNCONFIRMED.
-            return _elb_page(
-                413,
-                "Request Entity Too Large",
-                f"request body is {len(request.body)} bytes; ALB sends Lambda at most {MAX_BODY_BYTES}",
-            )
+        too_large = self.body_too_large(len(request.body))
+        if too_large is not None:
+            return too_large
         return super().check_request(request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_BODY_BYTES:
+            return None
+        # The 1 MB limit is documented; the status is UNCONFIRMED.
+        return _elb_page(
+            413,
+            "Request Entity Too Large",
+            f"request body is {length} bytes; ALB sends Lambda at most {MAX_BODY_BYTES}",
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # UNCONFIRMED: a method no listener rule forwards falls to the default action, here a 404.

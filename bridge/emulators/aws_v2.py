@@ -16,6 +16,7 @@ from ._aws import (
     DEFAULT_REGION,
     MAX_PAYLOAD_BYTES,
     LambdaContext,
+    body_over_payload_limit,
     forwarding_headers,
     lambda_context,
     message_error,
@@ -125,6 +126,9 @@ class AWSV2Emulator(Emulator):
         if rejection is not None:
             return rejection
         return payload_too_large(self, request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        return body_over_payload_limit(length)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # No route matches: HTTP APIs answer 404 {"message":"Not Found"}.

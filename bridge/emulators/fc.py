@@ -102,15 +102,18 @@ class FCGateway(Emulator):
                 "InvalidArgument",
                 f"request header {forbidden[0]!r} is reserved: x-fc-* headers cannot be set by clients",
             )
-        if len(request.body) > MAX_BODY_BYTES:
-            # The 32 MB sync limit is documented for FC 3.0 (§4), applied to FC 2.0 too; the status
-            # is UNCONFIRMED.
-            return fc_error(
-                413,
-                "PayloadTooLarge",
-                f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
-            )
+        too_large = self.body_too_large(len(request.body))
+        if too_large is not None:
+            return too_large
         return super().check_request(request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_BODY_BYTES:
+            return None
+        # The 32 MB sync limit is documented for FC 3.0 (§4), applied to FC 2.0 too; the status is
+        # UNCONFIRMED.
+        message = f"request body is {length} bytes; FC sync invocations allow {MAX_BODY_BYTES}"
+        return fc_error(413, "PayloadTooLarge", message)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # The trigger's ``methods`` list is documented (§1.7, §6.1); the status is UNCONFIRMED.

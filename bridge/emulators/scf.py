@@ -235,13 +235,23 @@ class SCFEmulator(Emulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
+        return self._event_too_large(request)
+
+    def _event_too_large(self, request: GatewayRequest) -> GatewayResponse | None:
         size = len(json.dumps(self.build_event(request, request_id="0" * 32)[0]).encode())
-        if size > MAX_EVENT_BYTES:
-            # The limit is documented (§1.4, §4: 6 MB); the status is UNCONFIRMED.
-            return apigw_error(
-                413, f"the event is {size} bytes; API Gateway passes at most {MAX_EVENT_BYTES} to SCF"
-            )
-        return None
+        return self._over_event_limit(size, "the event")
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        # The event carries the body as a JSON string or base64: never in fewer bytes than it has.
+        return self._over_event_limit(length, "the request body")
+
+    def _over_event_limit(self, size: int, what: str) -> GatewayResponse | None:
+        if size <= MAX_EVENT_BYTES:
+            return None
+        # The limit is documented (§1.4, §4: 6 MB); the status is UNCONFIRMED.
+        return apigw_error(
+            413, f"{what} is {size} bytes; API Gateway passes at most {MAX_EVENT_BYTES} to SCF"
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # UNCONFIRMED: a request whose method no API accepts matches no API.
