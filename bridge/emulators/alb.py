@@ -43,6 +43,9 @@ class ALBEmulator(Emulator):
 
     name = "alb"
     max_result_bytes = MAX_RESULT_BYTES
+    # The load balancer's own DNS name has no certificate of the user's: its listeners are plain HTTP
+    # unless a custom domain with a certificate is set up.
+    default_scheme = "http"
 
     def __init__(
         self,
@@ -61,7 +64,12 @@ class ALBEmulator(Emulator):
             f"arn:aws:elasticloadbalancing:{region}:{account_id}:targetgroup/bridge-target-group/6d0ecf831eec9f09"
         )
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        # <name>-<id>.<region>.elb.amazonaws.com, the load balancer's DNS name.
+        return f"bridge-alb-1234567890.{self.region}.elb.amazonaws.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         pairs = replace_headers(request.headers_with_host(), forwarding_headers(request, lower=True))

@@ -50,6 +50,8 @@ class AWSV1Emulator(Emulator):
         **options: Any,
     ) -> None:
         super().__init__(**options)
+        if self.default_domain and not stage:
+            stage = "prod"  # a REST API's default domain always has its stage in the path
         self.stage = stage.strip("/") if stage else None
         self.api_id = api_id
         self.binary_media_types = tuple(binary_media_types)
@@ -64,7 +66,7 @@ class AWSV1Emulator(Emulator):
     def default_host(self) -> str:
         return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
 
-    def build_event(
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         now = time.time()

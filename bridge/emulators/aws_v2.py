@@ -56,12 +56,15 @@ class AWSV2Emulator(Emulator):
     def url_prefix(self) -> str:
         return f"/{self.stage}" if self.stage else ""
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         now = time.time()
-        default_domain = f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
-        host = default_domain if self.stage and not self.keep_host else request.authority
+        host = self.default_host if self.stage and not self.keep_host else request.authority
         pairs = replace_headers(request.headers_with_host(), [("host", host)])
         pairs = replace_headers(pairs, forwarding_headers(request, lower=True))
         cookies: List[str] = []

@@ -7,6 +7,7 @@ Event and response: https://help.aliyun.com/zh/functioncompute/fc-3-0/user-guide
 from __future__ import annotations
 
 import json
+import re
 import time
 from types import SimpleNamespace
 from typing import Any, Dict, Tuple
@@ -52,6 +53,11 @@ def go_json_bytes(event: Dict[str, Any]) -> bytes:
     ):
         text = text.replace(char, escape)
     return text.encode("utf-8")
+
+
+def dns_label(name: str) -> str:
+    """``name`` as a DNS label: lower case, anything but letters, digits and hyphens a hyphen."""
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "function"
 
 
 class FCContext(SimpleNamespace):
@@ -166,7 +172,13 @@ class FCEmulator(FCGateway):
         self.account_id = account_id
         self.handler_name = handler
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[bytes, FCContext]:
+    @property
+    def default_host(self) -> str:
+        # https://[subdomain-prefix].[region].fcapp.run (alibaba-fc.md §1.7); FC makes the prefix
+        # from the function's name and a random part, lower-case letters, digits and hyphens.
+        return f"{dns_label(self.function_name)}-{self.account_id[-8:]}.{self.region}.fcapp.run"
+
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[bytes, FCContext]:
         now = time.time()
         domain = request.authority
         user_agent = request.header("user-agent") or ""

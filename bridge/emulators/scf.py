@@ -107,6 +107,8 @@ class SCFEmulator(Emulator):
 
     name = "scf"
     max_result_bytes = MAX_EVENT_BYTES
+    #: Whether URLs on the default domain start with the API's environment (``/release``).
+    stage_on_default_domain = True
     # The API is ``method: ANY`` (what Tencent's framework components create, §5.3).
     default_methods = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
 
@@ -125,6 +127,8 @@ class SCFEmulator(Emulator):
         **options: Any,
     ) -> None:
         super().__init__(**options)
+        if self.default_domain and not stage and self.stage_on_default_domain:
+            stage = environment  # the default domain always has the environment in the path (§1.5)
         self.stage = stage.strip("/") if stage else None
         self.environment = self.stage or environment
         self.service_id = service_id
@@ -163,7 +167,7 @@ class SCFEmulator(Emulator):
                 return True
         return False
 
-    def build_event(
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         headers = lowercase_headers(request)

@@ -34,6 +34,7 @@ class SCFURLEmulator(SCFEmulator):
     """
 
     name = "scf-url"
+    stage_on_default_domain = False
 
     def __init__(self, **options: Any) -> None:
         if options.get("stage"):
@@ -48,7 +49,12 @@ class SCFURLEmulator(SCFEmulator):
     def url_prefix(self) -> str:
         return ""
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        # https://<app-id>-<url-id>.<region>.tencentscf.com (tencent-scf.md §3.1).
+        return f"{self.app_id}-brdg0url.{self.region}.tencentscf.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         headers = lowercase_headers(request)

@@ -194,7 +194,8 @@ def local_emulator(spec: WorkerSpec) -> Emulator:
 
     The client talks to the gateway itself, so the function sees the ``Host`` the client used
     (``keep_host``), not the platform's default domain: links, redirects and CSRF ``Origin`` checks
-    then match the URL in the client's address bar. ``-o keep_host=false`` restores the domain.
+    then match the URL in the client's address bar. ``--default-domain`` (``default_domain=True``)
+    shows the function the platform's default domain instead.
     """
     return get_emulator(spec.platform, **{"keep_host": True, **spec.options})
 
