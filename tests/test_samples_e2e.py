@@ -43,6 +43,9 @@ PLATFORMS: List[List[str]] = [
     ["--platform", "aws-v2"],
     ["--platform", "scf", "--stage", "release"],
     ["--platform", "aws-v1", "--stage", "prod"],
+    # As in the cloud: the app sees the platform's default domain over https.
+    ["--platform", "fc", "--default-domain"],
+    ["--platform", "scf", "--default-domain"],
 ]
 
 

@@ -101,11 +101,21 @@ def lambda_context(emulator: Any, request_id: str) -> LambdaContext:
 def payload_too_large(emulator: Any, request: GatewayRequest) -> GatewayResponse | None:
     """Lambda's 6 MB synchronous payload limit, counted on the event the emulator would send."""
     size = len(json.dumps(emulator.build_event(request, request_id="0" * 36)[0]).encode())
-    if size > MAX_PAYLOAD_BYTES:
-        # The 6 MB invocation limit is documented; the status is UNCONFIRMED.
-        return message_error(
-            413,
-            "Request Entity Too Large",
-            f"the event is {size} bytes; Lambda takes at most {MAX_PAYLOAD_BYTES} synchronously",
-        )
-    return None
+    return _over_payload_limit(size, "the event")
+
+
+def body_over_payload_limit(length: int) -> GatewayResponse | None:
+    """The answer to a body that alone is over Lambda's payload limit: the event carries the body
+    as a JSON string or as base64, never in fewer bytes than the body has."""
+    return _over_payload_limit(length, "the request body")
+
+
+def _over_payload_limit(size: int, what: str) -> GatewayResponse | None:
+    if size <= MAX_PAYLOAD_BYTES:
+        return None
+    # The 6 MB invocation limit is documented; the status is UNCONFIRMED.
+    return message_error(
+        413,
+        "Request Entity Too Large",
+        f"{what} is {size} bytes; Lambda takes at most {MAX_PAYLOAD_BYTES} synchronously",
+    )

@@ -9,7 +9,9 @@ what the core decodes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Tuple
 from urllib.parse import unquote
@@ -122,6 +124,12 @@ class Emulator:
     (under a stage: SCF's ``…apigw.tencentcs.com``, AWS's ``…execute-api…``). ``bridge serve`` sets
     it: there the gateway's domain *is* the one the client used (``127.0.0.1:9000/release/``), and an
     app that sees another host builds absolute URLs and checks CSRF ``Origin`` against the wrong one.
+
+    ``default_domain=True`` is the opposite, on every platform: the function sees the request as it
+    arrives on the platform's default domain (:attr:`default_host`, :attr:`default_scheme`), with a
+    browser's ``Origin`` / ``Referer`` naming the gateway moved there too, so ``ALLOWED_HOSTS``,
+    CSRF and absolute-URL problems show locally. An absolute redirect to the default domain is
+    pointed back at the gateway, so a browser stays on it.
     """
 
     #: The CLI name (``fc``, ``scf``, ``aws-v2``...).
@@ -130,6 +138,8 @@ class Emulator:
     max_result_bytes: int | None = None
     #: HTTP methods the trigger accepts when ``methods=`` is not given.
     default_methods: Tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
+    #: The scheme of the platform's default domain.
+    default_scheme: str = "https"
 
     def __init__(
         self,
@@ -139,12 +149,14 @@ class Emulator:
         memory_mb: int = 128,
         timeout_s: float = 3.0,
         keep_host: bool = False,
+        default_domain: bool = False,
     ) -> None:
         self.methods = tuple(m.upper() for m in methods) if methods else self.default_methods
         self.function_name = function_name
         self.memory_mb = memory_mb
         self.timeout_s = timeout_s
         self.keep_host = keep_host
+        self.default_domain = default_domain
 
     # -- the interface -------------------------------------------------------------------------
 
@@ -153,9 +165,16 @@ class Emulator:
         """The path prefix every URL of this trigger starts with (a stage, a proxy path), or ``""``."""
         return ""
 
+    @property
+    def default_host(self) -> str:
+        """The ``Host`` of the platform's default domain for this function."""
+        raise NotImplementedError
+
     def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Any, Any]:
         """The ``(event, context)`` the platform's runtime hands the handler for ``request``."""
-        raise NotImplementedError
+        if self.default_domain:
+            request = moved_to(request, self.default_scheme, self.default_host)
+        return self._build_event(request, request_id=request_id)
 
     def to_http(self, result: Any, request: GatewayRequest) -> GatewayResponse:
         """What the gateway sends the client when the handler returned ``result``.
@@ -173,9 +192,14 @@ class Emulator:
                     f" {self.name} returns at most {self.max_result_bytes}"
                 )
         try:
-            return self._result_to_http(result, request)
+            response = self._result_to_http(result, request)
         except InvalidResult as exc:
             return self.invalid_result_response(str(exc))
+        if self.default_domain:
+            response.headers = _located_back(
+                response.headers, f"{self.default_scheme}://{self.default_host}", _origin(request)
+            )
+        return response
 
     def invoke(
         self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
@@ -201,11 +225,23 @@ class Emulator:
             return self.method_not_allowed(request)
         return None
 
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        """The platform's answer to a request body of ``length`` bytes when that size alone is over
+        its limit, else None.
+
+        The local gateway asks before reading a declared ``Content-Length`` and again as a body of
+        unknown length arrives, so an oversized body is refused without being read.
+        """
+        return None
+
     def error_response(self, reason: str) -> GatewayResponse:
         """What the client gets when the function fails: unhandled exception, crash, timeout."""
         raise NotImplementedError
 
     # -- for subclasses ------------------------------------------------------------------------
+
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Any, Any]:
+        raise NotImplementedError
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         raise NotImplementedError
@@ -219,3 +255,31 @@ class Emulator:
 
     def _allowed_methods_text(self) -> str:
         return ", ".join(self.methods)
+
+
+def moved_to(request: GatewayRequest, scheme: str, host: str) -> GatewayRequest:
+    """``request`` as a browser on ``scheme://host`` sends it: that ``Host`` and scheme, and an
+    ``Origin`` or ``Referer`` that named the gateway naming that origin instead."""
+    here, there = _origin(request), f"{scheme}://{host}"
+    headers: Headers = []
+    for name, value in request.headers_with_host():
+        lower = name.lower()
+        if lower == "host":
+            value = host
+        elif lower in ("origin", "referer") and (value == here or value.startswith(here + "/")):
+            value = there + value[len(here) :]
+        headers.append((name, value))
+    return dataclasses.replace(request, headers=headers, scheme=scheme, host=None)
+
+
+def _origin(request: GatewayRequest) -> str:
+    return f"{request.scheme}://{request.authority}"
+
+
+def _located_back(headers: Headers, there: str, here: str) -> Headers:
+    """An absolute ``Location`` on ``there`` (the default domain) moved to ``here`` (the gateway)."""
+    pattern = re.compile("^" + re.escape(there) + r"(?=/|\Z|\?|#)", re.IGNORECASE)
+    return [
+        (name, pattern.sub(here, value, count=1) if name.lower() == "location" else value)
+        for name, value in headers
+    ]

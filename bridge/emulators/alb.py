@@ -43,6 +43,9 @@ class ALBEmulator(Emulator):
 
     name = "alb"
     max_result_bytes = MAX_RESULT_BYTES
+    # The load balancer's own DNS name has no certificate of the user's: its listeners are plain HTTP
+    # unless a custom domain with a certificate is set up.
+    default_scheme = "http"
 
     def __init__(
         self,
@@ -61,7 +64,12 @@ class ALBEmulator(Emulator):
             f"arn:aws:elasticloadbalancing:{region}:{account_id}:targetgroup/bridge-target-group/6d0ecf831eec9f09"
         )
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        # <name>-<id>.<region>.elb.amazonaws.com, the load balancer's DNS name.
+        return f"bridge-alb-1234567890.{self.region}.elb.amazonaws.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         pairs = replace_headers(request.headers_with_host(), forwarding_headers(request, lower=True))
@@ -92,14 +100,20 @@ class ALBEmulator(Emulator):
         if (request.header("upgrade") or "").lower() == "websocket":
             # "WebSocket upgrade requests are rejected with HTTP 400" for Lambda targets.
             return _elb_page(400, "Bad Request", "ALB rejects WebSocket upgrades to a Lambda target")
-        if len(request.body) > MAX_BODY_BYTES:
-            # The 1 MB limit is documented; the status is UNCONFIRMED.
-            return _elb_page(
-                413,
-                "Request Entity Too Large",
-                f"request body is {len(request.body)} bytes; ALB sends Lambda at most {MAX_BODY_BYTES}",
-            )
+        too_large = self.body_too_large(len(request.body))
+        if too_large is not None:
+            return too_large
         return super().check_request(request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_BODY_BYTES:
+            return None
+        # The 1 MB limit is documented; the status is UNCONFIRMED.
+        return _elb_page(
+            413,
+            "Request Entity Too Large",
+            f"request body is {length} bytes; ALB sends Lambda at most {MAX_BODY_BYTES}",
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # UNCONFIRMED: a method no listener rule forwards falls to the default action, here a 404.

@@ -15,6 +15,7 @@ from ._aws import (
     DEFAULT_REGION,
     MAX_PAYLOAD_BYTES,
     LambdaContext,
+    body_over_payload_limit,
     forwarding_headers,
     lambda_context,
     message_error,
@@ -49,6 +50,8 @@ class AWSV1Emulator(Emulator):
         **options: Any,
     ) -> None:
         super().__init__(**options)
+        if self.default_domain and not stage:
+            stage = "prod"  # a REST API's default domain always has its stage in the path
         self.stage = stage.strip("/") if stage else None
         self.api_id = api_id
         self.binary_media_types = tuple(binary_media_types)
@@ -63,7 +66,7 @@ class AWSV1Emulator(Emulator):
     def default_host(self) -> str:
         return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
 
-    def build_event(
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         now = time.time()
@@ -140,6 +143,9 @@ class AWSV1Emulator(Emulator):
         if rejection is not None:
             return rejection
         return payload_too_large(self, request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        return body_over_payload_limit(length)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         return message_error(

@@ -16,6 +16,7 @@ from ._aws import (
     DEFAULT_REGION,
     MAX_PAYLOAD_BYTES,
     LambdaContext,
+    body_over_payload_limit,
     forwarding_headers,
     lambda_context,
     message_error,
@@ -55,12 +56,15 @@ class AWSV2Emulator(Emulator):
     def url_prefix(self) -> str:
         return f"/{self.stage}" if self.stage else ""
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], LambdaContext]:
         now = time.time()
-        default_domain = f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
-        host = default_domain if self.stage and not self.keep_host else request.authority
+        host = self.default_host if self.stage and not self.keep_host else request.authority
         pairs = replace_headers(request.headers_with_host(), [("host", host)])
         pairs = replace_headers(pairs, forwarding_headers(request, lower=True))
         cookies: List[str] = []
@@ -125,6 +129,9 @@ class AWSV2Emulator(Emulator):
         if rejection is not None:
             return rejection
         return payload_too_large(self, request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        return body_over_payload_limit(length)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # No route matches: HTTP APIs answer 404 {"message":"Not Found"}.

@@ -7,6 +7,7 @@ Event and response: https://help.aliyun.com/zh/functioncompute/fc-3-0/user-guide
 from __future__ import annotations
 
 import json
+import re
 import time
 from types import SimpleNamespace
 from typing import Any, Dict, Tuple
@@ -52,6 +53,11 @@ def go_json_bytes(event: Dict[str, Any]) -> bytes:
     ):
         text = text.replace(char, escape)
     return text.encode("utf-8")
+
+
+def dns_label(name: str) -> str:
+    """``name`` as a DNS label: lower case, anything but letters, digits and hyphens a hyphen."""
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "function"
 
 
 class FCContext(SimpleNamespace):
@@ -102,15 +108,18 @@ class FCGateway(Emulator):
                 "InvalidArgument",
                 f"request header {forbidden[0]!r} is reserved: x-fc-* headers cannot be set by clients",
             )
-        if len(request.body) > MAX_BODY_BYTES:
-            # The 32 MB sync limit is documented for FC 3.0 (§4), applied to FC 2.0 too; the status
-            # is UNCONFIRMED.
-            return fc_error(
-                413,
-                "PayloadTooLarge",
-                f"request body is {len(request.body)} bytes; FC sync invocations allow {MAX_BODY_BYTES}",
-            )
+        too_large = self.body_too_large(len(request.body))
+        if too_large is not None:
+            return too_large
         return super().check_request(request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_BODY_BYTES:
+            return None
+        # The 32 MB sync limit is documented for FC 3.0 (§4), applied to FC 2.0 too; the status is
+        # UNCONFIRMED.
+        message = f"request body is {length} bytes; FC sync invocations allow {MAX_BODY_BYTES}"
+        return fc_error(413, "PayloadTooLarge", message)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # The trigger's ``methods`` list is documented (§1.7, §6.1); the status is UNCONFIRMED.
@@ -163,7 +172,13 @@ class FCEmulator(FCGateway):
         self.account_id = account_id
         self.handler_name = handler
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[bytes, FCContext]:
+    @property
+    def default_host(self) -> str:
+        # https://[subdomain-prefix].[region].fcapp.run (alibaba-fc.md §1.7); FC makes the prefix
+        # from the function's name and a random part, lower-case letters, digits and hyphens.
+        return f"{dns_label(self.function_name)}-{self.account_id[-8:]}.{self.region}.fcapp.run"
+
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[bytes, FCContext]:
         now = time.time()
         domain = request.authority
         user_agent = request.header("user-agent") or ""
@@ -216,8 +231,10 @@ class FCEmulator(FCGateway):
             joined[key] = f"{joined[key]},{value}" if key in joined else value
         # The scheme the client used. FC's front end is a proxy; whether it adds X-Forwarded-Proto is
         # UNCONFIRMED, but without it a handler cannot tell http from https, and a local gateway on
-        # plain http would be taken for https (CSRF Origin checks fail in a browser).
-        joined.setdefault("X-Forwarded-Proto", request.scheme)
+        # plain http would be taken for https (CSRF Origin checks fail in a browser). It replaces
+        # whatever the client sent, as a proxy setting the header does: a client's own value would
+        # otherwise become the app's scheme.
+        joined["X-Forwarded-Proto"] = request.scheme
         return joined
 
     @staticmethod

@@ -76,12 +76,17 @@ class FC2Emulator(FCGateway):
         self.handler_name = handler
 
     @property
+    def default_host(self) -> str:
+        # https://<accountId>.<region>.fc.aliyuncs.com/2016-08-15/proxy/<service>/<function>/ (§2.3).
+        return f"{self.account_id}.{self.region}.fc.aliyuncs.com"
+
+    @property
     def url_prefix(self) -> str:
         if self.custom_domain:
             return ""
         return f"{PROXY_PREFIX}/{self.service_name}/{self.function_name}"
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], FCContext]:
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], FCContext]:
         """The WSGI ``environ`` FC 2.0 passes (§2.2) and the ``fc.context`` inside it."""
         context = self.function_context(request_id, service_name=self.service_name)
         raw_path = request.raw_path[len(self.url_prefix) :]

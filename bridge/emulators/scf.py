@@ -107,6 +107,8 @@ class SCFEmulator(Emulator):
 
     name = "scf"
     max_result_bytes = MAX_EVENT_BYTES
+    #: Whether URLs on the default domain start with the API's environment (``/release``).
+    stage_on_default_domain = True
     # The API is ``method: ANY`` (what Tencent's framework components create, §5.3).
     default_methods = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
 
@@ -125,6 +127,8 @@ class SCFEmulator(Emulator):
         **options: Any,
     ) -> None:
         super().__init__(**options)
+        if self.default_domain and not stage and self.stage_on_default_domain:
+            stage = environment  # the default domain always has the environment in the path (§1.5)
         self.stage = stage.strip("/") if stage else None
         self.environment = self.stage or environment
         self.service_id = service_id
@@ -163,7 +167,7 @@ class SCFEmulator(Emulator):
                 return True
         return False
 
-    def build_event(
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         headers = lowercase_headers(request)
@@ -235,13 +239,23 @@ class SCFEmulator(Emulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
+        return self._event_too_large(request)
+
+    def _event_too_large(self, request: GatewayRequest) -> GatewayResponse | None:
         size = len(json.dumps(self.build_event(request, request_id="0" * 32)[0]).encode())
-        if size > MAX_EVENT_BYTES:
-            # The limit is documented (§1.4, §4: 6 MB); the status is UNCONFIRMED.
-            return apigw_error(
-                413, f"the event is {size} bytes; API Gateway passes at most {MAX_EVENT_BYTES} to SCF"
-            )
-        return None
+        return self._over_event_limit(size, "the event")
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        # The event carries the body as a JSON string or base64: never in fewer bytes than it has.
+        return self._over_event_limit(length, "the request body")
+
+    def _over_event_limit(self, size: int, what: str) -> GatewayResponse | None:
+        if size <= MAX_EVENT_BYTES:
+            return None
+        # The limit is documented (§1.4, §4: 6 MB); the status is UNCONFIRMED.
+        return apigw_error(
+            413, f"{what} is {size} bytes; API Gateway passes at most {MAX_EVENT_BYTES} to SCF"
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # UNCONFIRMED: a request whose method no API accepts matches no API.

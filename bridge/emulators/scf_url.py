@@ -34,6 +34,7 @@ class SCFURLEmulator(SCFEmulator):
     """
 
     name = "scf-url"
+    stage_on_default_domain = False
 
     def __init__(self, **options: Any) -> None:
         if options.get("stage"):
@@ -48,7 +49,12 @@ class SCFURLEmulator(SCFEmulator):
     def url_prefix(self) -> str:
         return ""
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        # https://<app-id>-<url-id>.<region>.tencentscf.com (tencent-scf.md §3.1).
+        return f"{self.app_id}-brdg0url.{self.region}.tencentscf.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         headers = lowercase_headers(request)
@@ -78,13 +84,15 @@ class SCFURLEmulator(SCFEmulator):
             )
         if request.method.upper() not in self.methods:
             return self.method_not_allowed(request)
-        size = len(json.dumps(self.build_event(request, request_id="0" * 32)[0]).encode())
-        if size > MAX_EVENT_BYTES:
-            # §3.2 error codes: "406 RequestTooLarge (同步请求事件最大为6MB)".
-            return _url_error(
-                406, f"RequestTooLarge: the event is {size} bytes; sync events are at most {MAX_EVENT_BYTES}"
-            )
-        return None
+        return self._event_too_large(request)
+
+    def _over_event_limit(self, size: int, what: str) -> GatewayResponse | None:
+        if size <= MAX_EVENT_BYTES:
+            return None
+        # §3.2 error codes: "406 RequestTooLarge (同步请求事件最大为6MB)".
+        return _url_error(
+            406, f"RequestTooLarge: {what} is {size} bytes; sync events are at most {MAX_EVENT_BYTES}"
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # A Function URL has no method setting (only CORS); ``methods=`` is an emulator option. UNCONFIRMED.

@@ -95,6 +95,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chdir", metavar="DIR", help="import TARGET from this directory")
     parser.add_argument("--stage", help="serve the default-domain form with this stage (scf, aws-v1, aws-v2)")
     parser.add_argument(
+        "--default-domain",
+        action="store_true",
+        help="the function sees the platform's default domain (Host, https) instead of the gateway's "
+        "address, as in the cloud: shows ALLOWED_HOSTS, CSRF and absolute-URL problems locally",
+    )
+    parser.add_argument(
         "-o",
         "--option",
         action="append",
@@ -116,6 +122,9 @@ def emulator_options(args: argparse.Namespace) -> Dict[str, Any]:
         options[key.strip().replace("-", "_")] = _option_value(key.strip(), value.strip())
     if args.stage:
         options["stage"] = args.stage
+    if getattr(args, "default_domain", False) or options.get("keep_host") is False:
+        # ``-o keep_host=false`` asked for the default domain before the flag existed.
+        options["default_domain"] = True
     if getattr(args, "methods", None):
         options["methods"] = [m for m in args.methods.replace(" ", ",").split(",") if m]
     get_emulator(args.platform, **options)  # a ConfigError now beats one in every instance

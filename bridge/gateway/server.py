@@ -4,6 +4,11 @@ For each request: read it whole, find the function in the route table, let the p
 emulator reject what the platform would reject (``check_request``), run the function in its
 instance process (:class:`~bridge.gateway.worker.Worker`), and write back the HTTP the platform's
 gateway would send. Every gateway-made response is logged with the reason.
+
+A client gets no more than the platform would give it: a body declared or growing over the
+platform's limit is refused before it is read, the request head and body must arrive within
+:class:`ReadLimits`, and forwarded headers the client sends are never taken for its address or
+scheme (the emulators add the ones the platform's front end adds).
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import logging
 import socket
 import time
 import uuid
+from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from .._errors import ConfigError
 from ..emulators import Emulator, GatewayRequest, GatewayResponse, get_emulator
@@ -25,6 +31,28 @@ log = logging.getLogger("bridge.gateway")
 
 # Connection-level headers belong to the gateway's own connection with the client.
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "upgrade"}
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How long the gateway waits for a client, in seconds.
+
+    ``header_timeout_s``: from a connection's start (or its next request's first byte) to a
+    complete request head; ``body_timeout_s``: from the head to the whole body. Longer than any
+    local client needs, short enough that a client trickling bytes cannot hold connections.
+    """
+
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+
+
+class RequestRefused(Exception):
+    """The gateway answers the request itself before reading all of it (too large, too slow)."""
+
+    def __init__(self, request: GatewayRequest, response: GatewayResponse) -> None:
+        super().__init__(response.reason)
+        self.request = request
+        self.response = response
 
 
 class Function:
@@ -61,10 +89,17 @@ class Function:
 class Gateway:
     """The ASGI app: the route table in front of the functions."""
 
-    def __init__(self, routes: RouteTable, functions: Dict[str, Function], platform: str) -> None:
+    def __init__(
+        self,
+        routes: RouteTable,
+        functions: Dict[str, Function],
+        platform: str,
+        limits: ReadLimits | None = None,
+    ) -> None:
         self.routes = routes
         self.functions = functions
-        # The platform's answers for requests no function gets (no route, wrong method).
+        self.limits = limits or ReadLimits()
+        # The platform's answers for requests no function gets (no route, wrong method, too large).
         self.front: Emulator = get_emulator(platform)
 
     async def __call__(
@@ -99,10 +134,21 @@ class Gateway:
         self, scope: Dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
     ) -> None:
         started = time.perf_counter()
-        request = await read_request(scope, receive)
-        request_id = str(uuid.uuid4())
-        response, function_name = await self._respond(request, request_id)
-        await write_response(send, response, head=request.method.upper() == "HEAD")
+        try:
+            request = await read_request(
+                scope,
+                receive,
+                body_too_large=self.front.body_too_large,
+                timeout_s=self.limits.body_timeout_s,
+            )
+        except RequestRefused as refused:
+            # The rest of the body is never read: the connection closes after the answer.
+            request, response, function_name = refused.request, refused.response, "no function"
+            await write_response(send, response, head=request.method.upper() == "HEAD", close=True)
+        else:
+            request_id = str(uuid.uuid4())
+            response, function_name = await self._respond(request, request_id)
+            await write_response(send, response, head=request.method.upper() == "HEAD")
         elapsed = (time.perf_counter() - started) * 1000
         line = f"{request.method} {request.target} -> {response.status} ({elapsed:.0f} ms, {function_name})"
         if response.reason:
@@ -110,7 +156,7 @@ class Gateway:
         else:
             log.info("%s", line)
 
-    async def _respond(self, request: GatewayRequest, request_id: str) -> tuple[GatewayResponse, str]:
+    async def _respond(self, request: GatewayRequest, request_id: str) -> Tuple[GatewayResponse, str]:
         route, path_only = self.routes.match(request.path, request.method)
         if route is None and path_only is None:
             return self._no_route(request), "no function"
@@ -131,16 +177,49 @@ class Gateway:
         return response
 
 
-async def read_request(scope: Dict[str, Any], receive: Callable[..., Any]) -> GatewayRequest:
-    """The whole request: the gateways buffer the body before invoking a function."""
+async def read_request(
+    scope: Dict[str, Any],
+    receive: Callable[..., Any],
+    *,
+    body_too_large: Callable[[int], GatewayResponse | None] | None = None,
+    timeout_s: float | None = None,
+) -> GatewayRequest:
+    """The whole request: the gateways buffer the body before invoking a function.
+
+    ``body_too_large(length)`` is the platform's answer to a body of that size, asked before the
+    body is read when its length is declared, and as it grows otherwise; ``timeout_s`` bounds the
+    time the body takes. Either raises :class:`RequestRefused` with the answer.
+    """
+    request = _request_head(scope)
+    declared = _content_length(request)
+    if body_too_large is not None and declared is not None:
+        _refuse_if(request, body_too_large(declared))
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
     chunks: List[bytes] = []
+    size = 0
     while True:
-        message = await receive()
+        try:
+            if deadline is None:
+                message = await receive()
+            else:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+        except asyncio.TimeoutError:
+            raise RequestRefused(request, _request_timeout(size, timeout_s))
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if body_too_large is not None and chunk:
+            _refuse_if(request, body_too_large(size))
         if not message.get("more_body", False):
             break
+    request.body = b"".join(chunks)
+    return request
+
+
+def _request_head(scope: Dict[str, Any]) -> GatewayRequest:
     raw_path = scope.get("raw_path") or scope["path"].encode()
     target = raw_path.decode("latin-1")
     if scope.get("query_string"):
@@ -152,19 +231,42 @@ async def read_request(scope: Dict[str, Any], receive: Callable[..., Any]) -> Ga
         method=scope["method"],
         target=target,
         headers=headers,
-        body=b"".join(chunks),
         client=client,  # type: ignore[arg-type]
         scheme=scope.get("scheme", "http"),
         host=host,
     )
 
 
-async def write_response(send: Callable[..., Any], response: GatewayResponse, *, head: bool = False) -> None:
+def _content_length(request: GatewayRequest) -> int | None:
+    # uvicorn's h11 has already refused a malformed or repeated-and-different Content-Length.
+    value = request.header("content-length")
+    try:
+        return int(value.split(",")[0]) if value else None
+    except ValueError:
+        return None
+
+
+def _refuse_if(request: GatewayRequest, response: GatewayResponse | None) -> None:
+    if response is not None:
+        raise RequestRefused(request, response)
+
+
+def _request_timeout(received: int, timeout_s: float | None) -> GatewayResponse:
+    reason = f"the request body did not arrive within {timeout_s:g} s ({received} bytes received)"
+    return GatewayResponse(408, [("Content-Type", "text/plain; charset=utf-8")], b"Request Timeout", reason)
+
+
+async def write_response(
+    send: Callable[..., Any], response: GatewayResponse, *, head: bool = False, close: bool = False
+) -> None:
+    """Send ``response``; ``close`` ends the connection after it (a body left unread)."""
     headers = [
         (name.encode("latin-1"), value.encode("latin-1", errors="replace"))
         for name, value in response.headers
         if name.lower() not in _HOP_BY_HOP
     ]
+    if close:
+        headers.append((b"connection", b"close"))
     if not head:
         headers.append((b"content-length", str(len(response.body)).encode()))
     if response.header("date") is None:
@@ -198,18 +300,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def run(gateway: Gateway, sock: socket.socket, on_started: Callable[[], None] | None = None) -> None:
     """Serve ``gateway`` on ``sock`` with uvicorn until interrupted."""
-    import uvicorn
-
-    # No "server: uvicorn": the platforms do not announce our server.
-    config = uvicorn.Config(
-        gateway,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        server_header=False,
-        date_header=False,  # ``write_response`` adds one where the app did not
-    )
-    server = uvicorn.Server(config)
+    server = make_server(gateway)
     if on_started is not None:
         original_startup = server.startup
 
@@ -222,3 +313,26 @@ def run(gateway: Gateway, sock: socket.socket, on_started: Callable[[], None] | 
         server.run(sockets=[sock])
     finally:
         gateway.stop()
+
+
+def make_server(gateway: Gateway) -> Any:
+    """The ``uvicorn.Server`` for ``gateway``: its own HTTP/1.1 protocol, none of uvicorn's trust."""
+    import uvicorn
+
+    from .connection import head_bounded_protocol
+
+    # No "server: uvicorn": the platforms do not announce our server.
+    config = uvicorn.Config(
+        gateway,
+        http=head_bounded_protocol(gateway.limits.header_timeout_s),
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        date_header=False,  # ``write_response`` adds one where the app did not
+        # The client is not a proxy we trust: its X-Forwarded-For / X-Forwarded-Proto must not
+        # become the source address or the scheme (uvicorn trusts them from 127.0.0.1 by default).
+        # The emulators add the forwarding headers the platform's own front end adds.
+        proxy_headers=False,
+    )
+    return uvicorn.Server(config)

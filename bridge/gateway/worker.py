@@ -26,6 +26,8 @@ from ..emulators import Emulator, GatewayRequest, GatewayResponse, get_emulator
 
 #: How long a new instance may take to import TARGET before the gateway gives up on it.
 STARTUP_TIMEOUT_S = 120.0
+#: How long an idle instance asked to stop (reload, shutdown) may run its pre-stop hook before it is killed.
+STOP_GRACE_S = 5.0
 
 
 @dataclass
@@ -137,8 +139,10 @@ class Worker:
         try:
             self._conn.send((request, request_id))
             if not self._conn.poll(timeout_s):
-                self.stop()
-                reason = f"the function timed out after {timeout_s:g} s; the instance was stopped"
+                # The instance is busy in the handler and cannot hear a request to stop: asking and
+                # waiting would answer late and hold the function's next request. Kill it now.
+                self.kill()
+                reason = f"the function timed out after {timeout_s:g} s; the instance was killed"
                 return Outcome(self.emulator.error_response(reason), error=reason, crashed=True)
             kind, payload = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
@@ -156,8 +160,9 @@ class Worker:
         first_line = payload.strip().splitlines()[-1] if payload.strip() else "error"
         return Outcome(self.emulator.error_response(first_line), cold_start=cold_start, error=payload)
 
-    def stop(self) -> None:
-        """End the instance: ask it to run its pre-stop hook and exit; kill it if it does not."""
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """End the instance: ask it to run its pre-stop hook and exit; kill it if it has not
+        within ``grace_s`` seconds."""
         conn, process = self._conn, self._process
         self._conn = self._process = None
         if conn is not None:
@@ -168,10 +173,20 @@ class Worker:
             conn.close()
         if process is not None and process.poll() is None:
             try:
-                process.wait(timeout=5)
+                process.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+    def kill(self) -> None:
+        """End the instance at once, without its pre-stop hook (the platform kills a timed-out one)."""
+        conn, process = self._conn, self._process
+        self._conn = self._process = None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        if conn is not None:
+            conn.close()
 
 
 def local_emulator(spec: WorkerSpec) -> Emulator:
@@ -179,7 +194,8 @@ def local_emulator(spec: WorkerSpec) -> Emulator:
 
     The client talks to the gateway itself, so the function sees the ``Host`` the client used
     (``keep_host``), not the platform's default domain: links, redirects and CSRF ``Origin`` checks
-    then match the URL in the client's address bar. ``-o keep_host=false`` restores the domain.
+    then match the URL in the client's address bar. ``--default-domain`` (``default_domain=True``)
+    shows the function the platform's default domain instead.
     """
     return get_emulator(spec.platform, **{"keep_host": True, **spec.options})
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Dict, Iterable, List, Sequence
 
-from .routes import Route, route_for
+from .routes import Route, route_for, routed_paths
 
 logger = logging.getLogger("bridge.split.guard")
 
@@ -68,10 +68,16 @@ class RouteGuard:
         """Whether the request is this function's to answer."""
         method = method.upper()
         if self.app_routes is not None:
-            chosen = route_for(self.app_routes, path, method)
-            if chosen is not None:
-                return chosen in self._own
-        return any(route.matches_path(path) for route in self.routes if route.kind != "websocket")
+            for candidate in routed_paths(self.app_routes, path):
+                chosen = route_for(self.app_routes, candidate, method)
+                if chosen is not None:
+                    return chosen in self._own
+        return any(
+            route.matches_path(candidate)
+            for candidate in routed_paths(self.routes, path)
+            for route in self.routes
+            if route.kind != "websocket"
+        )
 
     def _refuse(self, method: str, path: str) -> None:
         logger.warning(

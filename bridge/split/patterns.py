@@ -7,6 +7,11 @@ Django's ``<int:pk>`` translate one to one. What the syntax cannot say (a Django
 custom converter) is kept as a full-path regex beside it, and the neutral path is then a display
 form that matches at least as much.
 
+A converter of the same name matches different text in each framework (Werkzeug's ``int`` takes
+any Unicode digit, Django's and Starlette's ASCII only; Starlette's ``uuid`` takes upper case and
+no hyphens, Django's neither): :func:`path_regex` given the route's framework matches exactly what
+that framework's own converter does, which the route guard needs.
+
 Gateways see routes only through :func:`shape`: segment by segment, literal or not.
 """
 
@@ -30,12 +35,45 @@ PARAM_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]+))?\}")
 #: accept for the converter of that name, so a neutral path never matches less than the app does.
 CONVERTER_REGEX: Dict[str, str] = {
     "str": r"[^/]+",
-    "int": r"[0-9]+",
-    "float": r"[0-9]+(?:\.[0-9]+)?",
-    "uuid": r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    "int": r"\d+",
+    "float": r"\d+(?:\.\d+)?",
+    "uuid": r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
     "slug": r"[-a-zA-Z0-9_]+",
+    # Starlette's takes the empty string too; its discovery keeps such a route's own regex.
     "path": r".+",
 }
+
+#: What each framework's own converter of a neutral name matches, from its source: Werkzeug's
+#: ``werkzeug/routing/converters.py`` (``\d`` is any Unicode decimal digit, and ``int()`` takes
+#: them), Django's ``django/urls/converters.py``, Starlette's ``starlette/convertors.py``.
+FRAMEWORK_CONVERTER_REGEX: Dict[str, Dict[str, str]] = {
+    "flask": {
+        "str": r"[^/]+",
+        "int": r"\d+",
+        "float": r"\d+\.\d+",
+        "uuid": r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}",
+        "path": r"[^/].*?",
+    },
+    "django": {
+        "str": r"[^/]+",
+        "int": r"[0-9]+",
+        "slug": r"[-a-zA-Z0-9_]+",
+        "uuid": r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        "path": r".+",
+    },
+    "starlette": {
+        "str": r"[^/]+",
+        "int": r"[0-9]+",
+        "float": r"[0-9]+(?:\.[0-9]+)?",
+        "uuid": r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
+        "path": r".*",
+    },
+}
+
+#: How each framework's route regex ends: Starlette's ``compile_path`` ends it with ``$``, which
+#: also matches before a final newline (``/items/1\n`` reaches ``/items/{id:int}``); Werkzeug and
+#: Django's ``path()`` end theirs with ``\Z``.
+END_ANCHOR: Dict[str, str] = {"starlette": "$"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +87,10 @@ class Param:
     def regex(self) -> str:
         # An unknown converter's own regex lives in Route.regex; here it counts as one segment.
         return CONVERTER_REGEX.get(self.converter, CONVERTER_REGEX["str"])
+
+    def regex_in(self, framework: str) -> str:
+        """What the framework's own converter of this name matches (the neutral regex elsewhere)."""
+        return FRAMEWORK_CONVERTER_REGEX.get(framework, {}).get(self.converter, self.regex)
 
     @property
     def spans_segments(self) -> bool:
@@ -72,12 +114,19 @@ def tokens(path: str) -> List[Token]:
     return out
 
 
-def path_regex(path: str) -> str:
-    """An anchored regex (use with ``re.match``) for the request paths a neutral path matches."""
+def path_regex(path: str, framework: str = "") -> str:
+    """An anchored regex (use with ``re.match``) for the request paths a neutral path matches:
+    with ``framework`` (``flask``, ``django``, ``starlette``), exactly those that framework's own
+    converters and anchors match."""
+    return path_regex_head(path, framework) + END_ANCHOR.get(framework, r"\Z")
+
+
+def path_regex_head(path: str, framework: str = "") -> str:
+    """:func:`path_regex` without its end anchor: the paths that start with one the route matches."""
     parts = []
     for token in tokens(path):
-        parts.append(re.escape(token) if isinstance(token, str) else f"(?:{token.regex})")
-    return "^" + "".join(parts) + r"\Z"
+        parts.append(re.escape(token) if isinstance(token, str) else f"(?:{token.regex_in(framework)})")
+    return "^" + "".join(parts)
 
 
 def is_literal(path: str) -> bool:

@@ -54,13 +54,14 @@ class Route:
 
     def matches_path(self, path: str) -> bool:
         """True when the app would take ``path`` (decoded, below the mount) to this route."""
-        if _compiled(self.path, self.regex).match(path):
+        compiled = _compiled(self.path, self.regex, self.framework)
+        if self.framework == "flask":
+            # Werkzeug matches "/" + path_info.lstrip("/") (werkzeug/routing/map.py, MapAdapter.match):
+            # "//items/1" is "/items/1".
+            path = "/" + path.lstrip("/")
+        if compiled.match(path):
             return True
-        return (
-            self.slash_redirect
-            and self.path.endswith("/")
-            and _compiled(self.path, self.regex).match(path + "/")
-        )
+        return self.slash_redirect and self.path.endswith("/") and bool(compiled.match(path + "/"))
 
     def allows(self, method: str) -> bool:
         """True when the route answers ``method`` itself (else the app answers 405)."""
@@ -104,14 +105,15 @@ class Route:
         )
 
 
-_COMPILED: Dict[Tuple[str, str | None], re.Pattern[str]] = {}
+_COMPILED: Dict[Tuple[str, str | None, str], re.Pattern[str]] = {}
 
 
-def _compiled(path: str, regex: str | None) -> re.Pattern[str]:
-    key = (path, regex)
+def _compiled(path: str, regex: str | None, framework: str) -> re.Pattern[str]:
+    key = (path, regex, framework)
     found = _COMPILED.get(key)
     if found is None:
-        found = _COMPILED[key] = re.compile(regex if regex is not None else patterns.path_regex(path))
+        source = regex if regex is not None else patterns.path_regex(path, framework)
+        found = _COMPILED[key] = re.compile(source)
     return found
 
 
@@ -145,6 +147,21 @@ def route_for(routes: Sequence[Route], path: str, method: str) -> Route | None:
         if partial is None:
             partial = route
     return partial
+
+
+def routed_paths(routes: Sequence[Route], path: str) -> List[str]:
+    """The paths the app tries for ``path``, in order, when none before matched: the path; for
+    Werkzeug then the path with repeated slashes merged (``Map.merge_slashes``,
+    werkzeug/routing/matcher.py); for Starlette the path with its trailing slash toggled
+    (``Router.redirect_slashes``, starlette/routing.py). A route matching a later one answers
+    with a redirect to it."""
+    frameworks = {route.framework for route in routes}
+    candidates = [path]
+    if "flask" in frameworks and "//" in path:
+        candidates.append(re.sub("/{2,}", "/", path))
+    if "starlette" in frameworks and path != "/":
+        candidates.append(path.rstrip("/") if path.endswith("/") else path + "/")
+    return candidates
 
 
 def discover_routes(app: Any) -> List[Route]:

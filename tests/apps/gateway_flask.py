@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 from flask import Flask, Response, jsonify, request
 
@@ -28,6 +30,8 @@ def echo(rest):
         header=request.headers.get("X-Test"),
         cookies=dict(request.cookies),
         remote_addr=request.remote_addr,
+        scheme=request.scheme,
+        host=request.host,
         pid=os.getpid(),
     )
 
@@ -59,3 +63,11 @@ def boom():
 @app.route("/crash")
 def crash():
     os._exit(3)
+
+
+@app.route("/hang")
+def hang():
+    # A function that never answers and ignores the polite stop: only a kill ends it.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(3600)
+    return "never"

@@ -111,6 +111,14 @@ def _locale_level(pattern: Any) -> Tuple[str, str, bool, str | None]:
     return "{language}/", f"(?:(?:{others})/)?", False, note
 
 
+def _fullmatch_end(regex: str) -> str:
+    # Django matches an endpoint regex ending in "$" with fullmatch (django/urls/resolvers.py,
+    # RegexPattern.match), so its "$" does not take a final newline as re.match would: "\Z" says so.
+    if regex.endswith("$") and not regex.endswith("\\$"):
+        return regex[:-1] + r"\Z"
+    return regex
+
+
 def _strip_anchors(regex: str) -> str:
     if regex.startswith("^"):
         regex = regex[1:]
@@ -175,7 +183,7 @@ def _route(entry: Any, prefix: _Prefix) -> Route:
     name = entry.name
     endpoint = ":".join(prefix.namespaces + (name,)) if name else entry.lookup_str
     # The levels' own regexes, joined, are what Django matches (an endpoint's ends in \Z or $).
-    regex = None if prefix.exact else "^/" + prefix.regex
+    regex = None if prefix.exact else "^/" + _fullmatch_end(prefix.regex)
     return Route(
         path=prefix.path,
         methods=_methods(callback),

@@ -54,7 +54,7 @@ def _route(app: Any, url_map: Any, rule: Any) -> Route:
     if not strict:
         # strict_slashes=False: Werkzeug takes the path with or without its trailing slash.
         notes.append("strict_slashes off")
-        body = (regex if regex is not None else patterns.path_regex(path))[: -len(r"\Z")]
+        body = regex[: -len(r"\Z")] if regex is not None else patterns.path_regex_head(path, "flask")
         regex = (body[:-1] if body.endswith("/") else body) + r"/?\Z"
     elif path.endswith("/") and path != "/":
         slash_redirect = True

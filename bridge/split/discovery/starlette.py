@@ -152,14 +152,15 @@ def _regex(route: Any, prefix: str) -> str | None:
         return None
     if all(type(c).__name__ in _NEUTRAL_CONVERTORS for c in convertors.values()):
         return None
-    head = patterns.path_regex(prefix)[: -len(r"\Z")] if prefix else "^"
-    return head + own[1:-1] + r"\Z" if own.endswith("$") else head + own[1:]
+    # Starlette's own anchors are kept: its "$" also matches before a final newline.
+    head = patterns.path_regex_head(prefix, "starlette") if prefix else "^"
+    return head + own[1:]
 
 
 def _mount_regex(path: str) -> str:
     # Mount matches "<path>/" + anything, the empty rest included (starlette/routing.py Mount:
     # compile_path(path + "/{path:path}"), whose PathConvertor regex is ".*").
-    return patterns.path_regex(path)[: -len(r"\Z")] + r"/.*\Z"
+    return patterns.path_regex_head(path, "starlette") + r"/.*$"
 
 
 def _is_static(app: Any) -> bool:
