@@ -136,3 +136,120 @@ def test_gcf_package_runs_under_the_real_functions_framework(tmp_path):
         assert server.request("GET", "/robots.txt", [], b"")[0] == 404
     finally:
         server.stop()
+
+
+# --- Huawei FunctionGraph ----------------------------------------------------------------------------
+
+
+def test_huawei_bodies_are_the_sdks_own_request_models(tmp_path):
+    models = pytest.importorskip(
+        "huaweicloudsdkfunctiongraph.v2.model", reason="needs huaweicloudsdkfunctiongraph (dev extra)"
+    )
+    dep = deployment(
+        make_project(tmp_path, runtime="python3.10", environment={"DB": "${env.DATABASE_URL}"}),
+        all_in_one_plan(),
+        "huawei",
+    )
+    target = get_target("huawei")
+    target.check(dep)
+    document = json.loads(target.render(dep)["functiongraph.json"])
+    (function,) = document["functions"]
+    # Unknown field names raise TypeError in the SDK's constructors; the SDK documents the values.
+    create = models.CreateFunctionRequestBody(**function["create_function"])
+    runtime_doc = models.CreateFunctionRequestBody.__init__.__doc__
+    assert "Python3.10" in runtime_doc and create.runtime == "Python3.10"
+    assert create.handler == "index.handler" and create.code_type == "zip"
+    assert json.loads(create.user_data) == {"DB": "${DATABASE_URL}"}  # filled in by envsubst
+    (trigger,) = function["triggers"]
+    event_data = models.TriggerEventDataRequestBody(**trigger["event_data"])
+    body = models.CreateFunctionTriggerRequestBody(
+        trigger_type_code=trigger["trigger_type_code"],
+        trigger_status=trigger["trigger_status"],
+        event_type_code=trigger["event_type_code"],
+        event_data=event_data,
+    )
+    assert body.trigger_type_code == "APIG" and event_data.match_mode == "SWA" and event_data.path == "/"
+
+
+def test_huawei_refuses_splits_web_mode_and_sizes_it_does_not_offer(tmp_path):
+    target = get_target("huawei")
+    with pytest.raises(ConfigError, match="all-in-one"):
+        target.check(deployment(make_project(tmp_path / "a"), split_plan(), "huawei"))
+    with pytest.raises(ConfigError, match="web mode"):
+        target.check(deployment(make_project(tmp_path / "b"), all_in_one_plan(), "huawei", mode="web"))
+    plan = all_in_one_plan()
+    plan.functions[0].memory = 1408
+    with pytest.raises(ConfigError, match="not a FunctionGraph size"):
+        target.check(deployment(make_project(tmp_path / "c"), plan, "huawei"))
+
+
+# --- Knative / Cloud Run -------------------------------------------------------------------------------
+
+
+def test_knative_service_is_a_serving_v1_service_of_the_image(tmp_path):
+    import yaml
+
+    dep = deployment(
+        make_project(tmp_path, environment={"DB": "${env.DATABASE_URL}"}),
+        all_in_one_plan(),
+        "knative",
+        mode="web",
+    )
+    target = get_target("knative")
+    target.check(dep)
+    service = yaml.safe_load(target.render(dep)["service.yaml"])
+    assert (service["apiVersion"], service["kind"]) == ("serving.knative.dev/v1", "Service")
+    spec = service["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["image"] == "${IMAGE}" and container["ports"] == [{"containerPort": 8080}]
+    assert container["env"] == [{"name": "DB", "value": "${DATABASE_URL}"}]
+    assert spec["timeoutSeconds"] == 30
+
+
+def test_knative_refuses_event_mode_and_splits(tmp_path):
+    target = get_target("knative")
+    with pytest.raises(ConfigError, match="--mode web"):
+        target.check(deployment(make_project(tmp_path / "a"), all_in_one_plan(), "knative"))
+    with pytest.raises(ConfigError, match="all-in-one"):
+        target.check(deployment(make_project(tmp_path / "b"), split_plan(), "knative", mode="web"))
+
+
+def test_knative_image_command_serves_the_app_on_port(tmp_path):
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    dep = deployment(make_project(tmp_path / "project"), all_in_one_plan(), "knative", mode="web")
+    target = get_target("knative")
+    target.check(dep)
+    build_package(dep, target, tmp_path / "build")
+    code = tmp_path / "build" / "code"
+    dockerfile = (code / "Dockerfile").read_text()
+    assert "FROM python:3.10-slim" in dockerfile
+    command = json.loads(dockerfile.split("CMD ", 1)[1])
+    assert command[:2] == ["/bin/sh", "-c"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The image's command, with this interpreter (which has gunicorn) for the image's `python`.
+    shell = command[2].replace("exec python ", f"exec {sys.executable} ", 1)
+    env = dict(os.environ, PORT=str(port), PYTHONPATH=str(code))
+    server = subprocess.Popen(["/bin/sh", "-c", shell], cwd=code, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/some/page", headers={"X-Forwarded-Proto": "https"}
+                )
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.read() == b"hello from /some/page"
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(10)

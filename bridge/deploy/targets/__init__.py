@@ -10,6 +10,8 @@ from .aws import AwsSam
 from .azure import AzureFunctions
 from .fc import FcServerlessDevs
 from .gcf import GoogleCloudFunctions
+from .huawei import HuaweiFunctionGraph
+from .knative import Knative
 from .scf import ScfServerlessFramework
 
 TARGETS: Dict[str, Target] = {
@@ -20,6 +22,8 @@ TARGETS: Dict[str, Target] = {
         AwsSam(),
         AzureFunctions(),
         GoogleCloudFunctions(),
+        HuaweiFunctionGraph(),
+        Knative(),
     )
 }
 
