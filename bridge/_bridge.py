@@ -29,9 +29,11 @@ _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 class Bridge:
     """A function handler serving ``app`` (any WSGI or ASGI 3 callable) on every supported platform.
 
-    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)``, or as
-    ``handler(environ, start_response)`` by FC 2.0. The platform is detected from each event unless
-    ``platform`` names one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``, ``aws-v2``, ``alb``).
+    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)``, as
+    ``handler(environ, start_response)`` by FC 2.0, or with a request object by Azure and Google
+    (``handler(req[, context])``). The platform is detected from each call unless ``platform`` names
+    one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``, ``aws-v2``, ``alb``, ``huawei``, ``azure``,
+    ``gcf``).
 
     Options:
         base_path: the public prefix the app is mounted under on a custom domain (``/api``); it

@@ -10,11 +10,12 @@ Needs ``azure-functions`` (``pip install azure-functions``).
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Tuple
 from urllib.parse import unquote
 
 from . import _query
 from ._base import Emulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
+from .scf import lowercase_headers
 
 #: "The HTTP request length is limited to 100 MB" (reference §1).
 MAX_REQUEST_BYTES = 100 * 1024 * 1024
@@ -57,12 +58,7 @@ class AzureEmulator(Emulator):
     def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Any, AzureContext]:
         import azure.functions as func
 
-        headers: Dict[str, str] = {}
-        for name, value in request.headers_with_host():
-            key = name.lower()
-            if key in ("connection", "transfer-encoding"):
-                continue
-            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        headers = lowercase_headers(request)  # names lower-cased, repeats comma-joined (as SCF's)
         hop = f"{request.client_ip}:{request.client[1]}"
         forwarded = headers.get("x-forwarded-for")
         headers["x-forwarded-for"] = f"{forwarded}, {hop}" if forwarded else hop

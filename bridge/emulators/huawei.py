@@ -12,6 +12,7 @@ from typing import Any, Dict, Tuple
 
 from . import _body, _query, _result
 from ._base import Emulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
+from .scf import lowercase_headers
 
 #: "The valid payload size of a request body is 4 MB when a dedicated APIG trigger is used".
 MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
@@ -67,12 +68,7 @@ class HuaweiEmulator(Emulator):
     def build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], FunctionGraphContext]:
-        headers: Dict[str, str] = {}
-        for name, value in request.headers_with_host():
-            key = name.lower()
-            if key in ("connection", "transfer-encoding"):
-                continue
-            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        headers = lowercase_headers(request)  # names lower-cased, repeats comma-joined (as SCF's)
         # The gateway's own forwarding headers, as in the sample (x-real-ip, x-forwarded-*).
         forwarded = headers.get("x-forwarded-for")
         headers["x-forwarded-for"] = f"{forwarded}, {request.client_ip}" if forwarded else request.client_ip
