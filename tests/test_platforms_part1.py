@@ -310,3 +310,16 @@ def test_bridge_serve_puts_each_platform_in_front_of_the_app(platform, prefix):
             assert httpx.get(f"{gateway.root}/robots.txt", timeout=60).status_code == 404
         if prefix:  # outside the route prefix no function answers
             assert httpx.get(f"{gateway.root}/hello", timeout=60).status_code == 404
+
+
+def test_bridge_serve_runs_a_split_app_behind_azure_routes_under_the_prefix(tmp_path):
+    import httpx
+    from _serving import bridge_serve
+
+    project = Path(__file__).resolve().parent.parent / "examples" / "flask_todo"
+    env_args = ("--project", str(project), "--split", "per-blueprint", "--platform", "azure")
+    with bridge_serve(*env_args) as gateway:
+        health = httpx.get(f"{gateway.root}/api/health", timeout=60)
+        assert health.status_code == 200, health.text
+        todos = httpx.get(f"{gateway.root}/api/api/todos", timeout=60)
+        assert todos.status_code == 200 and isinstance(todos.json(), (list, dict)), todos.text
