@@ -250,6 +250,24 @@ def test_gcf_wsgi_app_runs_on_the_servers_own_environ():
     ]
 
 
+def test_gcf_raw_uri_keeps_encoded_slashes_unless_the_front_end_rewrote_the_path():
+    request = flask_request("/a%2Fb")
+    request.environ["PATH_INFO"] = "/a/b"
+    request.environ["RAW_URI"] = "/a%2Fb"
+    assert Bridge(_raw_path_asgi)(request).get_data() == b"/a%2Fb"
+    # 1st gen strips the function name from the path the function sees: PATH_INFO is the truth.
+    request = flask_request("/x")
+    request.environ["RAW_URI"] = "/my-function/x"
+    assert Bridge(_raw_path_asgi)(request).get_data() == b"/x"
+
+
+async def _raw_path_asgi(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": scope["raw_path"]})
+
+
 def test_gcf_body_is_put_back_for_the_app_after_the_bridge_read_it():
     request = flask_request(
         "/p", method="POST", data=b"\x00\xffpayload", content_type="application/octet-stream"

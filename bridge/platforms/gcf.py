@@ -52,13 +52,17 @@ class GoogleCloudFunctions(Platform):
         headers = [(name.lower(), _wire_text(value)) for name, value in event.headers.items()]
         index = dict(headers[::-1])  # the first value of each name
         # The raw request-target, where the server keeps it (gunicorn: RAW_URI), keeps %2F apart
-        # from "/"; PATH_INFO is already decoded.
+        # from "/"; PATH_INFO is already decoded. PATH_INFO wins where the two disagree: 1st gen
+        # strips the function name from the URL (functions-framework-python #54), and where it does
+        # so is not documented.
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
         script_name = _wire_text(environ.get("SCRIPT_NAME") or "")
+        path_info = _wire_text(environ.get("PATH_INFO") or "/") or "/"
+        path, raw_path = "", b""
         if raw_uri.startswith("/") and not script_name:
             path, raw_path = path_from_encoded(raw_uri.split("?", 1)[0])
-        else:
-            path, raw_path = path_from_decoded(_wire_text(environ.get("PATH_INFO") or "/") or "/")
+        if path != path_info:
+            path, raw_path = path_from_decoded(path_info)
         # The body is read whole (every platform buffers it); get_data caches it on the request, so
         # the framework's own after-request drain finds nothing left to read.
         body = event.get_data(cache=True)
