@@ -214,13 +214,19 @@ def test_knative_refuses_event_mode_and_splits(tmp_path):
         target.check(deployment(make_project(tmp_path / "b"), split_plan(), "knative", mode="web"))
 
 
-def test_knative_image_command_serves_the_app_on_port(tmp_path):
+def test_knative_image_command_serves_the_app_on_port_trusting_the_proxys_scheme(tmp_path):
     import os
     import socket
     import time
     import urllib.request
 
-    dep = deployment(make_project(tmp_path / "project"), all_in_one_plan(), "knative", mode="web")
+    project = make_project(tmp_path / "project")
+    (project.root / "hello.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [(environ['wsgi.url_scheme'] + ' ' + environ['PATH_INFO']).encode()]\n"
+    )
+    dep = deployment(project, all_in_one_plan(), "knative", mode="web")
     target = get_target("knative")
     target.check(dep)
     build_package(dep, target, tmp_path / "build")
@@ -232,6 +238,9 @@ def test_knative_image_command_serves_the_app_on_port(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # gunicorn trusts X-Forwarded-* from 127.0.0.1 by default: come from another address, as the
+    # platform's proxy does, so the test shows the image's own setting.
+    host = _own_address()
     # The image's command, with this interpreter (which has gunicorn) for the image's `python`.
     shell = command[2].replace("exec python ", f"exec {sys.executable} ", 1)
     env = dict(os.environ, PORT=str(port), PYTHONPATH=str(code))
@@ -241,10 +250,11 @@ def test_knative_image_command_serves_the_app_on_port(tmp_path):
         while True:
             try:
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/some/page", headers={"X-Forwarded-Proto": "https"}
+                    f"http://{host}:{port}/some/page", headers={"X-Forwarded-Proto": "https"}
                 )
                 with urllib.request.urlopen(request, timeout=5) as response:
-                    assert response.read() == b"hello from /some/page"
+                    # The platform's proxy says the client used https; the server believes it.
+                    assert response.read() == b"https /some/page"
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -253,3 +263,18 @@ def test_knative_image_command_serves_the_app_on_port(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def _own_address() -> str:
+    """This machine's address on a non-loopback interface (no packet is sent)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        try:
+            udp.connect(("10.255.255.255", 1))
+            address = udp.getsockname()[0]
+        except OSError:
+            address = ""
+    if not address or address.startswith("127."):
+        pytest.skip("no non-loopback address to reach the server from")
+    return address
