@@ -36,7 +36,6 @@ from test_differential import (
 from bridge import Bridge
 from bridge.emulators import GatewayRequest, get_emulator
 
-
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
