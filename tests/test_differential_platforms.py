@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -32,9 +31,9 @@ from test_differential import (
     _origin_free,
     django_app,  # noqa: F401  (the fixture)
 )
-
-from bridge import Bridge
-from bridge.emulators import GatewayRequest, get_emulator
+from test_differential import (
+    _compare as compare,
+)
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -68,53 +67,44 @@ def _cookies(headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
     return sorted(out)
 
 
-def _compare(app: Any, kind: str, platform: str, *, prefix: str = "") -> None:
+def _azure_adjust(got: Tuple[Any, ...], want: Tuple[Any, ...]) -> Tuple[Tuple[Any, ...], Tuple[Any, ...]]:
+    """What Azure's library changes: a Content-Type where the app sent none, cookie spelling."""
+    got_headers, want_headers = got[1], want[1]
+    if not any(name == "content-type" for name, _ in want_headers):
+        got_headers = [header for header in got_headers if header != AZURE_DEFAULT_TYPE]
+    return (got[0], _cookies(got_headers), got[2]), (want[0], _cookies(want_headers), want[2])
+
+
+def _compare(app: Any, kind: str, platform: str) -> None:
     if platform == "azure":
         pytest.importorskip("azure.functions", reason="needs the azure-functions library (dev extra)")
-    server = RealServer(app, kind, prefix)
-    handler = Bridge(app)
-    emulator = get_emulator(platform, **PLATFORMS[platform])
-    failures = []
-    try:
-        for name, method, target, headers, body in CASES:
-            if (platform, name) in LOSSY:
-                continue
-            status, real_headers, real_body = server.request(
-                method, (prefix if kind == "wsgi" else "") + target, headers, body
-            )
-            request = GatewayRequest(
-                method, prefix + target, list(headers), body, host=f"127.0.0.1:{server.port}"
-            )
-            assert emulator.check_request(request) is None, name
-            response = emulator.invoke(handler, request, request_id=str(uuid.uuid4()))
-            got_headers = _normalized(response.headers)
-            want_headers = _normalized(real_headers)
-            if platform == "azure":
-                if not any(n == "content-type" for n, _ in want_headers):
-                    got_headers = [h for h in got_headers if h != AZURE_DEFAULT_TYPE]
-                got_headers, want_headers = _cookies(got_headers), _cookies(want_headers)
-            got = (response.status, got_headers, _body_for_compare(response.body))
-            want = (status, want_headers, _body_for_compare(real_body))
-            if got != want:
-                failures.append(_difference(name, got, want))
-    finally:
-        server.stop()
-    assert not failures, f"{platform}: {len(failures)} differences\n" + "\n".join(failures)
+    prefix = PREFIX.get(platform, "")
+    adjust = _azure_adjust if platform == "azure" else None
+    compare(
+        app,
+        kind,
+        platform,
+        PLATFORMS[platform],
+        server_prefix=prefix,
+        url_prefix=prefix,
+        lossy=LOSSY,
+        adjust=adjust,
+    )
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_flask_answers_the_same_through_the_platform(platform):
-    _compare(_flask_app(), "wsgi", platform, prefix=PREFIX.get(platform, ""))
+    _compare(_flask_app(), "wsgi", platform)
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_fastapi_answers_the_same_through_the_platform(platform):
-    _compare(_fastapi_app(), "asgi", platform, prefix=PREFIX.get(platform, ""))
+    _compare(_fastapi_app(), "asgi", platform)
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_django_answers_the_same_through_the_platform(platform, django_app):  # noqa: F811
-    _compare(django_app, "wsgi", platform, prefix=PREFIX.get(platform, ""))
+    _compare(django_app, "wsgi", platform)
 
 
 # --- Google: the real functions-framework server ---------------------------------------------------
