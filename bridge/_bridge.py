@@ -393,7 +393,9 @@ class Bridge:
         remaining: Optional[float] = None
         if context is not None:
             try:
-                get_remaining = getattr(context, "get_remaining_time_in_millis", None)
+                get_remaining = getattr(context, "get_remaining_time_in_millis", None) or getattr(
+                    context, "getRemainingTimeInMilliSeconds", None  # Huawei FunctionGraph
+                )
                 if get_remaining is not None:  # AWS
                     remaining = get_remaining() / 1000.0
                 elif isinstance(context, dict):  # SCF: the limit, at the start of the invocation

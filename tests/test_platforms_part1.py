@@ -341,3 +341,19 @@ def test_bridge_serve_runs_a_split_app_behind_azure_routes_under_the_prefix(tmp_
         assert health.status_code == 200, health.text
         todos = httpx.get(f"{gateway.root}/api/api/todos", timeout=60)
         assert todos.status_code == 200 and isinstance(todos.json(), (list, dict)), todos.text
+
+
+def test_huawei_remaining_time_bounds_an_asgi_app():
+    import asyncio
+
+    async def slow(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await asyncio.sleep(10)
+
+    class Context:
+        def getRemainingTimeInMilliSeconds(self):  # noqa: N802
+            return 1000
+
+    result = Bridge(slow, lifespan="off")(load_event("huawei-apig"), Context())
+    assert result["statusCode"] == 504
