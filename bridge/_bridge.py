@@ -29,9 +29,11 @@ _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 class Bridge:
     """A function handler serving ``app`` (any WSGI or ASGI 3 callable) on every supported platform.
 
-    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)``, or as
-    ``handler(environ, start_response)`` by FC 2.0. The platform is detected from each event unless
-    ``platform`` names one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``, ``aws-v2``, ``alb``).
+    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)``, as
+    ``handler(environ, start_response)`` by FC 2.0, or with a request object by Azure and Google
+    (``handler(req[, context])``). The platform is detected from each call unless ``platform`` names
+    one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``, ``aws-v2``, ``alb``, ``huawei``, ``azure``,
+    ``gcf``).
 
     Options:
         base_path: the public prefix the app is mounted under on a custom domain (``/api``); it
@@ -204,6 +206,8 @@ class Bridge:
             if "wsgi.input" in event and callable(context):
                 return self._serve_fc2(event, context)
         else:
+            if event.__class__ not in (bytes, str, bytearray):  # a request object (Azure, Google)
+                return self._serve_call(event, context)
             try:
                 event = _parse_event(event)
             except EventError as exc:
@@ -335,6 +339,45 @@ class Bridge:
             response = self._respond(request)
         return fc2.respond(response, start_response)
 
+    # --- request objects (Azure, Google) -----------------------------------------------------------
+
+    def _serve_call(self, call: Any, context: Any) -> Any:
+        """Serve a call whose first argument is a platform's request object, not a JSON event.
+
+        The platform is the first of ``CALL_PLATFORMS`` whose ``matches_call`` accepts the call; it
+        decodes the object and encodes the answer in its runtime's own response type.
+        """
+        from .platforms import CALL_PLATFORMS
+
+        platform = next((p for p in CALL_PLATFORMS if p.matches_call(call, context)), None)
+        if platform is None:
+            if self.on_event is not None:
+                return self.on_event(call, context)
+            titles = ", ".join(p.title for p in CALL_PLATFORMS)
+            exc = EventError(
+                f"the event must be a JSON object (dict, bytes or str) or a request object of {titles};"
+                f" got {type(call).__module__}.{type(call).__name__}"
+            )
+            return self._event_error(exc, call, context)
+        if self.platform is not None and self.platform != platform.name:
+            exc = PlatformMismatchError(
+                f"this handler serves platform={self.platform!r} but was called as {platform.title}"
+            )
+            _log_error("[-] %s", exc)
+            return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
+        try:
+            request = platform.decode(call, context, self.options)
+        except EventError as exc:
+            _log_error("[%s] rejected %s request: %s", _request_id(context) or "-", platform.name, exc)
+            return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
+        environ = platform.wsgi_environ(request, self.options) if self._wsgi is not None else None
+        if environ is not None:
+            run_app = self._wsgi.run_wsgi
+            response = self._respond(request, lambda: run_app(self.app, request, environ))
+        else:
+            response = self._respond(request)
+        return platform.encode(response, request, self.options)
+
     # --- internals ---------------------------------------------------------------------------------
 
     def _asgi_runner(self) -> Any:
@@ -350,7 +393,9 @@ class Bridge:
         remaining: Optional[float] = None
         if context is not None:
             try:
-                get_remaining = getattr(context, "get_remaining_time_in_millis", None)
+                get_remaining = getattr(context, "get_remaining_time_in_millis", None) or getattr(
+                    context, "getRemainingTimeInMilliSeconds", None  # Huawei FunctionGraph
+                )
                 if get_remaining is not None:  # AWS
                     remaining = get_remaining() / 1000.0
                 elif isinstance(context, dict):  # SCF: the limit, at the start of the invocation

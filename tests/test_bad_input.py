@@ -61,7 +61,7 @@ def test_wrong_types_and_missing_fields_get_400_in_the_platform_format(name, mut
     assert needle in result["body"]
 
 
-@pytest.mark.parametrize("name", ["huawei-apig", "openwhisk-web-raw"])
+@pytest.mark.parametrize("name", ["openwhisk-web-raw"])
 def test_events_of_unsupported_platforms_name_what_was_expected(name):
     result = Bridge(RecordingWSGI())(load_event(name), None)
     assert_platform_error(result, 400)

@@ -46,8 +46,9 @@ def package_files(deployment: Deployment, target: Target) -> Dict[str, PackageFi
     files = {f"{deployment.entry_module}.py": PackageFile(entry_module(deployment))}
     if deployment.split:
         files[ROUTES_FILE] = PackageFile(routes_json(deployment))
-    if deployment.options.mode == "web":
+    if deployment.options.mode == "web" and target.bootstrap_name:
         files[target.bootstrap_name] = PackageFile(start_script(deployment, target), executable=True)
+    files.update((path, PackageFile(text)) for path, text in target.package_files(deployment).items())
     return files
 
 

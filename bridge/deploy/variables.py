@@ -10,6 +10,8 @@ resolves a reference; it only re-spells it in the syntax of the tool that reads 
   (https://github.com/serverless/serverless docs/providers/aws/guide/variables.md)
 - AWS SAM has no such syntax: the AWS emitter turns each reference into a ``NoEcho`` template
   parameter (``sam deploy --parameter-overrides NAME=...``).
+- Printed commands (``gcloud``, ``az``) and files read through ``envsubst`` (Huawei, Knative): the
+  shell's ``${NAME}``.
 
 All four input spellings are accepted: ``${env.NAME}``, ``${env:NAME}``, ``${env('NAME')}``,
 ``${env("NAME")}``. Any other ``${...}`` passes through untouched.
@@ -53,3 +55,25 @@ def literal_secrets(environment: Dict[str, str]) -> List[str]:
         for key, value in environment.items()
         if _SECRET_KEY.search(key) and value and "${" not in str(value)
     )
+
+
+def shell_variable(name: str) -> str:
+    """``${NAME}``: the POSIX shell spelling, which ``envsubst`` reads too (Huawei, Knative files)."""
+    return "${" + name + "}"
+
+
+def shell_word(value: str) -> str:
+    """``value`` as one shell word for a printed deploy command: literal text single-quoted, each
+    reference a double-quoted ``"${NAME}"`` expanded when the command runs."""
+    import shlex
+
+    parts: List[str] = []
+    position = 0
+    for match in ENV_REFERENCE.finditer(value):
+        if match.start() > position:
+            parts.append(shlex.quote(value[position : match.start()]))
+        parts.append('"${' + match.group(1) + '}"')
+        position = match.end()
+    if position < len(value) or not parts:
+        parts.append(shlex.quote(value[position:]))
+    return "".join(parts)

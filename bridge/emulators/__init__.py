@@ -26,6 +26,9 @@ _EMULATORS: Dict[str, Tuple[str, str]] = {
     "aws-v1": ("bridge.emulators.aws_v1", "AWSV1Emulator"),
     "aws-v2": ("bridge.emulators.aws_v2", "AWSV2Emulator"),
     "alb": ("bridge.emulators.alb", "ALBEmulator"),
+    "huawei": ("bridge.emulators.huawei", "HuaweiEmulator"),
+    "azure": ("bridge.emulators.azure", "AzureEmulator"),
+    "gcf": ("bridge.emulators.gcf", "GCFEmulator"),
 }
 
 #: The platform names ``bridge serve --platform`` and :func:`get_emulator` accept.

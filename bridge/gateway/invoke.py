@@ -96,6 +96,12 @@ def invoke(
             return Invocation(None, None, rejection, rejected=True)
     else:
         request = GatewayRequest("GET", "/")
+    call_handler = getattr(emulator, "call_handler", None)
+    if call_handler is not None:  # a request object, not a JSON event (Azure, Google)
+        event, context = emulator.build_event(request, request_id=request_id)
+        result = _call(lambda: call_handler(handler, event, context), debug)
+        response = emulator.to_http(result, request)
+        return Invocation(emulator.describe(event), emulator.describe(result), response)
     if emulator.name == "fc2":
         environ, _ = emulator.build_event(request, request_id=request_id)
         result = _call(lambda: run_wsgi(handler, environ), debug)
@@ -237,8 +243,10 @@ def run(
     emulator = get_emulator(platform, **(options or {}))
     event: Any = None
     if event_file is not None:
-        if platform == "fc2":
-            raise ConfigError("FC 2.0 calls a WSGI handler, not an event: give METHOD URL instead of --event")
+        if platform in ("fc2", "azure", "gcf"):
+            raise ConfigError(
+                f"{platform} calls the handler with a request, not an event: give METHOD URL, not --event"
+            )
         event = _read_event(event_file, platform)
     request = (
         None

@@ -44,6 +44,7 @@ TABLE_FOR_PLATFORM: Dict[str, str] = {
     "aws-v1": "aws",
     "aws-v2": "aws",
     "alb": "nginx",  # listener rules are not modelled; a proxy per function instead
+    "azure": "aws",  # Azure routes per function, by the HTTP API table (deploy/targets/azure.py)
 }
 
 #: How a worker names one function of the plan (see :mod:`bridge.split.serving`).

@@ -12,7 +12,10 @@ from ._base import Platform
 from .aws_alb import AwsAlb
 from .aws_v1 import AwsApiGatewayV1
 from .aws_v2 import AwsHttpApiV2
+from .azure import AzureFunctions
 from .fc3 import FC3
+from .gcf import GoogleCloudFunctions
+from .huawei import HuaweiApig
 from .scf import ScfApiGateway, ScfFunctionUrl
 
 EVENT_PLATFORMS: Tuple[Platform, ...] = (
@@ -22,11 +25,15 @@ EVENT_PLATFORMS: Tuple[Platform, ...] = (
     AwsApiGatewayV1(),
     ScfApiGateway(),
     ScfFunctionUrl(),
+    HuaweiApig(),  # after AWS REST, whose events carry the same keys plus `resource`
 )
 
+#: Platforms that call the handler with a request object, not a JSON event (``Platform.matches_call``).
+CALL_PLATFORMS: Tuple[Platform, ...] = (AzureFunctions(), GoogleCloudFunctions())
+
 #: Every platform name ``Bridge(platform=...)`` and the CLI accept; ``fc2`` is the WSGI-style call.
-PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS) + ("fc2",)
+PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS + CALL_PLATFORMS) + ("fc2",)
 
-BY_NAME: Dict[str, Platform] = {p.name: p for p in EVENT_PLATFORMS}
+BY_NAME: Dict[str, Platform] = {p.name: p for p in EVENT_PLATFORMS + CALL_PLATFORMS}
 
-__all__ = ["BY_NAME", "EVENT_PLATFORMS", "PLATFORM_NAMES", "Platform"]
+__all__ = ["BY_NAME", "CALL_PLATFORMS", "EVENT_PLATFORMS", "PLATFORM_NAMES", "Platform"]

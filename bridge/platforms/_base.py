@@ -50,9 +50,26 @@ class Platform:
         """The request ``event`` carries. Raises :class:`EventError` when a field is unusable."""
         raise NotImplementedError
 
-    def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
+    def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Any:
         """The value the handler returns to the platform for ``response``."""
         raise NotImplementedError
+
+    # --- request objects: platforms that call the handler with an object, not a JSON event -------
+
+    def matches_call(self, event: Any, context: Any) -> bool:
+        """True when ``handler(event, context)`` is this platform's call with a request object
+        (Azure's ``HttpRequest``, the Flask ``Request`` of Google's functions-framework).
+
+        Bridge asks only when ``event`` is not a JSON event (dict, bytes or str), so JSON platforms
+        keep the default, False. Such a platform's :meth:`decode` takes the object and
+        :meth:`encode` returns what its runtime expects back (an ``HttpResponse``, a Flask response).
+        """
+        return False
+
+    def wsgi_environ(self, request: HTTPRequest, options: Options) -> Optional[Dict[str, Any]]:
+        """The WSGI environ the platform's own server already made for ``request``, for a WSGI app to
+        run on directly; None (the default) has the runner build one from ``request``."""
+        return None
 
     def __repr__(self) -> str:
         return f"<Platform {self.name}>"

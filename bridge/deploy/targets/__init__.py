@@ -7,11 +7,24 @@ from typing import Dict
 from ..._errors import ConfigError
 from ._base import CODE_DIR, CODE_ZIP, SizeLimit, Target
 from .aws import AwsSam
+from .azure import AzureFunctions
 from .fc import FcServerlessDevs
+from .gcf import GoogleCloudFunctions
+from .huawei import HuaweiFunctionGraph
+from .knative import Knative
 from .scf import ScfServerlessFramework
 
 TARGETS: Dict[str, Target] = {
-    target.name: target for target in (FcServerlessDevs(), ScfServerlessFramework(), AwsSam())
+    target.name: target
+    for target in (
+        FcServerlessDevs(),
+        ScfServerlessFramework(),
+        AwsSam(),
+        AzureFunctions(),
+        GoogleCloudFunctions(),
+        HuaweiFunctionGraph(),
+        Knative(),
+    )
 }
 
 

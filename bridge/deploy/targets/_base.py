@@ -77,6 +77,11 @@ class Target:
         """``{path relative to the output directory: text}`` of the deploy files."""
         raise NotImplementedError
 
+    def package_files(self, deployment: Deployment) -> Dict[str, str]:
+        """``{path in the package: text}`` the platform needs beside the app (Azure's
+        ``function_app.py`` and ``host.json``, Google's ``main.py``); none by default."""
+        return {}
+
     def notes(self, deployment: Deployment) -> List[str]:
         """Things the user should know about this deployment on this platform."""
         return []
