@@ -127,7 +127,6 @@ class DatabaseServer:
         with contextlib.suppress(Exception):
             self._connection.close()
 
-
     def broken(self) -> Optional[str]:
         """Why the server, though it answers, cannot serve an app; None when it can."""
         if self.kind != "mariadb":
@@ -179,4 +178,3 @@ def fresh_database(kind: str, what: str) -> Iterator[Tuple[DatabaseServer, str]]
         yield server, name
     finally:
         server.drop_database(name)
-

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .api import api
-from .database import database_uri, db, init_db_command
+from .database import create_missing_tables, database_uri, db, init_db_command
 from .health import health
 from .pages import pages
 
@@ -47,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # Creating missing tables here costs one query per cold start and means a fresh SQLite file
     # (the temp-dir fallback on a function) works without running `init-db` first.
     with app.app_context():
-        db.create_all()
+        create_missing_tables()
     return app
 
 

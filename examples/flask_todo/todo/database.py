@@ -17,10 +17,12 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import DeclarativeBase
 
 SQLITE_FILENAME = "todo.sqlite3"
+#: Passes of CREATE TABLE at startup while other instances race to create the same table.
+CREATE_ATTEMPTS = 5
 #: Driverless schemes a ``DATABASE_URL`` may use, and the SQLAlchemy dialect+driver they mean here
 #: (see :func:`with_shipped_driver`).
 SHIPPED_DRIVERS = {
@@ -97,6 +99,21 @@ def _is_writable_dir(path: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def create_missing_tables() -> None:
+    """``db.create_all()``, for instances that may start together on one new database."""
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            db.create_all()
+            return
+        except DatabaseError:
+            # Another instance created the table between this one's check and its CREATE TABLE
+            # (PostgreSQL reports a duplicate table or type, or picks a deadlock victim when two
+            # create at once); the next pass finds the table once that one has committed. An
+            # error of another kind (no permission, no database) comes back from the last pass.
+            if attempt == CREATE_ATTEMPTS:
+                raise
 
 
 @click.command("init-db")
