@@ -1,7 +1,8 @@
 """Which database the blog uses when settings are loaded.
 
-``DATABASE_URL`` wins (PostgreSQL, MySQL or MariaDB, anything dj-database-url reads): one database every
-instance shares. Without it, SQLite in the project directory, as ``manage.py runserver`` expects.
+``DATABASE_URL`` wins (PostgreSQL, MySQL or MariaDB, anything dj-database-url reads): one database
+every instance shares. Without it, SQLite in the project directory, as ``manage.py runserver``
+expects.
 On a function the code directory is read-only; the file then goes to the temp dir, where it is
 private to one instance, empty at each cold start and gone when the instance stops.
 """
