@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Union
 
 import pytest
 
@@ -111,12 +111,14 @@ def load_journey(sample: Path, prefix: str) -> ModuleType:
     return module
 
 
-def sample_env(database: Path, **extra: str) -> Dict[str, str]:
-    """A sample process's environment: this one's, without the apps' own settings, on ``database``."""
+def sample_env(database: Union[Path, str], **extra: str) -> Dict[str, str]:
+    """A sample process's environment: this one's, without the apps' own settings, on ``database``
+    (a SQLite file, or the ``DATABASE_URL`` of a server's database)."""
     env = {
         name: value
         for name, value in child_env().items()
         if not name.startswith(("DJANGO_", "BRIDGE_")) and name not in ("DATABASE_URL", "SECRET_KEY")
     }
-    env.update(DATABASE_URL=f"sqlite:///{database}", **extra)
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    env.update(DATABASE_URL=url, **extra)
     return env

@@ -5,8 +5,11 @@ plan's FC custom-domain table with FC's matching rule, and runs each function as
 that function's route guard. The samples' own user journeys (``examples/*/journey.py``) must pass
 unchanged across the functions, and the guard must refuse what is not its function's.
 
-Each test has its own SQLite file through ``DATABASE_URL`` (the gateway and every worker share it,
-as a deployed split shares one database), and always stops the gateway and its workers.
+Each test has its own database through ``DATABASE_URL``, a SQLite file or a fresh PostgreSQL
+database (``_databases``): the gateway and every worker share it, as a deployed split's functions
+share one. What one function writes another reads, and the session cookie one function sets (Flask's
+flash messages, Django's login, whose session lives in the database) works in the others. Each test
+always stops the gateway and its workers.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import logging
 import re
 import subprocess
 import sys
-from typing import Dict, List
+from pathlib import Path
+from typing import Dict, Iterator, List, Union
 
 import httpx
 import pytest
+from _databases import fresh_database
 from _serving import ROOT, bridge_serve, load_journey, sample_env
 
 EXAMPLES = ROOT / "examples"
@@ -32,6 +37,16 @@ SERVED_BY = re.compile(r"^bridge: [A-Z]+ (\S+) -> (\d{3}) \([^,()]*, ([a-z][a-z0
 pytest.importorskip("flask_sqlalchemy")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def split_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Union[Path, str]]:
+    """The database every function of a split shares: a SQLite file, or a fresh PostgreSQL one."""
+    if request.param == "sqlite":
+        yield tmp_path / "split.sqlite3"
+        return
+    with fresh_database(request.param, "split") as (server, name):
+        yield server.url(name)
+
+
 def served_by(log: str) -> Dict[str, List[str]]:
     """Function name -> the paths it answered, from the gateway's request log."""
     found: Dict[str, List[str]] = {}
@@ -40,13 +55,22 @@ def served_by(log: str) -> Dict[str, List[str]]:
     return found
 
 
-def test_flask_todo_split_per_route_passes_the_whole_journey_across_functions(tmp_path):
+def test_flask_todo_split_per_route_passes_the_whole_journey_across_functions(split_database):
     journey = load_journey(TODO, "split_e2e")
-    env = sample_env(tmp_path / "todo.sqlite3")
+    env = sample_env(split_database)
     split = ("--project", str(TODO), "--split", "per-route", "--platform", "fc")
     with bridge_serve(*split, env=env) as gateway:
         with httpx.Client(base_url=gateway.url, timeout=REQUEST_TIMEOUT_S) as client:
             journey.run_journey(client)
+            # Written through the API's function, read through the list page's.
+            written = client.post("/api/todos", json={"title": "written by one function"})
+            assert written.status_code == 201, written.text
+            assert "written by one function" in client.get("/").text
+            # The form's function puts the flash in the session cookie; the page's shows it.
+            added = client.post("/todos", data={"title": "flashed across functions"})
+            assert added.status_code == 303, added.text
+            page = client.get(added.headers["location"])
+            assert "Added “flashed across functions”." in page.text, page.text[:1000]
         served = served_by(gateway.log)
     # Every function of the plan served its own routes in its own worker; the catch-all the
     # static files. (/todos/{id}/edit, /toggle, /delete are one function: FC's /todos/* takes all.)
@@ -60,15 +84,16 @@ def test_flask_todo_split_per_route_passes_the_whole_journey_across_functions(tm
         "todo-default",
     }, gateway.log
     assert {"/api/todos", "/api/todos?done=1"} <= set(served["todo-api-todos"]), served
+    assert served["todo-todos"] and set(served["todo-todos"]) == {"/todos"}, served
+    assert "/" in served["todo-root"], served
     assert all(path.startswith("/todos/") for path in served["todo-todos-todo-id"]), served
     assert all(path.startswith("/static/") for path in served["todo-default"]), served["todo-default"]
     assert "route guard" not in gateway.log, gateway.log
 
 
-def test_django_blog_split_per_django_app_passes_the_whole_journey(tmp_path):
+def test_django_blog_split_per_django_app_passes_the_whole_journey(split_database):
     journey = load_journey(BLOG, "split_e2e")
-    database = tmp_path / "db.sqlite3"
-    env = sample_env(database, DJANGO_SETTINGS_MODULE="blog_site.settings", DJANGO_DEBUG="0")
+    env = sample_env(split_database, DJANGO_SETTINGS_MODULE="blog_site.settings", DJANGO_DEBUG="0")
     credentials = {"username": "writer", "password": "correct horse battery staple"}
     for command in (
         ["migrate", "--noinput"],
@@ -87,12 +112,31 @@ def test_django_blog_split_per_django_app_passes_the_whole_journey(tmp_path):
     with bridge_serve(*split, env=env) as gateway:
         with httpx.Client(base_url=gateway.url, timeout=REQUEST_TIMEOUT_S) as client:
             journey.run_journey(client, **credentials)
+            # The log-in function writes the session to the database; the admin's reads it.
+            _log_in(client, **credentials)
+            admin = client.get("/admin/blog/post/")
+            assert admin.status_code == 200 and "Demo post 12" in admin.text, admin
         served = served_by(gateway.log)
     # Pages, log-in and log-out, the admin: each Django app's own function served its part.
     assert {"blog-blog", "blog-auth", "blog-admin", "blog-default"} <= set(served), gateway.log
     assert any(path.startswith("/accounts/login/") for path in served["blog-auth"]), served
+    assert "/admin/blog/post/" in served["blog-admin"], served
     assert all(path.startswith("/admin/") for path in served["blog-admin"]), served
     assert "route guard" not in gateway.log, gateway.log
+
+
+def _log_in(client: httpx.Client, *, username: str, password: str) -> None:
+    """Log in through Django's login form, as a browser posts it (CSRF token, cookie, Origin)."""
+    form = client.get("/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    assert form.status_code == 200 and token, form.text[:500]
+    origin = f"{form.url.scheme}://{form.url.netloc.decode('ascii')}"
+    answer = client.post(
+        form.url,
+        data={"csrfmiddlewaretoken": token.group(1), "username": username, "password": password},
+        headers={"origin": origin, "referer": str(form.url)},
+    )
+    assert answer.status_code == 302, answer.text[:500]
 
 
 def test_a_request_sent_to_the_wrong_function_gets_the_guards_404_naming_the_function(

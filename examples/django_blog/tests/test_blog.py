@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import sys
 from pathlib import Path
 
 import httpx
@@ -67,6 +69,33 @@ def test_database_url_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert choice.config["ENGINE"] == "django.db.backends.postgresql"
     assert choice.config["NAME"] == "blog" and choice.config["HOST"] == "db.example"
     assert not choice.is_temporary
+
+
+def test_server_connections_are_kept_and_checked_before_reuse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from blog_site.database import choose_database
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://blog@db.example:5432/blog")
+    config = choose_database(tmp_path).config
+    assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_mysql_urls_use_pymysql_when_mysqlclient_is_absent(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pymysql
+
+    from blog_site.database import choose_database
+
+    monkeypatch.setenv("DATABASE_URL", "mysql://blog:secret@db.example:3306/blog")
+    monkeypatch.delitem(sys.modules, "MySQLdb", raising=False)  # whatever an earlier test installed
+    if importlib.util.find_spec("MySQLdb") is not None:
+        pytest.skip("mysqlclient is installed, and Django uses it")
+    choice = choose_database(tmp_path)
+    assert choice.config["ENGINE"] == "django.db.backends.mysql"
+    assert choice.config["NAME"] == "blog" and choice.config["PORT"] == 3306
+    assert sys.modules["MySQLdb"] is pymysql, "Django's MySQL backend imports MySQLdb"
 
 
 def test_sqlite_file_lives_in_the_project_dir_by_default(

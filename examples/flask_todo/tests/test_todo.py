@@ -53,11 +53,27 @@ def test_database_url_overrides_the_instance_folder(
     assert not (tmp_path / "instance" / "todo.sqlite3").exists()
 
 
-def test_heroku_style_postgres_urls_get_the_scheme_sqlalchemy_knows(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        # Heroku-style `postgres://`, a scheme SQLAlchemy 1.4 dropped, and plain `postgresql://`.
+        ("postgres://user:secret@db.example/todos", "postgresql+psycopg://user:secret@db.example/todos"),
+        ("postgresql://user@db.example:5432/todos", "postgresql+psycopg://user@db.example:5432/todos"),
+        ("mysql://root@db.example/todos", "mysql+pymysql://root@db.example/todos?charset=utf8mb4"),
+        ("mariadb://u:p%40ss@db/t?ssl=1", "mariadb+pymysql://u:p%40ss@db/t?charset=utf8mb4&ssl=1"),
+        # What the URL says itself is kept.
+        ("mysql://root@db.example/t?charset=latin1", "mysql+pymysql://root@db.example/t?charset=latin1"),
+        ("postgresql+psycopg2://db.example/todos", "postgresql+psycopg2://db.example/todos"),
+        ("sqlite:////tmp/todo.sqlite3", "sqlite:////tmp/todo.sqlite3"),
+    ],
+)
+def test_database_urls_get_the_driver_requirements_ships(
+    given: str, used: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from todo.database import database_uri
 
-    monkeypatch.setenv("DATABASE_URL", "postgres://user:secret@db.example/todos")
-    assert database_uri(Flask(__name__)) == "postgresql://user:secret@db.example/todos"
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert database_uri(Flask(__name__)) == used
 
 
 def test_sqlite_file_lives_in_the_instance_folder_by_default(

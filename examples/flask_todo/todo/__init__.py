@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .api import api
-from .database import database_uri, db, init_db_command
+from .database import create_missing_tables, database_uri, db, init_db_command
 from .health import health
 from .pages import pages
 
@@ -25,8 +25,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     """Build the app; ``config`` overrides the environment, ``instance_path`` Flask's default."""
     app = Flask(__name__, instance_path=instance_path)
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-    # A function instance can sit frozen for minutes; test pooled connections before reuse
-    # rather than fail the first request after a thaw on a connection the server dropped.
+    # A function instance sits frozen between invocations, and the database server (or a proxy,
+    # or a NAT gateway) may close its idle connections meanwhile. pool_pre_ping tests a pooled
+    # connection as it is checked out and replaces it when dead, so the first request after a
+    # thaw does not fail on it; it costs one round trip per checkout, i.e. per request:
+    # https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic
+    # Flask-SQLAlchemy hands these options to create_engine:
+    # https://flask-sqlalchemy.readthedocs.io/en/stable/config/#flask_sqlalchemy.config.SQLALCHEMY_ENGINE_OPTIONS
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     if config:
         app.config.from_mapping(config)
@@ -42,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # Creating missing tables here costs one query per cold start and means a fresh SQLite file
     # (the temp-dir fallback on a function) works without running `init-db` first.
     with app.app_context():
-        db.create_all()
+        create_missing_tables()
     return app
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import db
@@ -21,20 +22,31 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _as_utc(moment: datetime) -> datetime:
+    # PostgreSQL gives it back aware, in the session's time zone; SQLite and MySQL keep no zone and
+    # give back the UTC wall time that was stored.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+# MySQL's DATETIME keeps whole seconds unless asked for microseconds, as the other two keep them:
+# https://dev.mysql.com/doc/refman/8.0/en/fractional-seconds.html
+TIMESTAMP = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
 class Todo(db.Model):
     __tablename__ = "todos"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), nullable=False)
     done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=_utcnow)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, nullable=False, default=_utcnow)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "done": self.done,
-            "created_at": self.created_at.isoformat(),
+            "created_at": _as_utc(self.created_at).isoformat(),
         }
 
     def __repr__(self) -> str:
