@@ -527,9 +527,10 @@ class ModuleChecks:
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             declared = {n for g in ast.walk(function) if isinstance(g, ast.Global) for n in g.names}
+            local = _local_names(function) - declared
             for node in ast.walk(function):
                 name, rebinds = _mutated_name(node)
-                if name and (name in declared or (name in candidates and not rebinds)):
+                if name and (name in declared or (name in candidates and not rebinds and name not in local)):
                     mutated.setdefault(name, node.lineno)
                     if name in declared and name not in candidates:
                         globals_written.add(name)
@@ -661,6 +662,15 @@ def _mutated_name(node: ast.AST) -> Tuple[str, bool]:
     ):
         return node.func.value.id, False
     return "", False
+
+
+def _local_names(function: ast.AST) -> Set[str]:
+    """Names ``function`` binds itself (parameters, assignments): they shadow module globals."""
+    names = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}  # type: ignore[attr-defined]
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
 
 
 def _module_binding(tree: ast.Module, name: str) -> Optional[ast.AST]:

@@ -28,17 +28,17 @@ _FLASK_KEYS = (
 
 def describe_app(app: Any, code: str) -> Dict[str, Any]:
     """Routes that matter to the checks, and the Django settings or Flask config in force."""
-    out: Dict[str, Any] = {"routes": _routes(app, code)}
+    flask_app = _flask_app(app)
+    out: Dict[str, Any] = {"routes": _routes(app, code, flask_app)}
     django = _django(code)
     if django is not None:
         out["django"] = django
-    flask_app = _flask_app(app)
     if flask_app is not None:
         out["flask"] = _flask(flask_app, code)
     return out
 
 
-def _routes(app: Any, code: str) -> List[Dict[str, Any]]:
+def _routes(app: Any, code: str, flask_app: Any) -> List[Dict[str, Any]]:
     try:
         routes = discover_routes(app)
     except Exception as exc:  # noqa: BLE001 - an app kind route discovery does not know
@@ -47,11 +47,24 @@ def _routes(app: Any, code: str) -> List[Dict[str, Any]]:
     for route in routes:
         if route.kind not in ("websocket", "static"):
             continue
+        if (
+            route.kind == "static"
+            and flask_app is not None
+            and not _flask_static_exists(flask_app, route.endpoint)
+        ):
+            continue  # Flask adds a static route whether or not the folder exists
         file, line = _view_location(route.module, route.endpoint, code)
         out.append(
             {"path": route.path, "kind": route.kind, "endpoint": route.endpoint, "file": file, "line": line}
         )
     return out
+
+
+def _flask_static_exists(app: Any, endpoint: str) -> bool:
+    blueprint = endpoint.rpartition(".")[0]
+    owner = app.blueprints.get(blueprint) if blueprint else app
+    folder = getattr(owner, "static_folder", None)
+    return bool(folder) and os.path.isdir(folder)
 
 
 def _view_location(module_name: str, endpoint: str, code: str) -> Tuple[str, int]:
