@@ -146,7 +146,7 @@ def test_probe_sees_a_thread_started_at_import() -> None:
     result = run_probe(app_dir, ["app.py"], "app:app", {}, timeout=60)
     assert result.imported
     assert [(t["name"], t["file"], t["line"], t["daemon"]) for t in result.threads] == [
-        ("flusher", "app.py", 17, True)
+        ("flusher", "app.py", 18, True)
     ]
 
 
