@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List
 
 from .assessment import Assessment
@@ -18,7 +19,7 @@ _HEADINGS = {
 def as_text(assessment: Assessment) -> str:
     """The report a person reads."""
     facts = facts_for(assessment.platform)
-    lines = [f"bridge check: {assessment.target} in {assessment.root} on {facts.title}"]
+    lines = [f"bridge check: {assessment.target} in {_shown(assessment.root)} on {facts.title}"]
     probe = assessment.probe
     if probe is None:
         lines.append("import: not probed (--no-import)")
@@ -58,6 +59,14 @@ def as_text(assessment: Assessment) -> str:
         + ("" if assessment.findings else " (no hazards found)"),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (as the user typed it)."""
+    try:
+        return str(path.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
 
 
 def as_json(assessment: Assessment) -> Dict[str, Any]:

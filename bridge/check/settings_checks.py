@@ -78,6 +78,10 @@ class SettingsChecks:
         if not error:
             return
         place = (error.get("file") or self.target_file, int(error.get("line") or 0))
+        # Say it as the platform would: the copy's paths are the platform's code dir and /tmp.
+        message = (
+            str(error.get("message", "")).replace(result.code_dir, f.code_dir).replace(result.tmp_dir, "/tmp")
+        )
         where = result.where(error.get("filename")) if error.get("filename") else ""
         if error.get("errno") in _READ_ONLY_ERRORS and where in (CODE, OTHER):
             what = "next to the code" if where == CODE else "outside the temp dir"
@@ -86,7 +90,7 @@ class SettingsChecks:
                 "write-outside-tmp",
                 place,
                 f"importing the app fails: it writes {what}",
-                f"{error.get('type')}: {error.get('message')}. On {f.title} the code package is read-only "
+                f"{error.get('type')}: {message}. On {f.title} the code package is read-only "
                 f"and only {f.writable} is writable.",
                 "Write under tempfile.gettempdir(), or keep the data in a database or object storage.",
                 f.filesystem_doc,
@@ -97,7 +101,7 @@ class SettingsChecks:
             "import-fails",
             place,
             "importing the app fails with the code read-only",
-            f"{error.get('type')}: {error.get('message')}",
+            f"{error.get('type')}: {message}",
             "Fix the error above; run `bridge check` again to see what follows it.",
             f.lifecycle_doc,
         )
