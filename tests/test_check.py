@@ -347,6 +347,14 @@ def test_cli_usage_errors_exit_2(argv, message: str, capsys: pytest.CaptureFixtu
     assert message in capsys.readouterr().err
 
 
+def test_the_handler_never_imports_the_check() -> None:
+    code = (
+        "import sys, bridge; from bridge import Bridge; Bridge(lambda environ, start_response: [])\n"
+        "assert not [m for m in sys.modules if m.startswith('bridge.check')], sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(REPO))
+
+
 def test_cli_static_only(capsys: pytest.CaptureFixture) -> None:
     code = main(["check", "app:app", "--chdir", str(GALLERY / "upload_folder"), "--no-import"])
     out = capsys.readouterr().out

@@ -54,6 +54,8 @@ def _routes(app: Any, code: str, flask_app: Any) -> List[Dict[str, Any]]:
         ):
             continue  # Flask adds a static route whether or not the folder exists
         file, line = _view_location(route.module, route.endpoint, code)
+        if not file and route.kind == "static" and flask_app is not None:
+            file, line = _view_location(flask_app.import_name, "", code)  # the module that made the app
         out.append(
             {"path": route.path, "kind": route.kind, "endpoint": route.endpoint, "file": file, "line": line}
         )
