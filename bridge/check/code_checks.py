@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from .findings import Finding
+from .hazards import debug_on, per_instance, read_only_write, sqlite_next_to_code
 from .platform_facts import PlatformFacts
 from .write_targets import CODE, OTHER, TMP, UNKNOWN, PathResolver, call_name, classify_literal, dotted_name
 
@@ -184,16 +185,8 @@ class ModuleChecks:
             return
         f = self.facts
         if where in (CODE, OTHER):
-            self._add(
-                "breaks",
-                "write-outside-tmp",
-                node,
-                f"{what} writes {self._where_text(where)}",
-                f"On {f.title} the code package is read-only and only {f.writable} is writable: the "
-                "write fails with 'Read-only file system' (or 'Permission denied').",
-                "Write scratch files under tempfile.gettempdir(); keep anything that must outlive one "
-                "instance in a database or object storage.",
-                f.filesystem_doc,
+            self.findings.append(
+                read_only_write(f, self.file, node.lineno, f"{what} writes {self._where_text(where)}")
             )
         else:
             self._add(
@@ -302,20 +295,14 @@ class ModuleChecks:
             return
         f = self.facts
         if where in (CODE, OTHER):
-            self._add(
-                "breaks",
-                "sqlite-file",
-                node,
-                f"SQLite database file {self._where_text(where)}",
-                f"SQLite writes the database and its journal next to the file; on {f.title} only "
-                f"{f.writable} is writable, so writes fail with 'attempt to write a readonly database' "
-                "(Zappa issue #700).",
-                "Use a database server every instance shares (set DATABASE_URL); a SQLite file under "
-                "tempfile.gettempdir() works but its data is private to one instance.",
-                f.filesystem_doc,
-            )
+            title = f"SQLite database file {self._where_text(where)}"
+            self.findings.append(sqlite_next_to_code(f, self.file, node.lineno, title))
         elif where == TMP:
-            self._per_instance_sqlite(node)
+            self.findings.append(
+                per_instance(
+                    f, self.file, node.lineno, "a SQLite database in the temp dir", "sqlite-per-instance"
+                )
+            )
         else:
             self._add(
                 "risky",
@@ -327,19 +314,6 @@ class ModuleChecks:
                 "Use a database server every instance shares (DATABASE_URL).",
                 f.filesystem_doc,
             )
-
-    def _per_instance_sqlite(self, node: ast.AST) -> None:
-        f = self.facts
-        self._add(
-            "risky",
-            "sqlite-per-instance",
-            node,
-            "SQLite database in the temp dir",
-            f"Each {f.title} instance has its own {f.writable}: every instance sees different data, and "
-            "it is lost when the instance stops.",
-            "Fine for a demo or a cache; set DATABASE_URL to a shared database for real data.",
-            f.filesystem_doc,
-        )
 
     def _log_file(self, node: ast.AST, where: str) -> None:
         if self._handled(node):
@@ -504,7 +478,7 @@ class ModuleChecks:
         )
 
     def _debug(self, node: ast.AST) -> None:
-        debug_finding(self.findings, self.file, getattr(node, "lineno", 0))
+        self.findings.append(debug_on(self.file, getattr(node, "lineno", 0)))
 
     # --- module state -----------------------------------------------------------------------
 
@@ -553,23 +527,6 @@ class ModuleChecks:
 
 
 _SECRETS_DOC = "https://docs.djangoproject.com/en/stable/ref/settings/#secret-key"
-
-
-def debug_finding(findings: List[Finding], file: str, line: int) -> None:
-    """Append the finding for debug mode left on (shared by the static and the settings checks)."""
-    findings.append(
-        Finding(
-            "risky",
-            "debug-on",
-            file,
-            line,
-            "DEBUG is on",
-            "Error pages show tracebacks, settings and source to anyone; Django also keeps every SQL "
-            "query in memory, which grows for as long as a warm instance lives.",
-            "Turn it off in the deployed configuration (e.g. DEBUG = os.environ.get('DEBUG') == '1').",
-            "https://docs.djangoproject.com/en/stable/howto/deployment/checklist/#debug",
-        )
-    )
 
 
 def _argument(node: ast.Call, index: int, keyword: str) -> Optional[ast.AST]:

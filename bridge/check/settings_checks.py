@@ -11,8 +11,8 @@ import errno
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from .code_checks import debug_finding
 from .findings import Finding
+from .hazards import debug_on, per_instance, read_only_write, sqlite_next_to_code
 from .platform_facts import PlatformFacts
 from .probe import CODE, OTHER, TMP, ProbeResult
 
@@ -85,16 +85,8 @@ class SettingsChecks:
         where = result.where(error.get("filename")) if error.get("filename") else ""
         if error.get("errno") in _READ_ONLY_ERRORS and where in (CODE, OTHER):
             what = "next to the code" if where == CODE else "outside the temp dir"
-            self._add(
-                "breaks",
-                "write-outside-tmp",
-                place,
-                f"importing the app fails: it writes {what}",
-                f"{error.get('type')}: {message}. On {f.title} the code package is read-only "
-                f"and only {f.writable} is writable.",
-                "Write under tempfile.gettempdir(), or keep the data in a database or object storage.",
-                f.filesystem_doc,
-            )
+            title = f"importing the app fails: it writes {what}"
+            self.findings.append(read_only_write(f, *place, title, f"{error.get('type')}: {message}."))
             return
         self._add(
             "breaks",
@@ -121,15 +113,8 @@ class SettingsChecks:
                 f.filesystem_doc,
             )
         for relative in self.result.new_code_files:
-            self._add(
-                "breaks",
-                "write-outside-tmp",
-                (relative, 0),
-                "importing the app creates this file next to the code",
-                f"The code package is read-only on {f.title}: the write fails there.",
-                "Write under tempfile.gettempdir() instead.",
-                f.filesystem_doc,
-            )
+            title = "importing the app creates this file next to the code"
+            self.findings.append(read_only_write(f, relative, 0, title))
 
     def _threads(self) -> None:
         f = self.facts
@@ -201,7 +186,7 @@ class SettingsChecks:
             return self.lines.setting(name, prefer=settings_file) or (settings_file, 0)
 
         if s["DEBUG"]:
-            debug_finding(self.findings, *at("DEBUG"))
+            self.findings.append(debug_on(*at("DEBUG")))
         if not s["ALLOWED_HOSTS"] and not s["DEBUG"]:
             self._add(
                 "breaks",
@@ -289,7 +274,7 @@ class SettingsChecks:
             return self.lines.setting(name) or (self.target_file, 0)
 
         if c.get("DEBUG"):
-            debug_finding(self.findings, *at("DEBUG"))
+            self.findings.append(debug_on(*at("DEBUG")))
         database = c.get("sqlite_file")
         if database:
             self._sqlite(database, at("SQLALCHEMY_DATABASE_URI"))
@@ -346,32 +331,13 @@ class SettingsChecks:
             database if Path(database).is_absolute() else str(Path(self.result.code_dir) / database)
         )
         if where in (CODE, OTHER):
-            self._add(
-                "breaks",
-                "sqlite-file",
-                place,
-                "the SQLite database file is next to the code",
-                f"SQLite writes the database and its journal next to the file; on {f.title} only "
-                f"{f.writable} is writable, so writes fail with 'attempt to write a readonly database' "
-                "(Zappa issue #700).",
-                "Use a database server every instance shares (DATABASE_URL).",
-                f.filesystem_doc,
-            )
+            title = "the SQLite database file is next to the code"
+            self.findings.append(sqlite_next_to_code(f, *place, title))
         else:
             self._per_instance(place, "a SQLite database in the temp dir", "sqlite-per-instance")
 
     def _per_instance(self, place: Tuple[str, int], what: str, rule: str) -> None:
-        f = self.facts
-        self._add(
-            "risky",
-            rule,
-            place,
-            f"{what}: data is per instance",
-            f"Each {f.title} instance has its own memory and {f.writable}: requests served by another "
-            "instance do not see this data, and it is lost when the instance stops.",
-            "Use a store every instance shares (a database server, Redis) for anything that must persist.",
-            f.filesystem_doc,
-        )
+        self.findings.append(per_instance(self.facts, *place, what, rule))
 
     def _placed(self, setting: str, path: Optional[str], place: Tuple[str, int], what: str) -> None:
         f = self.facts
