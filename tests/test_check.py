@@ -340,6 +340,7 @@ def test_cli_exits_0_on_the_sample_and_groups_text_by_severity(capsys: pytest.Ca
         (["check", "--chdir", "."], "--chdir goes with a TARGET"),
         (["check", "--project", str(GALLERY / "clean")], "no project definition"),
         (["check", "app:app", "--chdir", str(GALLERY / "missing")], "no such directory"),
+        (["check", "nothing:app", "--chdir", str(GALLERY / "clean")], "no module 'nothing'"),
     ],
 )
 def test_cli_usage_errors_exit_2(argv, message: str, capsys: pytest.CaptureFixture) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
+from .._errors import AppLoadError
 from .code_checks import check_files
 from .findings import Finding, ordered
 from .platform_facts import facts_for
@@ -48,12 +49,13 @@ def assess(
 
     facts = facts_for(platform)
     root = Path(root).resolve()
+    target_file = _target_file(root, target)
     files = [relative for _, relative in app_files(root, project)]
     findings, unparsed = check_files(root, files, facts)
     result = None
     if dynamic:
         result = run_probe(root, files, target, environment or {}, timeout)
-        findings += SettingsChecks(result, facts, root, files, _target_file(root, target), budget).run()
+        findings += SettingsChecks(result, facts, root, files, target_file, budget).run()
     return Assessment(
         name=name or root.name,
         root=root,
@@ -67,8 +69,12 @@ def assess(
 
 def _target_file(root: Path, target: str) -> str:
     """The project file of the target's module (for findings about the app as a whole)."""
-    module = target.partition(":")[0].replace(".", "/")
+    module_name = target.partition(":")[0]
+    module = module_name.replace(".", "/")
     for candidate in (f"{module}.py", f"{module}/__init__.py"):
         if (root / candidate).is_file():
             return candidate
-    return module + ".py"
+    raise AppLoadError(
+        f"no module {module_name!r} in {root}: the target names a module of the app's own code "
+        "(use --chdir, or --project, to point at the directory that holds it)"
+    )

@@ -126,6 +126,8 @@ def main(argv: List[str]) -> int:
             result.update(describe_app(app, code))
         json.dump(result, out)
     # The app's own threads (a scheduler, a pool) must not keep the probe alive.
+    sys.stdout.flush()
+    sys.stderr.flush()
     os._exit(0)
 
 
