@@ -113,6 +113,8 @@ class ModuleChecks:
 
     def run(self) -> List[Finding]:
         for node in ast.walk(self.tree):
+            if isinstance(node, (ast.Attribute, ast.Name)):
+                self._upload(node)
             if isinstance(node, ast.Call):
                 self._call(node)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -351,6 +353,28 @@ class ModuleChecks:
             and handler.value.endswith("FileHandler")
         ):
             self._log_file(node, self.paths.where(values.get("filename")))
+
+    def _upload(self, node: ast.AST) -> None:
+        """Request bodies with files (Flask ``request.files``, Django ``request.FILES``, FastAPI
+        ``UploadFile``): the platform's body limit applies. Reported once per module."""
+        if isinstance(node, ast.Attribute):
+            takes_files = node.attr in ("files", "FILES") and dotted_name(node.value).endswith("request")
+        else:
+            takes_files = node.id == "UploadFile" and isinstance(node.ctx, ast.Load)
+        if not takes_files or any(f.rule == "uploads-body-limit" for f in self.findings):
+            return
+        f = self.facts
+        self._add(
+            "risky",
+            "uploads-body-limit",
+            node,
+            "file uploads go through the function",
+            f"On {f.title} a request body over {f.body_limit} is refused before it reaches the app "
+            "(and base64 in the event makes a binary upload about a third larger).",
+            "Let clients upload straight to object storage with a pre-signed URL and send the app "
+            "only the object's key.",
+            f.limits_doc,
+        )
 
     def _thread(self, node: ast.Call, what: str) -> None:
         f = self.facts

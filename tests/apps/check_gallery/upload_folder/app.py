@@ -10,5 +10,5 @@ app.config["UPLOAD_FOLDER"] = os.path.join(app.root_path, "uploads")  # check: u
 
 @app.post("/upload")
 def upload():
-    upload = request.files["file"]
+    upload = request.files["file"]  # check: uploads-body-limit
     return upload.filename or ""
