@@ -53,6 +53,12 @@ class ProbeResult:
         """Where an absolute path the child reported lies: :data:`TMP`, :data:`CODE` or :data:`OTHER`."""
         return _where(path, self.code_dir, self.tmp_dir)
 
+    def on_platform(self, text: str, code_dir: str) -> str:
+        """``text`` with the copy's paths said as on the platform: its code dir, and /tmp."""
+        if not self.code_dir:
+            return text
+        return text.replace(self.code_dir, code_dir).replace(self.tmp_dir, "/tmp")
+
     def relative(self, path: str) -> str:
         """``path`` in the code copy as a project-relative path."""
         return os.path.relpath(path, self.code_dir).replace(os.sep, "/")

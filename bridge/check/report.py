@@ -82,15 +82,22 @@ def as_json(assessment: Assessment) -> Dict[str, Any]:
         "unparsed": list(assessment.unparsed),
     }
     if probe is not None:
+        code_dir = facts_for(assessment.platform).code_dir
+        error = probe.error and {
+            k: probe.on_platform(v, code_dir) if isinstance(v, str) else v for k, v in probe.error.items()
+        }
         out["import"] = {
             "imported": probe.imported,
             "timed_out": probe.timed_out,
             "seconds": probe.seconds,
             "read_only": probe.read_only,
-            "error": probe.error,
+            "error": error,
             "profile": probe.profile.as_dict(),
             "threads": probe.threads,
-            "writes": [dict(w, where=probe.where(w["path"])) for w in probe.writes],
+            "writes": [
+                dict(w, path=probe.on_platform(w["path"], code_dir), where=probe.where(w["path"]))
+                for w in probe.writes
+            ],
         }
     return out
 

@@ -79,9 +79,7 @@ class SettingsChecks:
             return
         place = (error.get("file") or self.target_file, int(error.get("line") or 0))
         # Say it as the platform would: the copy's paths are the platform's code dir and /tmp.
-        message = (
-            str(error.get("message", "")).replace(result.code_dir, f.code_dir).replace(result.tmp_dir, "/tmp")
-        )
+        message = result.on_platform(str(error.get("message", "")), f.code_dir)
         where = result.where(error.get("filename")) if error.get("filename") else ""
         if error.get("errno") in _READ_ONLY_ERRORS and where in (CODE, OTHER):
             what = "next to the code" if where == CODE else "outside the temp dir"
