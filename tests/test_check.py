@@ -50,6 +50,8 @@ CASES: Dict[str, Tuple[str, Dict[str, str]]] = {
     "django_no_hosts": ("site_conf.settings", {"allowed-hosts": "breaks"}),
     "django_file_sessions": ("site_conf.settings", {"file-store": "breaks"}),
     "django_sqlite": ("site_conf.settings", {"sqlite-file": "breaks"}),
+    "django_file_cache": ("site_conf.settings", {"file-store": "breaks"}),
+    "flask_file_sessions": ("app:app", {"file-store": "breaks"}),
     "clean": ("app:app", {}),
 }
 

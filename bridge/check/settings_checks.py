@@ -279,7 +279,7 @@ class SettingsChecks:
         session = str(c.get("SESSION_TYPE") or "").lower()
         if session == "filesystem":
             # Flask-Session's default folder is flask_session in the working directory: the code.
-            directory = c.get("SESSION_FILE_DIR") or str(Path(self.result.code_dir) / "flask_session")
+            directory = c.get("SESSION_FILE_DIR") or "flask_session"
             self._placed("SESSION_FILE_DIR", directory, at("SESSION_TYPE"), "file-based sessions")
         cache = str(c.get("CACHE_TYPE") or "").lower()
         if cache in ("filesystem", "filesystemcache", "flask_caching.backends.filesystemcache"):
@@ -291,9 +291,7 @@ class SettingsChecks:
 
     def _uploads(self, folder: str, place: Tuple[str, int]) -> None:
         f = self.facts
-        where = self.result.where(
-            folder if Path(folder).is_absolute() else str(Path(self.result.code_dir) / folder)
-        )
+        where = self._where_path(folder)
         limit = f"Request bodies over {f.body_limit} never reach the function on {f.title}."
         if where in (CODE, OTHER):
             self._add(
@@ -325,22 +323,23 @@ class SettingsChecks:
         if not database or database.startswith(":memory:") or database.startswith("file::memory:"):
             self._per_instance(place, "an in-memory SQLite database", "sqlite-per-instance")
             return
-        where = self.result.where(
-            database if Path(database).is_absolute() else str(Path(self.result.code_dir) / database)
-        )
+        where = self._where_path(database)
         if where in (CODE, OTHER):
             title = "the SQLite database file is next to the code"
             self.findings.append(sqlite_next_to_code(f, *place, title))
         else:
             self._per_instance(place, "a SQLite database in the temp dir", "sqlite-per-instance")
 
+    def _where_path(self, path: str) -> str:
+        # A relative path is taken from the working directory, which on a function is the code.
+        return self.result.where(path if Path(path).is_absolute() else str(Path(self.result.code_dir) / path))
+
     def _per_instance(self, place: Tuple[str, int], what: str, rule: str) -> None:
         self.findings.append(per_instance(self.facts, *place, what, rule))
 
     def _placed(self, setting: str, path: Optional[str], place: Tuple[str, int], what: str) -> None:
         f = self.facts
-        directory = path or ""
-        where = self.result.where(directory) if directory else TMP  # unset: the framework's temp-dir default
+        where = self._where_path(path) if path else TMP  # unset: the framework's temp-dir default
         if where in (CODE, OTHER):
             self._add(
                 "breaks",
