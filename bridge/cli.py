@@ -16,6 +16,7 @@ _FEATURES = (
     ("bridge.gateway.cli", "serve, invoke: the local gateway"),
     ("bridge.split.cli", "routes, plan: route discovery and splitting"),
     ("bridge.deploy.cli", "build, package: deploy files and code packages"),
+    ("bridge.check.cli", "check: what breaks when the app runs as a function"),
 )
 
 

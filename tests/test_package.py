@@ -74,7 +74,8 @@ def test_package_holds_app_bridge_and_entry_but_no_tests_caches_or_env(tmp_path:
     report = package(make_project(tmp_path / "project"), tmp_path / "out")
     names = set(zipfile.ZipFile(report.zip_path).namelist())
     assert {"hello.py", "index.py", "bridge/__init__.py", "bridge/_bridge.py"} <= names
-    assert not any(name.startswith(("bridge/deploy/", "bridge/gateway/")) for name in names)  # dev tooling
+    dev_tooling = ("bridge/deploy/", "bridge/gateway/", "bridge/check/")
+    assert not any(name.startswith(dev_tooling) for name in names)
     assert not any(name.startswith(("tests/", "__pycache__/")) or name.endswith(".pyc") for name in names)
     assert ".env" not in names
     assert "bridge_routes.json" not in names  # one function: no guard

@@ -236,8 +236,9 @@ def app_files(root: Path, project: object, *, skip: Iterable[Path] = ()) -> Iter
             yield here / name, relative
 
 
-# faas-bridge packages that run on a developer's machine only: deploy files and the local gateway.
-_BRIDGE_TOOLING = ("bridge/deploy/", "bridge/gateway/")
+# faas-bridge packages that run on a developer's machine only: deploy files, the local gateway and
+# `bridge check`.
+_BRIDGE_TOOLING = ("bridge/deploy/", "bridge/gateway/", "bridge/check/")
 
 
 def bridge_files() -> Iterator[Tuple[Path, str]]:
