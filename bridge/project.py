@@ -59,6 +59,7 @@ _TOP_KEYS = (
     "depth",
     "groups",
     "requirements",
+    "extras",
     "include",
     "exclude",
     "concurrency",
@@ -106,6 +107,8 @@ class ProjectConfig:
     depth: int = 1
     groups: Dict[str, GroupConfig] = field(default_factory=dict)
     requirements: str = "requirements.txt"
+    #: Optional dependency groups of ``[project.optional-dependencies]`` the package also installs.
+    extras: List[str] = field(default_factory=list)
     include: List[str] = field(default_factory=lambda: ["**"])
     exclude: List[str] = field(
         default_factory=lambda: [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]
@@ -188,6 +191,7 @@ def project_from_dict(
         depth=_int(data, "depth", where, 1, (1, 32)),
         groups=groups,
         requirements=_opt_str(data, "requirements", where) or "requirements.txt",
+        extras=_globs(data, "extras", where, []),
         include=_globs(data, "include", where, ["**"]),
         exclude=_globs(data, "exclude", where, [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]),
         source=source,
@@ -260,7 +264,7 @@ def _environment(value: Any, key: str, where: str) -> Dict[str, str]:
 def _globs(data: Dict[str, Any], key: str, where: str, default: List[str]) -> List[str]:
     value = data.get(key, default)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of glob strings")
+        raise ConfigError(f"{where}: {key} must be a list of strings")
     return list(value)
 
 

@@ -7,6 +7,7 @@ the app, discover its routes, make the split plan, then hand the result to a tar
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -81,3 +82,58 @@ def write_deploy_files(deployment: Deployment, target: Target, out_dir: Path) ->
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     return written
+
+
+#: What `bridge build` wrote into its output directory, read back by `bridge package`.
+MANIFEST = "bridge-build.json"
+
+
+def write_manifest(deployment: Deployment, target: Target, out_dir: Path, choices: Dict[str, Any]) -> Path:
+    """Record the command-line choices and the functions the deploy file declares, so that a later
+    ``bridge package`` into the same directory builds the package those functions expect."""
+    document = {
+        "platform": target.name,
+        "deploy_file": target.deploy_file,
+        "functions": [function.name for function in deployment.functions],
+        "handler": deployment.handler,
+        **choices,
+    }
+    path = out_dir / MANIFEST
+    path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(out_dir: Path) -> Dict[str, Any]:
+    """The choices of the ``bridge build`` that wrote ``out_dir``, or ``{}``."""
+    path = out_dir / MANIFEST
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def check_manifest(deployment: Deployment, target: Target, out_dir: Path) -> None:
+    """Refuse a package that the deploy file in ``out_dir`` does not describe.
+
+    The deploy file names the functions, their handler and, when split, the route table: a
+    package built from another plan would run under it with the wrong routes, or unguarded.
+    """
+    from .._errors import ConfigError
+
+    built = read_manifest(out_dir)
+    if not built:
+        return
+    functions = [function.name for function in deployment.functions]
+    if built.get("functions") == functions and built.get("handler") == deployment.handler:
+        return
+    how = " ".join(
+        f"--{key} {built[key]}" for key in ("split", "depth", "mode", "runtime") if built.get(key) is not None
+    )
+    raise ConfigError(
+        f"{out_dir / str(built.get('deploy_file') or 'the deploy file')} (from `bridge build"
+        f"{' ' + how if how else ''}`) declares the functions {', '.join(built.get('functions') or [])} "
+        f"with handler {built.get('handler')}, but this package would serve {', '.join(functions)} with "
+        f"{deployment.handler}: run `bridge package` with the same options as that build, or run "
+        "`bridge build` again, which writes both"
+    )
