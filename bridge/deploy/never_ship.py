@@ -87,12 +87,12 @@ _FOLDERS: Tuple[Tuple[str, str], ...] = (
 )
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _PRIVATE_KEY_MARKERS = (b"PRIVATE KEY-----", b"-----BEGIN PGP PRIVATE KEY BLOCK-----")
-_DUMP_OPENINGS = (
+# Binary dumps open with a magic string; text dumps carry their tool's comment in the first lines.
+_DUMP_MAGIC = ((b"PGDMP", "a PostgreSQL dump"), (b"REDIS", "a Redis dump"))
+_DUMP_COMMENTS = (
     (b"-- MySQL dump", "a MySQL dump"),
     (b"-- MariaDB dump", "a MariaDB dump"),
     (b"-- PostgreSQL database dump", "a PostgreSQL dump"),
-    (b"PGDMP", "a PostgreSQL dump"),
-    (b"REDIS", "a Redis dump"),
 )
 # A key or dump announces itself early; reading more of a large file costs time and finds nothing.
 _SNIFF_BYTES = 64 * 1024
@@ -120,8 +120,11 @@ def reason_to_leave_out(path: Path) -> Optional[str]:
         return None
     if head.startswith(_SQLITE_HEADER):
         return "a SQLite database (by its header)"
-    for opening, reason in _DUMP_OPENINGS:
-        if head.lstrip().startswith(opening):
+    for magic, reason in _DUMP_MAGIC:
+        if head.startswith(magic):
+            return f"{reason} (by its content)"
+    for comment, reason in _DUMP_COMMENTS:
+        if comment in head[:1024]:
             return f"{reason} (by its content)"
     if b"-----BEGIN " in head and any(marker in head for marker in _PRIVATE_KEY_MARKERS):
         return "a private key (by its content)"
