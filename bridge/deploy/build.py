@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from .deployment import Deployment, DeployOptions
+from .entry import FUNCTION_ENV
 from .targets import Target
 
 
@@ -96,6 +97,15 @@ def write_manifest(deployment: Deployment, target: Target, out_dir: Path, choice
         "deploy_file": target.deploy_file,
         "functions": [function.name for function in deployment.functions],
         "handler": deployment.handler,
+        # What `bridge serve --as-deployed` runs each function with, as the deploy file says.
+        "settings": {
+            function.name: {
+                "memory": function.memory,
+                "timeout": function.timeout,
+                "environment": {k: v for k, v in function.environment.items() if k != FUNCTION_ENV},
+            }
+            for function in deployment.functions
+        },
         **choices,
     }
     path = out_dir / MANIFEST
