@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
-import time
 import urllib.error
 import urllib.request
 import venv
 import zipfile
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Tuple
 
 import pytest
 from _deploy_fixtures import wheels_from_installed
+from _serving import bridge_serve
 
 REPO = Path(__file__).resolve().parent.parent
 NOTES_APP = Path(__file__).resolve().parent / "apps" / "notes_app"
@@ -115,45 +113,6 @@ def bridge(bin_dir: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def serving(installed: Path) -> Iterator:
-    """Start `bridge serve ...` from the installed wheel; yields a function taking its arguments and
-    returning the base URL. Every process started is stopped at the end."""
-    started = []
-
-    def start(*argv: str, cwd: Path) -> str:
-        process = subprocess.Popen(
-            [str(installed / "bridge"), "serve", *argv, "--port", "0"],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        started.append(process)
-        assert process.stdout is not None
-        deadline = time.monotonic() + 60
-        lines = []
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            found = re.search(r"listening on (http://\S+?)/?$", line.strip())
-            if found:
-                return found.group(1)
-        raise AssertionError("bridge serve did not start:\n" + "".join(lines))
-
-    yield start
-    for process in started:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def fetch(url: str, data: bytes | None = None) -> Tuple[int, str]:
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     try:
@@ -177,7 +136,7 @@ def test_routes_from_the_wheel_suggest_the_factory_as_flask_does(installed: Path
     assert "/notes" in result.stdout and "/admin/stats" in result.stdout
 
 
-def test_the_new_user_journey_builds_verifies_and_serves_as_deployed(installed: Path, notes, serving) -> None:
+def test_the_new_user_journey_builds_verifies_and_serves_as_deployed(installed: Path, notes) -> None:
     project, wheels = notes
     if HERE not in ("3.11", "3.12", "3.13", "3.14"):
         pytest.skip(f"no AWS runtime for this Python {HERE}, which the isolated verification needs")
@@ -210,7 +169,22 @@ def test_the_new_user_journey_builds_verifies_and_serves_as_deployed(installed: 
         assert archive.read("index.py") == (project / "index.py").read_bytes()  # the user's own entry
         assert "flask/__init__.py" in archive.namelist()
 
-    url = serving("--as-deployed", "--project", str(project), "--platform", "aws-v2", cwd=project)
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    served = bridge_serve(
+        "--as-deployed",
+        "--project",
+        str(project),
+        "--platform",
+        "aws",
+        env=clean,
+        bridge=[str(installed / "bridge")],
+    )
+    with served as gateway:
+        check_deployed_notes(gateway.url, project)
+
+
+def check_deployed_notes(url: str, project: Path) -> None:
+    """The notes app as deployed: the default environment, the user's hook, data only in the temp dir."""
     assert fetch(url + "/") == (200, "hello from notes")  # the default of ${env('NOTES_GREETING', 'hello')}
     assert fetch(url + "/admin/stats")[0] == 403  # the hook in the user's index.py
     status, body = fetch(url + "/health")

@@ -77,6 +77,7 @@ def register(subparsers: Any) -> None:
     invoke.add_argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")
     invoke.add_argument("-d", "--data", help="request body: text, @file or @- for stdin")
     invoke.add_argument("--debug", action="store_true", help="stop in pdb where the app raises")
+    invoke.add_argument("--fail", action="store_true", help="exit 1 on a 5xx response (as curl --fail)")
     invoke.set_defaults(run=run_invoke)
     # ``bridge invoke TARGET --platform scf GET /path -H ...``: options between positionals.
     invoke.__class__ = _IntermixedParser
@@ -99,7 +100,11 @@ class _IntermixedParser(argparse.ArgumentParser):
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--platform", required=True, choices=PLATFORM_NAMES, help="the platform trigger to emulate"
+        "--platform",
+        required=True,
+        type=_platform,
+        choices=PLATFORM_NAMES,
+        help="the platform trigger to emulate (aws: the HTTP API, aws-v2)",
     )
     parser.add_argument("--chdir", metavar="DIR", help="import TARGET from this directory")
     parser.add_argument("--stage", help="serve the default-domain form with this stage (scf, aws-v1, aws-v2)")
@@ -113,6 +118,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "binary_media_types=image/* (aws-v1), string_booleans=true (scf), custom_domain=true (fc2), "
         "function_name=..., memory_mb=...",
     )
+
+
+#: Platform names `bridge build` uses, as the gateway trigger they mean: `aws` deploys an HTTP API.
+PLATFORM_ALIASES = {"aws": "aws-v2"}
+
+
+def _platform(name: str) -> str:
+    return PLATFORM_ALIASES.get(name, name)
 
 
 def emulator_options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -248,6 +261,7 @@ def run_invoke(args: argparse.Namespace) -> int:
         options=emulator_options(args),
         chdir=args.chdir,
         debug=args.debug,
+        fail=args.fail,
     )
 
 
