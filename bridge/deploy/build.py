@@ -43,7 +43,13 @@ def load_deployment(
         plan = make_plan(project, routes, split=split, depth=depth)
     else:
         plan = make_plan(project, routes, split=split, depth=depth, gateways=(gateway,))
-    return Deployment(project, plan, options, interface=Bridge(app).interface, app_routes=routes)
+    deployment = Deployment(project, plan, options, interface=Bridge(app).interface, app_routes=routes)
+    from .static_files import django_static_note
+
+    static = django_static_note(project)
+    if static:
+        deployment.notes.append(static)
+    return deployment
 
 
 def with_overrides(project: Any, overrides: Dict[str, Any]) -> Any:
