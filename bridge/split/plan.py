@@ -135,6 +135,15 @@ def make_plan(
         if split == "per-route":
             _name_by_common_path(project, functions, notes)
     notes.extend(_precedence_notes(checked, tables, functions))
+    idle = [f for f in functions if f.catch_all and not f.routes and len(functions) > 1]
+    for spec in idle:
+        # Every route has its own function: the catch-all would only ever answer 404s.
+        functions = [f for f in functions if f is not spec]
+        tables = {name: [e for e in table if e.function != spec.name] for name, table in tables.items()}
+        notes.append(
+            f"no catch-all function: every route has a function of its own, so requests no route "
+            f"claims get the gateway's own 404 ({spec.name} would have served no route)"
+        )
     return Plan(project=project, functions=functions, notes=notes, tables=tables)
 
 
@@ -315,7 +324,12 @@ def _merge(
             "or change the group patterns"
         )
     keep, gone = (serving, other) if _keeps(serving, other) else (other, serving)
-    notes.append(f"merged {gone.name} into {keep.name}: {why}")
+    moved = ", ".join(dict.fromkeys(r.path for r in gone.routes)) or "(no route)"
+    notes.append(
+        f"{moved} moved from {gone.name} into {keep.name}: the app sends {request.method} {request.path} "
+        f"to {request.route.path}, but {conflict.gateway}'s pattern {taken_by} also takes it, so the "
+        "gateway cannot keep the two functions apart"
+    )
     order = {id(r): i for i, r in enumerate(app_routes)}
     keep.routes = sorted(keep.routes + gone.routes, key=lambda r: order.get(id(r), 0))
     return [f for f in functions if f is not gone]
