@@ -125,14 +125,14 @@ def load_project(root: Path) -> ProjectConfig:
     root = Path(root).resolve()
     bridge_toml = root / "bridge.toml"
     pyproject = root / "pyproject.toml"
-    pyproject_data = _read_toml(pyproject) if pyproject.is_file() else {}
+    pyproject_data = read_toml(pyproject) if pyproject.is_file() else {}
     in_pyproject = pyproject_data.get("tool", {}).get("bridge")
     if bridge_toml.is_file():
         if in_pyproject is not None:
             raise ConfigError(
                 f"both {bridge_toml} and [tool.bridge] in {pyproject} define the project: keep one of them"
             )
-        return project_from_dict(_read_toml(bridge_toml), root=root, source=bridge_toml)
+        return project_from_dict(read_toml(bridge_toml), root=root, source=bridge_toml)
     if in_pyproject is None:
         raise ConfigError(
             f"no project definition in {root}: add a [tool.bridge] table to pyproject.toml "
@@ -207,7 +207,8 @@ def slug(text: str) -> str:
     return out[:63].rstrip("-")
 
 
-def _read_toml(path: Path) -> Dict[str, Any]:
+def read_toml(path: Path) -> Dict[str, Any]:
+    """A TOML file's tables; invalid TOML is a :class:`ConfigError` naming the file."""
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)

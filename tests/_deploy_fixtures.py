@@ -154,17 +154,21 @@ def make_wheel(directory: Path, name: str, version: str = "1.0", code: str = "")
     files = {
         f"{name}/__init__.py": (f'VERSION = "{version}"\n' + code).encode(),
         f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
+    return _write_wheel(directory / f"{name}-{version}-py3-none-any.whl", dist_info, files)
+
+
+def _write_wheel(wheel: Path, dist_info: str, files: Dict[str, bytes]) -> Path:
+    """A pure-Python wheel of ``files`` with its WHEEL file and the RECORD of hashes pip checks."""
+    files = {**files, f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
     record = []
     for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for path, data in files.items():
+        for path, data in sorted(files.items()):
             archive.writestr(path, data)
     return wheel
 
@@ -281,23 +285,14 @@ def wheels_from_installed(directory: Path, *names: str) -> List[Path]:
             text = path.as_posix()
             if text.startswith("..") or "__pycache__" in text or text.endswith((".pyc", ".so", ".pyd")):
                 continue
-            if text.endswith((".dist-info/RECORD", ".dist-info/INSTALLER", "direct_url.json")):
+            if text.endswith(
+                (".dist-info/RECORD", ".dist-info/WHEEL", ".dist-info/INSTALLER", "direct_url.json")
+            ):
                 continue
             if ".dist-info/" in text:
                 text = f"{dist_info}/{text.split('.dist-info/', 1)[1]}"
             source = Path(str(dist.locate_file(path)))
             if source.is_file():
                 files[text] = source.read_bytes()
-        files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        record = []
-        for path, data in files.items():
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            record.append(f"{path},sha256={digest},{len(data)}")
-        record.append(f"{dist_info}/RECORD,,")
-        files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-        wheel = directory / f"{stem}-py3-none-any.whl"
-        with zipfile.ZipFile(wheel, "w") as archive:
-            for path, data in sorted(files.items()):
-                archive.writestr(path, data)
-        made.append(wheel)
+        made.append(_write_wheel(directory / f"{stem}-py3-none-any.whl", dist_info, files))
     return made

@@ -183,8 +183,9 @@ def test_per_route_keeps_a_paths_methods_together():
         "shop-items": ["/items", "/items"],
         "shop-items-id": ["/items/{id}"],
     }
-    # No function that serves no route (issue 9): the catch-all would only ever answer 404s.
-    assert any("no catch-all function" in note for note in plan.notes)
+    # No function that serves no route (issue 9): the biggest function takes what no route claims.
+    assert plan.catch_all.name == "shop-items"
+    assert any("shop-items also takes the requests no route claims" in note for note in plan.notes)
 
 
 def test_per_route_names_drop_converters_and_merged_paths_take_their_common_part():
@@ -231,7 +232,7 @@ def test_the_same_functions_stay_apart_when_only_aws_is_targeted():
         "shop-users": ["/users/{id}"],
         "shop-posts": ["/users/{id}/posts"],
     }
-    assert [e.path for e in plan.table("aws")] == ["/users/{id}/posts", "/users/{id}"]
+    assert [e.path for e in plan.table("aws")] == ["/users/{id}/posts", "/users/{id}", "$default"]
     with pytest.raises(ValueError, match="checked for aws only"):
         plan.table("fc")
 

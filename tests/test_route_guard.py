@@ -124,7 +124,7 @@ def test_a_websocket_outside_the_routes_is_closed():
 
 def test_catch_all_functions_run_unguarded(wsgi_app):
     plan = make_plan(
-        project_from_dict({"app": "a:app", "name": "shop"}, root=Path(".")), ALL, split="per-prefix"
+        project_from_dict({"app": "a:app", "name": "shop"}, root=Path(".")), ALL, split="per-route"
     )
     catch_all = plan.catch_all
     assert guard(wsgi_app, catch_all, ALL) is wsgi_app

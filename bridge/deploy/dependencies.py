@@ -6,8 +6,9 @@ Sources, all optional and used together:
   definition names in ``extras``; Poetry 1.x projects' ``[tool.poetry.dependencies]`` names;
 - the requirements file (the project's ``requirements``, default ``requirements.txt``), handed to
   pip as it is, since pip is the parser of its own format;
-- a lock file pins the versions: ``uv.lock`` and ``poetry.lock`` (TOML, read with tomllib) become
-  pip constraints, ``Pipfile.lock`` (JSON) its ``default`` section as requirements.
+- a lock file pins the versions: ``uv.lock`` and ``poetry.lock`` (TOML, read with tomllib as the
+  project definition is) become pip constraints, and ``Pipfile.lock`` (JSON) gives its ``default``
+  section as requirements.
 
 Requirement strings are checked with ``packaging`` (PEP 508), so a typo fails here, naming the file,
 rather than deep inside pip.
@@ -16,16 +17,11 @@ rather than deep inside pip.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from .._errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11
-    import tomli as tomllib
+from ..project import read_toml
 
 #: This project's own distribution: the package carries the running copy of faas-bridge instead.
 SELF = "faas-bridge"
@@ -81,7 +77,7 @@ def read_dependencies(
     requirements: List[str] = []
     sources: List[str] = []
     pyproject = root / "pyproject.toml"
-    data = _toml(pyproject) if pyproject.is_file() else {}
+    data = read_toml(pyproject) if pyproject.is_file() else {}
     project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
     declared = _strings(project.get("dependencies", []), f"{pyproject} [project].dependencies")
     if declared:
@@ -130,14 +126,6 @@ def read_dependencies(
     return Dependencies(requirements, file, constraints, sources)
 
 
-def _toml(path: Path) -> Dict[str, Any]:
-    try:
-        with open(path, "rb") as file:
-            return tomllib.load(file)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-
-
 def _strings(value: Any, where: str) -> List[str]:
     from packaging.requirements import InvalidRequirement, Requirement
 
@@ -168,7 +156,7 @@ def _lock_pins(path: Path, *, project_name: Optional[str]) -> List[str]:
     """
     own = canonical(project_name) if project_name else None
     pins = []
-    for package in _toml(path).get("package", []) or []:
+    for package in read_toml(path).get("package", []) or []:
         name, version = package.get("name"), package.get("version")
         source = package.get("source") or {}
         if not name or not version or canonical(name) == own or canonical(name) == SELF:

@@ -11,7 +11,7 @@ conflict is a :class:`SplitConflictError` naming both routes and both functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from .._errors import ConfigError
@@ -135,14 +135,21 @@ def make_plan(
         if split == "per-route":
             _name_by_common_path(project, functions, notes)
     notes.extend(_precedence_notes(checked, tables, functions))
-    idle = [f for f in functions if f.catch_all and not f.routes and len(functions) > 1]
-    for spec in idle:
-        # Every route has its own function: the catch-all would only ever answer 404s.
-        functions = [f for f in functions if f is not spec]
-        tables = {name: [e for e in table if e.function != spec.name] for name, table in tables.items()}
+    idle = next((f for f in functions if f.catch_all and not f.routes and len(functions) > 1), None)
+    if idle is not None:
+        # Every route has a function of its own, so the catch-all would serve no route; but the app
+        # may still answer paths no route declares (WhiteNoise's /static/, middleware, its 404s).
+        # The biggest function takes them instead: no function without a route, none lost.
+        keep = max((f for f in functions if f is not idle), key=lambda f: (len(f.routes), f.name))
+        keep.catch_all = True
+        functions = [f for f in functions if f is not idle]
+        tables = {
+            name: [replace(e, function=keep.name) if e.function == idle.name else e for e in table]
+            for name, table in tables.items()
+        }
         notes.append(
-            f"no catch-all function: every route has a function of its own, so requests no route "
-            f"claims get the gateway's own 404 ({spec.name} would have served no route)"
+            f"{keep.name} also takes the requests no route claims (static files served by middleware, "
+            f"the app's 404s): a separate {idle.name} would have served no route"
         )
     return Plan(project=project, functions=functions, notes=notes, tables=tables)
 
