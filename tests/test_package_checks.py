@@ -253,6 +253,21 @@ def bridge(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def package_offline(project: Path, wheels: Path, platform: str) -> subprocess.CompletedProcess:
+    """`bridge package` with the dependencies from ``wheels`` only."""
+    return bridge(
+        "package",
+        "--platform",
+        platform,
+        "--project",
+        str(project),
+        "--find-links",
+        str(wheels),
+        "--no-index",
+        cwd=project,
+    )
+
+
 @pytest.fixture
 def flask_project(tmp_path: Path) -> Path:
     root = tmp_path / "site"
@@ -325,17 +340,7 @@ def test_package_after_a_split_build_builds_what_the_deploy_file_declares(
 def test_a_package_over_a_hard_limit_fails_with_what_to_do(flask_project: Path, flask_wheels: Path) -> None:
     # 21 MB that does not compress: over SCF's 20 MB UpdateFunctionCode zip limit.
     (flask_project / "model.bin").write_bytes(os.urandom(21 * 1024 * 1024))
-    result = bridge(
-        "package",
-        "--platform",
-        "scf",
-        "--project",
-        str(flask_project),
-        "--find-links",
-        str(flask_wheels),
-        "--no-index",
-        cwd=flask_project,
-    )
+    result = package_offline(flask_project, flask_wheels, "scf")
     assert result.returncode == 1
     assert "20.0 MB" in result.stderr and "COS" in result.stderr and "layer" in result.stderr
     assert "https://cloud.tencent.com/document/" in result.stderr
@@ -345,17 +350,7 @@ def test_a_package_over_a_hard_limit_fails_with_what_to_do(flask_project: Path, 
 def test_pyproject_dependencies_are_verified_through_the_command(
     flask_project: Path, flask_wheels: Path
 ) -> None:
-    result = bridge(
-        "package",
-        "--platform",
-        "fc",
-        "--project",
-        str(flask_project),
-        "--find-links",
-        str(flask_wheels),
-        "--no-index",
-        cwd=flask_project,
-    )
+    result = package_offline(flask_project, flask_wheels, "fc")
     assert result.returncode == 0, result.stderr
     assert "bridge: installing dependencies" in result.stderr
     # A line per package pip resolves.

@@ -75,14 +75,24 @@ def make_app(root: Path, guarded_instance: bool) -> Path:
     return root
 
 
+def run_bridge(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bridge", *argv], capture_output=True, text=True, cwd=cwd, env=child_env()
+    )
+
+
 def build(root: Path, wheels: Path, *extra: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bridge", "build", "--platform", "fc", "--project", str(root)]
-        + ["--find-links", str(wheels), "--no-index", *extra],
-        capture_output=True,
-        text=True,
+    result = run_bridge(
+        "build",
+        "--platform",
+        "fc",
+        "--project",
+        str(root),
+        "--find-links",
+        str(wheels),
+        "--no-index",
+        *extra,
         cwd=root,
-        env=child_env(),
     )
     assert result.returncode == 0, result.stderr
 
@@ -138,23 +148,7 @@ def test_as_deployed_sets_the_platforms_environment_memory_and_a_writable_temp_d
 def test_a_dependency_missing_from_the_package_is_missing_as_deployed(tmp_path: Path, wheels: Path) -> None:
     root = make_app(tmp_path / "site", guarded_instance=True)
     # No dependencies in the package (say, a layer was meant to provide them): build warns...
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bridge",
-            "build",
-            "--platform",
-            "fc",
-            "--project",
-            str(root),
-            "--no-requirements",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=child_env(),
-    )
+    result = run_bridge("build", "--platform", "fc", "--project", str(root), "--no-requirements", cwd=root)
     assert result.returncode == 0 and "missing: flask (imported by flaskr/__init__.py:3)" in result.stdout
     # ...and the function cannot start, although this machine has Flask.
     with bridge_serve("--as-deployed", "--project", str(root), "--platform", "fc") as deployed:
@@ -164,20 +158,5 @@ def test_a_dependency_missing_from_the_package_is_missing_as_deployed(tmp_path: 
 
 def test_as_deployed_needs_a_build_first(tmp_path: Path) -> None:
     root = make_app(tmp_path / "site", guarded_instance=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bridge",
-            "serve",
-            "--as-deployed",
-            "--project",
-            str(root),
-            "--platform",
-            "fc",
-        ],
-        capture_output=True,
-        text=True,
-        env=child_env(),
-    )
+    result = run_bridge("serve", "--as-deployed", "--project", str(root), "--platform", "fc")
     assert result.returncode == 1 and "bridge build --platform fc" in result.stderr
