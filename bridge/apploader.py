@@ -42,6 +42,14 @@ def load_target(spec: str, *, chdir: str | None = None) -> Any:
     for name in _DEFAULT_ATTRIBUTES:
         if hasattr(module, name):
             return getattr(module, name)
+    # Flask's own discovery calls a `create_app` or `make_app` factory
+    # (https://flask.palletsprojects.com/en/stable/cli/#application-discovery): name it the same way.
+    for name in ("create_app", "make_app"):
+        if callable(getattr(module, name, None)):
+            raise AppLoadError(
+                f"module {module_name!r} has no app object but an app factory: use "
+                f'"{module_name}:{name}()" (as `flask --app {module_name}` would call it)'
+            )
     raise AppLoadError(
         f"module {module_name!r} has no app, application or handler attribute and is not Django settings: "
         f'name the object, e.g. "{module_name}:my_app"'

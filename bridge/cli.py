@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="bridge",
         description="Run an unchanged WSGI/ASGI app on Alibaba FC, Tencent SCF and AWS Lambda.",
     )
+    parser.add_argument("--version", action="version", version=f"bridge (faas-bridge) {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name, _ in _FEATURES:
         try:
@@ -40,6 +41,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version, else the source tree's."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("faas-bridge")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+#: Optional modules, and the faas-bridge extra that installs each (pyproject.toml).
+EXTRAS = {"uvicorn": "serve", "yaml": "build", "packaging": "build", "tqdm": "build"}
+
+
+def missing_extra(exc: ImportError, command: str) -> Optional[str]:
+    """The message for a command whose optional dependency is not installed, or None."""
+    module = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(module)
+    if extra is None:
+        return None
+    return (
+        f"`bridge {command}` needs {module}, which is not installed here: "
+        f'pip install "faas-bridge[{extra}]"'
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``bridge`` console script."""
     from ._errors import BridgeError
@@ -53,6 +82,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return int(args.run(args) or 0)
     except BridgeError as exc:
         print(f"bridge: error: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        message = missing_extra(exc, args.command)
+        if message is None:
+            raise
+        print(f"bridge: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -59,6 +59,7 @@ _TOP_KEYS = (
     "depth",
     "groups",
     "requirements",
+    "extras",
     "include",
     "exclude",
     "concurrency",
@@ -106,6 +107,8 @@ class ProjectConfig:
     depth: int = 1
     groups: Dict[str, GroupConfig] = field(default_factory=dict)
     requirements: str = "requirements.txt"
+    #: Optional dependency groups of ``[project.optional-dependencies]`` the package also installs.
+    extras: List[str] = field(default_factory=list)
     include: List[str] = field(default_factory=lambda: ["**"])
     exclude: List[str] = field(
         default_factory=lambda: [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]
@@ -122,14 +125,14 @@ def load_project(root: Path) -> ProjectConfig:
     root = Path(root).resolve()
     bridge_toml = root / "bridge.toml"
     pyproject = root / "pyproject.toml"
-    pyproject_data = _read_toml(pyproject) if pyproject.is_file() else {}
+    pyproject_data = read_toml(pyproject) if pyproject.is_file() else {}
     in_pyproject = pyproject_data.get("tool", {}).get("bridge")
     if bridge_toml.is_file():
         if in_pyproject is not None:
             raise ConfigError(
                 f"both {bridge_toml} and [tool.bridge] in {pyproject} define the project: keep one of them"
             )
-        return project_from_dict(_read_toml(bridge_toml), root=root, source=bridge_toml)
+        return project_from_dict(read_toml(bridge_toml), root=root, source=bridge_toml)
     if in_pyproject is None:
         raise ConfigError(
             f"no project definition in {root}: add a [tool.bridge] table to pyproject.toml "
@@ -188,6 +191,7 @@ def project_from_dict(
         depth=_int(data, "depth", where, 1, (1, 32)),
         groups=groups,
         requirements=_opt_str(data, "requirements", where) or "requirements.txt",
+        extras=_globs(data, "extras", where, []),
         include=_globs(data, "include", where, ["**"]),
         exclude=_globs(data, "exclude", where, [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]),
         source=source,
@@ -203,7 +207,8 @@ def slug(text: str) -> str:
     return out[:63].rstrip("-")
 
 
-def _read_toml(path: Path) -> Dict[str, Any]:
+def read_toml(path: Path) -> Dict[str, Any]:
+    """A TOML file's tables; invalid TOML is a :class:`ConfigError` naming the file."""
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
@@ -260,7 +265,7 @@ def _environment(value: Any, key: str, where: str) -> Dict[str, str]:
 def _globs(data: Dict[str, Any], key: str, where: str, default: List[str]) -> List[str]:
     value = data.get(key, default)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of glob strings")
+        raise ConfigError(f"{where}: {key} must be a list of strings")
     return list(value)
 
 

@@ -146,24 +146,29 @@ def deployment(project: Project, plan: Plan, platform: str, **options: Any) -> D
     )
 
 
-def make_wheel(directory: Path, name: str, version: str = "1.0") -> Path:
-    """A minimal pure-Python wheel (``name/__init__.py`` with ``VERSION``), built by hand: no network."""
+def make_wheel(directory: Path, name: str, version: str = "1.0", code: str = "") -> Path:
+    """A minimal pure-Python wheel (``name/__init__.py`` with ``VERSION``, then ``code``), built by
+    hand: no network."""
     directory.mkdir(parents=True, exist_ok=True)
     dist_info = f"{name}-{version}.dist-info"
     files = {
-        f"{name}/__init__.py": f'VERSION = "{version}"\n'.encode(),
+        f"{name}/__init__.py": (f'VERSION = "{version}"\n' + code).encode(),
         f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
+    return _write_wheel(directory / f"{name}-{version}-py3-none-any.whl", dist_info, files)
+
+
+def _write_wheel(wheel: Path, dist_info: str, files: Dict[str, bytes]) -> Path:
+    """A pure-Python wheel of ``files`` with its WHEEL file and the RECORD of hashes pip checks."""
+    files = {**files, f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
     record = []
     for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        for path, data in files.items():
+        for path, data in sorted(files.items()):
             archive.writestr(path, data)
     return wheel
 
@@ -246,3 +251,48 @@ def built_sample(sample: str) -> Path:
     assert result.returncode == 0, result.stdout + result.stderr
     _BUILT[sample] = copy
     return copy
+
+
+def wheels_from_installed(directory: Path, *names: str) -> List[Path]:
+    """Pure-Python wheels of installed distributions and of everything they require, repacked from
+    this environment's site-packages: real Flask for a package test, with no network.
+
+    Compiled modules are left out (each distribution used here has a pure-Python fallback), so the
+    wheels are honestly ``py3-none-any``."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    directory.mkdir(parents=True, exist_ok=True)
+    made: List[Path] = []
+    pending, seen = list(names), set()
+    while pending:
+        name = canonicalize_name(pending.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        dist = metadata.distribution(name)
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+        project, version = dist.metadata["Name"], dist.version
+        stem = f"{project.replace('-', '_')}-{version}"
+        dist_info = f"{stem}.dist-info"
+        files: Dict[str, bytes] = {}
+        for path in dist.files or []:
+            text = path.as_posix()
+            if text.startswith("..") or "__pycache__" in text or text.endswith((".pyc", ".so", ".pyd")):
+                continue
+            if text.endswith(
+                (".dist-info/RECORD", ".dist-info/WHEEL", ".dist-info/INSTALLER", "direct_url.json")
+            ):
+                continue
+            if ".dist-info/" in text:
+                text = f"{dist_info}/{text.split('.dist-info/', 1)[1]}"
+            source = Path(str(dist.locate_file(path)))
+            if source.is_file():
+                files[text] = source.read_bytes()
+        made.append(_write_wheel(directory / f"{stem}-py3-none-any.whl", dist_info, files))
+    return made

@@ -58,12 +58,14 @@ def child_env(extra: Dict[str, str] | None = None) -> Dict[str, str]:
 
 
 @contextlib.contextmanager
-def bridge_serve(*args: str, env: Dict[str, str] | None = None) -> Iterator[Served]:
-    """Run ``python -m bridge serve ARGS --port 0`` until the block ends."""
-    command = [sys.executable, "-m", "bridge", "serve", *args, "--port", "0"]
+def bridge_serve(
+    *args: str, env: Dict[str, str] | None = None, bridge: List[str] | None = None, cwd: Path = ROOT
+) -> Iterator[Served]:
+    """Run ``python -m bridge serve ARGS --port 0`` (``bridge``: another command) until the block ends."""
+    command = [*(bridge or [sys.executable, "-m", "bridge"]), "serve", *args, "--port", "0"]
     process = subprocess.Popen(
         command,
-        cwd=str(ROOT),
+        cwd=str(cwd),
         env=env if env is not None else child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -182,8 +182,10 @@ def test_per_route_keeps_a_paths_methods_together():
     assert functions(plan) == {
         "shop-items": ["/items", "/items"],
         "shop-items-id": ["/items/{id}"],
-        "shop-default": [],
     }
+    # No function that serves no route (issue 9): the biggest function takes what no route claims.
+    assert plan.catch_all.name == "shop-items"
+    assert any("shop-items also takes the requests no route claims" in note for note in plan.notes)
 
 
 def test_per_route_names_drop_converters_and_merged_paths_take_their_common_part():
@@ -197,9 +199,8 @@ def test_per_route_names_drop_converters_and_merged_paths_take_their_common_part
     assert functions(plan) == {
         "shop-todos-todo-id": ["/todos/{todo_id:int}/edit", "/todos/{todo_id:int}/delete"],
         "shop-api-todos-todo-id": ["/api/todos/{todo_id:int}"],
-        "shop-default": [],
     }
-    assert "is named shop-todos-todo-id, after the paths it serves" in plan.notes[-1]
+    assert any("is named shop-todos-todo-id, after the paths it serves" in note for note in plan.notes)
 
 
 def test_table_entries_take_every_method_so_the_app_answers_its_own_405():
@@ -215,8 +216,13 @@ def test_functions_fc_cannot_tell_apart_are_merged_and_the_note_says_why():
     routes = [route("/users/{id}", ("GET",), "users"), route("/users/{id}/posts", ("GET",), "posts")]
     plan = make_plan(project(split="per-blueprint"), routes)
     # Equal sizes: the first name survives.
-    assert functions(plan) == {"shop-posts": ["/users/{id}", "/users/{id}/posts"], "shop-default": []}
-    assert any(n.startswith("merged shop-") and "on fc it matches /users/*" in n for n in plan.notes)
+    assert functions(plan) == {"shop-posts": ["/users/{id}", "/users/{id}/posts"]}
+    # One line per merge, in plain words: which routes, why the gateway cannot separate them, where.
+    merges = [n for n in plan.notes if "moved from shop-" in n]
+    assert merges == [
+        "/users/{id} moved from shop-users into shop-posts: the app sends GET /users/x to /users/{id}, "
+        "but fc's pattern /users/* also takes it, so the gateway cannot keep the two functions apart"
+    ]
 
 
 def test_the_same_functions_stay_apart_when_only_aws_is_targeted():
@@ -225,7 +231,6 @@ def test_the_same_functions_stay_apart_when_only_aws_is_targeted():
     assert functions(plan) == {
         "shop-users": ["/users/{id}"],
         "shop-posts": ["/users/{id}/posts"],
-        "shop-default": [],
     }
     assert [e.path for e in plan.table("aws")] == ["/users/{id}/posts", "/users/{id}", "$default"]
     with pytest.raises(ValueError, match="checked for aws only"):
@@ -307,7 +312,7 @@ def test_bridge_plan_prints_functions_notes_and_tables(shop_project, capsys):
     out = capsys.readouterr().out
     assert out.startswith("project shop: 3 function(s)\n")
     assert "shop-api  memory=512MB timeout=30s" in out
-    assert "merged shop-pages into shop-default" in out
+    assert "moved from shop-pages into shop-default" in out
     assert "fc route table:" in out and "aws route table:" in out and "nginx route table:" in out
 
 
@@ -321,3 +326,22 @@ def test_bridge_plan_json_with_an_overridden_split(shop_project, capsys):
     assert data["tables"] == {
         "fc": [{"path": "/*", "methods": None, "function": "shop", "priority": 1, "source": []}]
     }
+
+
+def test_fastapi_docs_stay_together_in_a_per_route_split():
+    from fastapi import FastAPI
+
+    from bridge.split.routes import discover_routes
+
+    app = FastAPI()
+
+    @app.get("/items/{item_id}")
+    def item(item_id: int):
+        return {"id": item_id}
+
+    plan = make_plan(project(), discover_routes(app), split="per-route")
+    docs = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    holding = [f for f in plan.functions if docs & {r.path for r in f.routes}]
+    assert [f.name for f in holding] == ["shop-api-docs"]
+    assert {r.path for r in holding[0].routes} == docs
+    assert all(f.routes for f in plan.functions)  # no function that serves no route

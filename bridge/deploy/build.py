@@ -7,10 +7,12 @@ the app, discover its routes, make the split plan, then hand the result to a tar
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any, Dict, List
 
 from .deployment import Deployment, DeployOptions
+from .entry import FUNCTION_ENV
 from .targets import Target
 
 
@@ -41,7 +43,13 @@ def load_deployment(
         plan = make_plan(project, routes, split=split, depth=depth)
     else:
         plan = make_plan(project, routes, split=split, depth=depth, gateways=(gateway,))
-    return Deployment(project, plan, options, interface=Bridge(app).interface, app_routes=routes)
+    deployment = Deployment(project, plan, options, interface=Bridge(app).interface, app_routes=routes)
+    from .static_files import django_static_note
+
+    static = django_static_note(project)
+    if static:
+        deployment.notes.append(static)
+    return deployment
 
 
 def with_overrides(project: Any, overrides: Dict[str, Any]) -> Any:
@@ -81,3 +89,67 @@ def write_deploy_files(deployment: Deployment, target: Target, out_dir: Path) ->
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     return written
+
+
+#: What `bridge build` wrote into its output directory, read back by `bridge package`.
+MANIFEST = "bridge-build.json"
+
+
+def write_manifest(deployment: Deployment, target: Target, out_dir: Path, choices: Dict[str, Any]) -> Path:
+    """Record the command-line choices and the functions the deploy file declares, so that a later
+    ``bridge package`` into the same directory builds the package those functions expect."""
+    document = {
+        "platform": target.name,
+        "deploy_file": target.deploy_file,
+        "functions": [function.name for function in deployment.functions],
+        "handler": deployment.handler,
+        # What `bridge serve --as-deployed` runs each function with, as the deploy file says.
+        "settings": {
+            function.name: {
+                "memory": function.memory,
+                "timeout": function.timeout,
+                "environment": {k: v for k, v in function.environment.items() if k != FUNCTION_ENV},
+            }
+            for function in deployment.functions
+        },
+        **choices,
+    }
+    path = out_dir / MANIFEST
+    path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(out_dir: Path) -> Dict[str, Any]:
+    """The choices of the ``bridge build`` that wrote ``out_dir``, or ``{}``."""
+    path = out_dir / MANIFEST
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def check_manifest(deployment: Deployment, target: Target, out_dir: Path) -> None:
+    """Refuse a package that the deploy file in ``out_dir`` does not describe.
+
+    The deploy file names the functions, their handler and, when split, the route table: a
+    package built from another plan would run under it with the wrong routes, or unguarded.
+    """
+    from .._errors import ConfigError
+
+    built = read_manifest(out_dir)
+    if not built:
+        return
+    functions = [function.name for function in deployment.functions]
+    if built.get("functions") == functions and built.get("handler") == deployment.handler:
+        return
+    how = " ".join(
+        f"--{key} {built[key]}" for key in ("split", "depth", "mode", "runtime") if built.get(key) is not None
+    )
+    raise ConfigError(
+        f"{out_dir / str(built.get('deploy_file') or 'the deploy file')} (from `bridge build"
+        f"{' ' + how if how else ''}`) declares the functions {', '.join(built.get('functions') or [])} "
+        f"with handler {built.get('handler')}, but this package would serve {', '.join(functions)} with "
+        f"{deployment.handler}: run `bridge package` with the same options as that build, or run "
+        "`bridge build` again, which writes both"
+    )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 from .deployment import MODES, SERVERS, TRIGGERS
 
@@ -40,14 +41,12 @@ def register(subparsers: Any) -> None:
         parser.add_argument(
             "--mode",
             choices=MODES,
-            default="event",
             help="event: the platform calls index.handler (default); web: a start script "
             "serves the app with gunicorn/uvicorn on port 9000 (FC, SCF)",
         )
         parser.add_argument(
             "--server",
             choices=SERVERS,
-            default="auto",
             help="web-mode server (default: gunicorn for WSGI, uvicorn for ASGI)",
         )
         parser.add_argument("--runtime", help="Python runtime, e.g. python3.10, overriding the project's")
@@ -74,6 +73,14 @@ def register(subparsers: Any) -> None:
             action="store_true",
             help="add byte-compiled files (needs this Python to be the runtime's version)",
         )
+        parser.add_argument(
+            "--no-verify",
+            action="store_true",
+            help="skip the check that every module the app imports is in the package",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print the result as JSON on stdout (progress: stderr)"
+        )
     build.add_argument(
         "--trigger",
         choices=TRIGGERS,
@@ -98,37 +105,72 @@ def register(subparsers: Any) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     """``bridge build``: deploy files, then (unless ``--no-package``) the package."""
-    from .build import write_deploy_files
+    from .build import write_deploy_files, write_manifest
 
     deployment, target, out_dir = _prepare(args)
-    for path in write_deploy_files(deployment, target, out_dir):
-        print(f"wrote {path}")
+    written = write_deploy_files(deployment, target, out_dir)
+    choices = {option: getattr(args, option) for option in ("split", "depth", "mode", "server", "runtime")}
+    choices["trigger"] = args.trigger
+    written.append(write_manifest(deployment, target, out_dir, choices))
+    result: Dict[str, Any] = {"deploy_files": [str(path) for path in written], "package": None}
+    if not args.json:
+        for path in written:
+            print(f"wrote {path}")
     if not args.no_package:
-        _package(args, deployment, target, out_dir)
-    _print_notes(deployment, target)
-    return 0
+        result["package"] = _package(args, deployment, target, out_dir)
+    return _finish(args, deployment, target, result)
 
 
 def run_package(args: argparse.Namespace) -> int:
-    """``bridge package``: the package only, with its size report."""
+    """``bridge package``: the package only, with its size report, agreeing with ``bridge build``."""
     deployment, target, out_dir = _prepare(args)
     target.check(deployment)
-    _package(args, deployment, target, out_dir)
-    _print_notes(deployment, target)
+    from .build import check_manifest
+
+    check_manifest(deployment, target, out_dir)
+    result = {"package": _package(args, deployment, target, out_dir)}
+    return _finish(args, deployment, target, result)
+
+
+def _finish(args: argparse.Namespace, deployment: Any, target: Any, result: Dict[str, Any]) -> int:
+    notes = deployment.notes + target.notes(deployment)
+    result["functions"] = [
+        {"name": f.name, "memory_mb": f.memory, "timeout_s": f.timeout, "routes": len(f.routes)}
+        for f in deployment.functions
+    ]
+    result["handler"] = deployment.handler if deployment.options.mode == "event" else None
+    result["notes"] = notes
+    package = result.get("package")
+    over = package is not None and any(limit["over"] for limit in package["limits"])
+    if args.json:
+        print(json.dumps(result, indent=2))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if over:
+        from .errors import PackageTooLargeError
+
+        raise PackageTooLargeError(target.too_large_message(package))
     return 0
 
 
 def _prepare(args: argparse.Namespace) -> Any:
-    from .build import load_deployment
+    from .build import load_deployment, read_manifest
     from .deployment import DeployOptions
     from .targets import get_target
 
     target = get_target(args.platform)
+    root = args.project.resolve()
+    out_dir = (args.out if args.out is not None else root / "build" / target.name).resolve()
+    # `bridge package` after `bridge build`: what the command line leaves open is what was built.
+    built = read_manifest(out_dir) if args.run is run_package else {}
+    for option in ("split", "depth", "mode", "server", "runtime"):
+        if getattr(args, option) is None and built.get(option) is not None:
+            setattr(args, option, built[option])
     options = DeployOptions(
         args.platform,
-        mode=args.mode,
-        trigger=getattr(args, "trigger", "url"),
-        server=args.server,
+        mode=args.mode or "event",
+        trigger=getattr(args, "trigger", None) or built.get("trigger") or "url",
+        server=args.server or "auto",
         domain_name=getattr(args, "domain", "auto"),
     )
     if options.trigger == "apigw" and target.name != "scf":
@@ -141,7 +183,6 @@ def _prepare(args: argparse.Namespace) -> Any:
         "memory": getattr(args, "memory", None),
         "timeout": getattr(args, "timeout", None),
     }
-    root = args.project.resolve()
     deployment = load_deployment(
         root,
         options,
@@ -150,18 +191,18 @@ def _prepare(args: argparse.Namespace) -> Any:
         overrides=overrides,
         gateway=target.gateway(options),
     )
-    out_dir = args.out if args.out is not None else root / "build" / target.name
     return deployment, target, out_dir
 
 
-def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Path) -> None:
+def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Path) -> Dict[str, Any]:
     from .package import build_package
+    from .progress import Progress
 
     report = build_package(
         deployment,
         target,
         out_dir,
-        requirements=_requirements(args, deployment.project),
+        dependencies=_dependencies(args, deployment.project),
         # Web mode needs its server in the package, unless the user ships no dependencies at all.
         extra_requirements=[deployment.server]
         if deployment.options.mode == "web" and not args.no_requirements
@@ -169,23 +210,35 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         find_links=[path.resolve() for path in args.find_links],
         no_index=args.no_index,
         compile_bytecode=args.compile,
+        verify=not args.no_verify,
+        # Without dependencies (a layer provides them, say) what is missing is reported, not fatal.
+        verify_strict=not args.no_requirements,
+        progress=Progress(),
     )
-    for line in report.lines():
-        print(line)
+    if not args.json:
+        for line in report.lines():
+            print(line)
+    return report.as_dict()
 
 
-def _requirements(args: argparse.Namespace, project: Any) -> Path | None:
+def _dependencies(args: argparse.Namespace, project: Any) -> Any:
+    from .dependencies import Dependencies, read_dependencies
+
     if args.no_requirements:
-        return None
-    if args.requirements is not None:
-        return args.requirements.resolve()
+        return Dependencies()
     root = Path(project.root)
+    if args.requirements is not None:
+        return read_dependencies(
+            root,
+            extras=getattr(project, "extras", ()) or (),
+            requirements_file=args.requirements.resolve(),
+            requirements_optional=False,
+        )
     configured = getattr(project, "requirements", None) or "requirements.txt"
-    path = (root / configured).resolve()
-    # The default name is optional; a file the project names must exist (pip says so otherwise).
-    return path if path.is_file() or configured != "requirements.txt" else None
-
-
-def _print_notes(deployment: Any, target: Any) -> None:
-    for note in deployment.notes + target.notes(deployment):
-        print(f"note: {note}", file=sys.stderr)
+    return read_dependencies(
+        root,
+        extras=getattr(project, "extras", ()) or (),
+        requirements_file=(root / configured).resolve(),
+        # The default name is optional; a file the project names must exist.
+        requirements_optional=configured == "requirements.txt",
+    )

@@ -8,7 +8,7 @@ this one place so the three deploy files and the package always agree.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from .._errors import ConfigError
 from . import variables
@@ -132,8 +132,13 @@ class Deployment:
         self.split = len(specs) > 1
         self.functions = [self._function(spec) for spec in specs]
         self._check_unique_names()
-        #: The module holding ``handler``: ``index``, unless the app itself is ``index.py``.
-        self.entry_module = "bridge_index" if self.app_module == "index" else "index"
+        #: The user's own ``index.py`` defining ``handler`` (its hooks must run), or None.
+        self.user_entry = user_entry(project)
+        #: The module holding ``handler``: ``index``, the user's own when it has everything the
+        #: platform calls; ``bridge_index`` when ``index.py`` is the app itself or needs a wrapper.
+        self.entry_module = "index"
+        if self.app_module == "index" or (self.user_entry is not None and not self.ships_user_entry):
+            self.entry_module = "bridge_index"
         self.notes: List[str] = [str(note) for note in getattr(plan, "notes", ()) or ()]
         environment = {key: value for f in self.functions for key, value in f.environment.items()}
         secrets = variables.literal_secrets(environment)
@@ -152,6 +157,15 @@ class Deployment:
         if not app or getattr(self.project, "django", None):
             return None
         return str(app).split(":", 1)[0].split(".", 1)[0]
+
+    @property
+    def ships_user_entry(self) -> bool:
+        """Whether the user's ``index.py`` is the entry as it is: event mode, one function, and
+        every name the platform calls defined there (FC also calls ``initializer`` and ``pre_stop``)."""
+        if self.user_entry is None or self.options.mode != "event" or self.split:
+            return False
+        needed = {"handler", "initializer", "pre_stop"} if self.options.platform == "fc" else {"handler"}
+        return needed <= self.user_entry
 
     @property
     def handler(self) -> str:
@@ -250,3 +264,35 @@ def route_methods(routes: Sequence[Any]) -> Tuple[str, ...] | None:
     if "ANY" in methods or "*" in methods:
         return None
     return tuple(sorted(methods))
+
+
+def user_entry(project: Any) -> Set[str] | None:
+    """The names the project's own ``index.py`` defines at module level, when it defines ``handler``.
+
+    Read with :mod:`ast`, not imported: building must not run the app.
+    """
+    import ast
+    from pathlib import Path
+
+    path = Path(getattr(project, "root", ".")) / "index.py"
+    if not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as exc:
+        raise ConfigError(f"{path} is not valid Python: {exc}") from None
+    names: Set[str] = set()
+    for node in tree.body:
+        targets: List[Any] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        for target in targets:
+            elements = target.elts if isinstance(target, ast.Tuple) else [target]
+            names.update(element.id for element in elements if isinstance(element, ast.Name))
+    return names if "handler" in names else None

@@ -43,7 +43,9 @@ class PackageFile:
 
 def package_files(deployment: Deployment, target: Target) -> Dict[str, PackageFile]:
     """``{path in the package: file}`` for the entry, the routes file and the start script."""
-    files = {f"{deployment.entry_module}.py": PackageFile(entry_module(deployment))}
+    files: Dict[str, PackageFile] = {}
+    if not deployment.ships_user_entry:
+        files[f"{deployment.entry_module}.py"] = PackageFile(entry_module(deployment))
     if deployment.split:
         files[ROUTES_FILE] = PackageFile(routes_json(deployment))
     if deployment.options.mode == "web" and target.bootstrap_name:
@@ -74,9 +76,42 @@ pre_stop = handler.pre_stop  # FC instanceLifecycleConfig.preStop
 """
 
 
+_USER_ENTRY = """
+import os
+
+import index as _user_entry
+
+# The user's own entry, hooks and all: this module only adds what the platform calls and it lacks.
+handler = _user_entry.handler
+initializer = getattr(_user_entry, "initializer", handler.initialize)  # FC initializer
+pre_stop = getattr(_user_entry, "pre_stop", handler.pre_stop)  # FC preStop
+"""
+
+_USER_ENTRY_GUARD = """
+# Each function of the split plan runs this same package: {env} (set per function in the deploy
+# file) says which one this is; {routes_file} lists the routes each function answers.
+_function = os.environ.get("{env}")
+if _function:
+    from bridge.split.serving import guarded, read_routes
+
+    _routes_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "{routes_file}")
+    handler.app = guarded(handler.app, read_routes(_routes_file), _function)
+"""
+
+
 def entry_module(deployment: Deployment) -> str:
-    """The text of ``index.py``: imports the app, guards it when split, and (event mode) wraps it."""
+    """The text of the generated entry: imports the app, guards it when split, and (event mode)
+    wraps it; beside a user's own ``index.py`` with a ``handler``, wraps that handler instead."""
     event_mode = deployment.options.mode == "event"
+    if event_mode and deployment.user_entry is not None:
+        why = (
+            "The project's own index.py defines `handler`; this module runs it as the platform\n"
+            "calls it (FC lifecycle hooks and, when split, this function's route guard)."
+        )
+        text = _HEADER.format(what="Function entry", name=deployment.name, why=why) + _USER_ENTRY
+        if deployment.split:
+            text += _USER_ENTRY_GUARD.format(env=FUNCTION_ENV, routes_file=ROUTES_FILE)
+        return text
     if event_mode:
         why = (
             "Every function of this deployment runs this file: the platform calls `handler`, FC also\n"

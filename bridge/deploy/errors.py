@@ -27,3 +27,22 @@ class NoCompatibleWheelError(DependencyInstallError):
             f"that publishes a {platform_tag} or pure-Python wheel, put such a wheel in a directory "
             f"and pass --find-links DIR, or build the package on Linux for CPython {python_version}."
         )
+
+
+class PackageVerifyError(DeployError):
+    """The package lacks a module the app imports: it would fail on its first request."""
+
+    def __init__(self, missing: object) -> None:
+        self.missing = list(missing)  # type: ignore[call-overload]
+        lines = "\n".join(f"  {item}" for item in self.missing)
+        super().__init__(
+            "the package does not hold every module the app imports:\n"
+            f"{lines}\n"
+            "Add the distribution that provides each to [project].dependencies in pyproject.toml or to "
+            "requirements.txt (or name an optional group in `extras`), then build again; "
+            "--no-verify skips this check."
+        )
+
+
+class PackageTooLargeError(DeployError):
+    """The package exceeds a hard size limit of the platform."""

@@ -18,12 +18,16 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 from .._errors import ConfigError
+from . import never_ship
+from .dependencies import SELF, Dependencies, canonical
 from .entry import package_files
 from .errors import DependencyInstallError, NoCompatibleWheelError
+from .progress import Progress
 from .targets import CODE_DIR, CODE_ZIP, SizeLimit, Target
+from .verify import Verification, verify_package
 
 if TYPE_CHECKING:
     from .deployment import Deployment
@@ -32,15 +36,11 @@ if TYPE_CHECKING:
 #: with glibc >= 2.17 by default (pip also accepts older manylinux tags under it).
 PLATFORM_TAG = "manylinux2014_x86_64"
 
-# Never packaged: caches, version control, virtual environments, local secrets.
+# Never packaged: caches and build tooling (what must never ship for other reasons, such as keys,
+# databases and virtual environments, is recognised by bridge.deploy.never_ship).
 ALWAYS_EXCLUDED = (
     "__pycache__/",
     "*.py[cod]",
-    ".git/",
-    ".hg/",
-    ".svn/",
-    ".venv/",
-    "venv/",
     ".tox/",
     ".nox/",
     ".pytest_cache/",
@@ -50,11 +50,9 @@ ALWAYS_EXCLUDED = (
     "node_modules/",
     "*.egg-info/",
     ".DS_Store",
-    ".env",
-    ".env.*",
 )
 # Dropped unless the project's `include` names what to package: tests, build output, editor and
-# CI settings, deploy files, local databases.
+# CI settings, deploy files, the local instance folder.
 DEV_EXCLUDED = (
     "tests/",
     "test/",
@@ -77,8 +75,6 @@ DEV_EXCLUDED = (
     "ruff.toml",
     ".ruff.toml",
     "instance/",
-    "*.sqlite3",
-    "*.db",
 )
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 _COMPRESS_LEVEL = 9
@@ -86,7 +82,8 @@ _NO_WHEEL = re.compile(r"No matching distribution found for ([^\s;]+)")
 
 
 class PackageReport:
-    """What :func:`build_package` produced: where, how big, and against which platform limits."""
+    """What :func:`build_package` produced: where, how big, against which platform limits, what
+    was left out of it and how it was verified."""
 
     def __init__(
         self,
@@ -96,6 +93,10 @@ class PackageReport:
         file_count: int,
         functions: Sequence[str],
         limits: Sequence[SizeLimit],
+        *,
+        excluded: Sequence[Tuple[str, str]] = (),
+        verification: Verification | None = None,
+        entry: str = "index",
     ) -> None:
         self.zip_path = zip_path
         self.zip_bytes = zip_bytes
@@ -104,6 +105,11 @@ class PackageReport:
         #: Names of the functions that run this package.
         self.functions = list(functions)
         self.limits = list(limits)
+        #: ``(relative path, reason)`` of the project files left out.
+        self.excluded = list(excluded)
+        self.verification = verification
+        #: The module holding the handler (``index``, or ``bridge_index`` beside a user's own).
+        self.entry = entry
 
     def measured(self, limit: SizeLimit) -> int:
         """The size ``limit`` applies to: the extracted files' or the zip's."""
@@ -114,7 +120,8 @@ class PackageReport:
         return [limit for limit in self.limits if self.measured(limit) > limit.limit_bytes]
 
     def lines(self) -> List[str]:
-        """A human report: size, the functions sharing the package, each limit and whether it fits."""
+        """A human report: size, the functions sharing the package, each limit and whether it fits,
+        what was left out and why, and the verification."""
         lines = [
             f"{self.zip_path}: {_size(self.zip_bytes)} zipped, {_size(self.unzipped_bytes)} unzipped, "
             f"{self.file_count} files; used by {', '.join(self.functions)}"
@@ -125,7 +132,39 @@ class PackageReport:
             source = limit.source if limit.confirmed else f"UNCONFIRMED, {limit.source}"
             sizes = f"{_size(self.measured(limit))} of {_size(limit.limit_bytes)}"
             lines.append(f"  {verdict:4} {sizes}: {limit.what} ({source})")
+        if self.excluded:
+            lines.append(f"left out ({len(self.excluded)}; `include` in the project overrides):")
+            lines += [f"  {path}: {reason}" for path, reason in self.excluded]
+        if self.verification is not None:
+            lines.append(self.verification.line())
+            lines += [f"  missing: {item}" for item in self.verification.missing]
         return lines
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The report as JSON-ready data (``--json``)."""
+        over = self.over()
+        return {
+            "zip": str(self.zip_path),
+            "zip_bytes": self.zip_bytes,
+            "unzipped_bytes": self.unzipped_bytes,
+            "files": self.file_count,
+            "entry": self.entry,
+            "functions": self.functions,
+            "limits": [
+                {
+                    "what": limit.what,
+                    "applies_to": "unzipped" if limit.unzipped else "zip",
+                    "limit_bytes": limit.limit_bytes,
+                    "measured_bytes": self.measured(limit),
+                    "over": limit in over,
+                    "source": limit.source,
+                    "confirmed": limit.confirmed,
+                }
+                for limit in self.limits
+            ],
+            "excluded": [{"path": path, "reason": reason} for path, reason in self.excluded],
+            "verification": None if self.verification is None else self.verification.as_dict(),
+        }
 
 
 def build_package(
@@ -134,20 +173,28 @@ def build_package(
     out_dir: Path,
     *,
     requirements: Path | None = None,
+    dependencies: Dependencies | None = None,
     extra_requirements: Sequence[str] = (),
     find_links: Sequence[Path] = (),
     no_index: bool = False,
     compile_bytecode: bool = False,
+    verify: bool = True,
+    verify_strict: bool = True,
+    progress: Progress | None = None,
 ) -> PackageReport:
-    """Stage the package in ``out_dir/code`` and zip it to ``out_dir/code.zip``.
+    """Stage the package in ``out_dir/code``, verify it and zip it to ``out_dir/code.zip``.
 
-    ``requirements`` (a pip requirements file, or ``None``) and ``extra_requirements`` (names,
-    such as the web-mode server; skipped when the file lists them) are installed for the target
-    runtime with ``pip install --target --platform --python-version --only-binary=:all:``;
-    ``find_links`` and ``no_index`` pass through to pip. ``compile_bytecode`` adds hash-checked
-    ``.pyc`` files (they never depend on timestamps), which needs this interpreter to be the
-    runtime's Python version.
+    ``dependencies`` (see :mod:`bridge.deploy.dependencies`; ``requirements`` is a shorthand for a
+    requirements file alone) and ``extra_requirements`` (names, such as the web-mode server; skipped
+    when already listed) are installed for the target runtime with ``pip install --target
+    --platform --python-version --only-binary=:all:``; ``find_links`` and ``no_index`` pass through
+    to pip. ``verify`` checks that every module the app imports resolves inside the package
+    (:mod:`bridge.deploy.verify`): a missing one raises :class:`PackageVerifyError`, or is only
+    reported when ``verify_strict`` is false. ``compile_bytecode`` adds hash-checked ``.pyc``
+    files (they never depend on timestamps), which needs this interpreter to be the runtime's
+    Python version.
     """
+    progress = progress or Progress(quiet=True)
     version = deployment.python_version
     if compile_bytecode and f"{sys.version_info[0]}.{sys.version_info[1]}" != version:
         raise ConfigError(
@@ -155,6 +202,12 @@ def build_package(
             f"which the Python {version} runtime would ignore: run bridge with Python {version}, "
             "or drop --compile"
         )
+    if dependencies is None:
+        dependencies = Dependencies(requirements_file=requirements)
+        if requirements is not None and not requirements.is_file():
+            raise ConfigError(
+                f"requirements file {requirements} does not exist: fix `requirements`, or --no-requirements"
+            )
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / CODE_DIR
@@ -165,31 +218,52 @@ def build_package(
 
     # Later steps win: our copy of faas-bridge over one from the requirements, our entry over a
     # project file of the same name.
-    if requirements is not None or extra_requirements:
+    if not dependencies.empty or extra_requirements:
+        progress.step(
+            f"installing dependencies for CPython {version} on {PLATFORM_TAG} "
+            f"(from {', '.join(dependencies.sources) or 'the command line'})"
+        )
         install_requirements(
             staging,
-            requirements,
+            dependencies,
             extra_requirements,
             python_version=version,
             find_links=find_links,
             no_index=no_index,
+            progress=progress,
         )
         # pip's console scripts start with this machine's interpreter path: useless on the
         # platform (start scripts use `python -m`) and different on every build machine.
         shutil.rmtree(staging / "bin", ignore_errors=True)
-    for source, relative in app_files(root, deployment.project, skip=[out_dir.resolve()]):
+    progress.step(f"copying the app from {root}")
+    selection = select_app_files(root, deployment.project, skip=[out_dir])
+    app_relative = []
+    for source, relative in selection.taken:
         _copy(source, staging / relative)
+        app_relative.append(relative)
     for source, relative in bridge_files():
         _copy(source, staging / relative)
     for relative, generated in package_files(deployment, target).items():
         path = staging / relative
         path.write_text(generated.text, encoding="utf-8", newline="\n")
         path.chmod(0o755 if generated.executable else 0o644)
+    verification = None
+    if verify:
+        progress.step("verifying that every module the app imports is in the package")
+        verification = verify_package(
+            staging,
+            app_relative,
+            version,
+            app_module=deployment.app_module,
+            django_settings=getattr(deployment.project, "django", None),
+            strict=verify_strict,
+        )
     if compile_bytecode:
         _compile(staging)
 
     zip_path = out_dir / CODE_ZIP
-    file_count, unzipped = write_zip(staging, zip_path)
+    progress.step(f"writing {zip_path}")
+    file_count, unzipped = write_zip(staging, zip_path, progress)
     return PackageReport(
         zip_path,
         zip_path.stat().st_size,
@@ -197,43 +271,89 @@ def build_package(
         file_count,
         [f.name for f in deployment.functions],
         target.size_limits,
+        excluded=selection.excluded,
+        verification=verification,
+        entry=deployment.entry_module,
     )
 
 
 # --- what goes in -------------------------------------------------------------------------------
 
 
-def app_files(root: Path, project: object, *, skip: Iterable[Path] = ()) -> Iterator[Tuple[Path, str]]:
-    """``(path, relative POSIX path)`` of every project file the package takes, in sorted order.
+class Selection:
+    """The project files a package takes, and those it leaves out with the reason."""
+
+    def __init__(self) -> None:
+        #: ``(path, relative POSIX path)`` in sorted order.
+        self.taken: List[Tuple[Path, str]] = []
+        #: ``(relative POSIX path, reason)``; a folder left out whole ends in ``/``.
+        self.excluded: List[Tuple[str, str]] = []
+
+
+def select_app_files(root: Path, project: object, *, skip: Iterable[Path] = ()) -> Selection:
+    """Which project files go into the package, and which are left out and why.
 
     A file is taken when it matches one of the project's ``include`` globs (default ``**``,
-    everything) and none of its ``exclude`` globs nor :data:`ALWAYS_EXCLUDED`. The dev files of
-    :data:`DEV_EXCLUDED` are left out too, unless an ``include`` glob other than ``**`` names them.
-    Globs are gitignore-like: ``*`` stays within a path segment, ``**`` spans segments, a glob
-    without ``/`` matches a name at any depth, a trailing ``/`` matches directories only, and a
-    glob matching a directory takes in everything below it.
+    everything) and none of its ``exclude`` globs nor :data:`ALWAYS_EXCLUDED`. What must never
+    ship (:mod:`bridge.deploy.never_ship`: keys, credentials, databases, virtual environments ...)
+    and the dev files of :data:`DEV_EXCLUDED` are left out too, unless an ``include`` glob other
+    than ``**`` names them. Globs are gitignore-like: ``*`` stays within a path segment, ``**``
+    spans segments, a glob without ``/`` matches a name at any depth, a trailing ``/`` matches
+    directories only, and a glob matching a directory takes in everything below it.
     """
     configured = list(getattr(project, "include", None) or ()) or ["**"]
     takes_everything = any(pattern in _EVERYTHING for pattern in configured)
     named_globs = [pattern for pattern in configured if pattern not in _EVERYTHING]
     exclude = list(getattr(project, "exclude", None) or ()) + list(ALWAYS_EXCLUDED)
     skipped = {path.resolve() for path in skip}
+    selection = Selection()
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if (here / name).resolve() not in skipped
-            and not _matches(_relative(root, here / name) + "/", exclude)
-        )
+        kept = []
+        for name in sorted(dirnames):
+            relative = _relative(root, here / name) + "/"
+            if (here / name).resolve() in skipped or _matches(relative, exclude):
+                continue
+            reason = never_ship.folder_reason(here / name)
+            if reason is None and _matches(relative, DEV_EXCLUDED):
+                reason = _DEV_REASON
+            if reason and not _names_inside(relative, named_globs):
+                selection.excluded.append((relative, reason))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             relative = _relative(root, here / name)
             if _matches(relative, exclude):
                 continue
             named = _matches(relative, named_globs)
-            if not named and (not takes_everything or _matches(relative, DEV_EXCLUDED)):
-                continue
-            yield here / name, relative
+            if not named:
+                reason = never_ship.reason_to_leave_out(here / name)
+                if reason:
+                    selection.excluded.append((relative, reason))
+                    continue
+                if not takes_everything:
+                    continue
+                if _matches(relative, DEV_EXCLUDED):
+                    selection.excluded.append((relative, _DEV_REASON))
+                    continue
+            selection.taken.append((here / name, relative))
+    return selection
+
+
+def app_files(root: Path, project: object, *, skip: Iterable[Path] = ()) -> Iterator[Tuple[Path, str]]:
+    """``(path, relative POSIX path)`` of every project file the package takes (:func:`select_app_files`)."""
+    return iter(select_app_files(root, project, skip=skip).taken)
+
+
+_DEV_REASON = "a development file (name it in `include` to ship it)"
+
+
+def _names_inside(folder: str, globs: Sequence[str]) -> bool:
+    """Whether an explicit include glob names ``folder`` (ending in ``/``) or something under it."""
+    return _matches(folder, globs) or any(
+        pattern.startswith(folder) or pattern.rstrip("/") + "/" == folder for pattern in globs
+    )
 
 
 # faas-bridge packages that run on a developer's machine only: deploy files, the local gateway and
@@ -309,14 +429,15 @@ def _copy(source: Path, destination: Path) -> None:
 
 def install_requirements(
     staging: Path,
-    requirements: Path | None,
+    dependencies: Dependencies,
     extra: Sequence[str] = (),
     *,
     python_version: str,
     find_links: Sequence[Path] = (),
     no_index: bool = False,
+    progress: Progress | None = None,
 ) -> None:
-    """``pip install`` the requirements into ``staging`` as wheels for the function's platform.
+    """``pip install`` the dependencies into ``staging`` as wheels for the function's platform.
 
     Raises :class:`NoCompatibleWheelError` naming the package when no wheel fits, and
     :class:`DependencyInstallError` with pip's last words otherwise.
@@ -339,39 +460,39 @@ def install_requirements(
         "--disable-pip-version-check",
         "--no-input",
         "--no-warn-script-location",
+        "--progress-bar",
+        "off",
     ]
     for directory in find_links:
         command += ["--find-links", str(directory)]
     if no_index:
         command.append("--no-index")
-    filtered: Path | None = None
+    requirements = dependencies.requirements_file
+    listed = {_name(line) for line in dependencies.requirements}
+    temporary: List[Path] = []
     if requirements is not None:
-        if not requirements.is_file():
-            raise ConfigError(
-                f"requirements file {requirements} does not exist: fix `requirements`, or --no-requirements"
-            )
         lines = requirements.read_text(encoding="utf-8").splitlines()
-        listed = {_requirement_name(line) for line in lines}
-        extra = [name for name in extra if _requirement_name(name) not in listed]
-        if _SELF in listed:
+        listed |= {_name(line) for line in lines}
+        if SELF in listed:
             # The package carries this very copy of faas-bridge (bridge_files), matching the entry
             # it generated: pip must not fetch another. The filtered copy sits beside the original
             # so that its relative `-r`/`-c` lines still resolve.
-            handle, name = tempfile.mkstemp(prefix=".bridge-", suffix=".txt", dir=requirements.parent)
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write("\n".join(line for line in lines if _requirement_name(line) != _SELF) + "\n")
-            filtered = Path(name)
-        command += ["-r", str(filtered or requirements)]
-    command += list(extra)
+            kept = "\n".join(line for line in lines if _name(line) != SELF) + "\n"
+            requirements = _temporary(requirements.parent, kept, temporary)
+        command += ["-r", str(requirements)]
+    if dependencies.constraints:
+        pins = "\n".join(dependencies.constraints) + "\n"
+        command += ["-c", str(_temporary(staging.parent, pins, temporary))]
+    command += dependencies.requirements
+    command += [name for name in extra if _name(name) not in listed]
+    # Relative paths in a requirements file are taken from the working directory: the file's.
+    cwd = requirements.parent if requirements is not None else None
     try:
-        # Relative paths in a requirements file are taken from the working directory: the file's.
-        cwd = requirements.parent if requirements is not None else None
-        result = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+        returncode, output = _run_pip(command, cwd, progress)
     finally:
-        if filtered is not None:
-            filtered.unlink()
-    if result.returncode != 0:
-        output = result.stdout + result.stderr
+        for path in temporary:
+            path.unlink()
+    if returncode != 0:
         missing = _NO_WHEEL.search(output)
         if missing:
             raise NoCompatibleWheelError(missing.group(1), PLATFORM_TAG, python_version)
@@ -379,15 +500,42 @@ def install_requirements(
         raise DependencyInstallError(f"pip could not install the requirements for the runtime:\n{tail}")
 
 
-_SELF = "faas-bridge"
+_PIP_STEP = re.compile(r"^(Collecting|Processing|Looking in links|Installing collected packages)\b")
 
 
-def _requirement_name(line: str) -> str:
+def _run_pip(command: List[str], cwd: Path | None, progress: Progress | None) -> Tuple[int, str]:
+    """Run pip, passing each package it resolves to ``progress``; ``(exit code, all output)``."""
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if progress is not None and _PIP_STEP.match(line.strip()):
+            progress.detail(line.strip())
+    return process.wait(), "".join(lines)
+
+
+def _temporary(directory: Path, text: str, made: List[Path]) -> Path:
+    handle, name = tempfile.mkstemp(prefix=".bridge-", suffix=".txt", dir=directory)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+    made.append(Path(name))
+    return Path(name)
+
+
+def _name(line: str) -> str:
     """The normalised project name a requirements line installs (PEP 503), or '' for other lines."""
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
-    if not match or line.lstrip().startswith("-"):
+    text = line.split(" #", 1)[0].strip()
+    if not text or text.startswith(("-", "#")):
         return ""
-    return re.sub(r"[-_.]+", "-", match.group(1)).lower()
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return canonical(Requirement(text).name)
+    except InvalidRequirement:
+        return ""
 
 
 def _compile(staging: Path) -> None:
@@ -405,7 +553,7 @@ def _compile(staging: Path) -> None:
 # --- the zip -------------------------------------------------------------------------------------
 
 
-def write_zip(source: Path, zip_path: Path) -> Tuple[int, int]:
+def write_zip(source: Path, zip_path: Path, progress: Progress | None = None) -> Tuple[int, int]:
     """Zip every file under ``source`` reproducibly; returns ``(file count, unzipped bytes)``."""
     date_time = _zip_date_time()
     files = sorted(
@@ -414,7 +562,7 @@ def write_zip(source: Path, zip_path: Path) -> Tuple[int, int]:
     temporary = zip_path.with_name(zip_path.name + ".tmp")
     unzipped = 0
     with zipfile.ZipFile(temporary, "w") as archive:
-        for relative, path in files:
+        for relative, path in (progress or Progress(quiet=True)).bar(files, len(files), "zipping"):
             info = zipfile.ZipInfo(relative, date_time)
             info.create_system = 3  # Unix, so that external_attr carries the permissions
             mode = 0o755 if os.stat(path).st_mode & 0o111 else 0o644

@@ -13,16 +13,34 @@ resolves a reference; it only re-spells it in the syntax of the tool that reads 
 - Printed commands (``gcloud``, ``az``) and files read through ``envsubst`` (Huawei, Knative): the
   shell's ``${NAME}``.
 
-All four input spellings are accepted: ``${env.NAME}``, ``${env:NAME}``, ``${env('NAME')}``,
-``${env("NAME")}``. Any other ``${...}`` passes through untouched.
+All input spellings are accepted: ``${env.NAME}``, ``${env:NAME}``, ``${env('NAME')}``,
+``${env("NAME")}``, and with a default where the app has one (so the deploy tool renders the file
+without the variable set): ``${env('NAME', 'default')}`` or ``${env:NAME, 'default'}``. Any other
+``${...}`` passes through untouched.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional, Tuple
 
-ENV_REFERENCE = re.compile(r"""\$\{\s*env(?:\.|:\s*|\(\s*['"])([A-Za-z_][A-Za-z0-9_]*)(?:['"]\s*\))?\s*\}""")
+_NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
+_DEFAULT = r"""(?:\s*,\s*(?:'([^']*)'|"([^"]*)"))?"""
+#: One reference: ``${env.NAME}``, ``${env:NAME}``, ``${env:NAME, 'default'}``, ``${env('NAME')}`` or
+#: ``${env('NAME', 'default')}`` (either quote). :func:`reference` reads a match.
+ENV_REFERENCE = re.compile(
+    r"\$\{\s*env(?:\." + _NAME + r"|:\s*" + _NAME + _DEFAULT + r"|\(\s*['\"]" + _NAME + r"['\"]" + _DEFAULT
+    + r"\s*\))\s*\}"
+)
+
+
+def reference(match: re.Match[str]) -> Tuple[str, Optional[str]]:
+    """``(NAME, default or None)`` of an :data:`ENV_REFERENCE` match."""
+    groups = match.groups()
+    name = next(group for group in (groups[0], groups[1], groups[4]) if group is not None)
+    defaults = [group for group in groups[2:4] + groups[5:7] if group is not None]
+    return name, (defaults[0] if defaults else None)
+
 
 # Keys whose literal value is probably a secret: worth a warning, since it lands in a deploy file.
 _SECRET_KEY = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY", re.I)
@@ -30,21 +48,36 @@ _SECRET_KEY = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?
 
 def referenced_names(value: str) -> List[str]:
     """Names of the deploy-time variables ``value`` refers to, in order of appearance."""
-    return ENV_REFERENCE.findall(value)
+    return [reference(match)[0] for match in ENV_REFERENCE.finditer(value)]
 
 
-def respell(value: str, spell: Callable[[str], str]) -> str:
-    """``value`` with each environment reference replaced by ``spell(NAME)``."""
-    return ENV_REFERENCE.sub(lambda match: spell(match.group(1)), value)
+def references(value: str) -> List[Tuple[str, Optional[str]]]:
+    """``(NAME, default or None)`` of each reference in ``value``, in order of appearance."""
+    return [reference(match) for match in ENV_REFERENCE.finditer(value)]
 
 
-def serverless_devs(name: str) -> str:
-    """``${env('NAME')}``: the Serverless Devs spelling, for ``s.yaml``."""
-    return "${env('" + name + "')}"
+def respell(value: str, spell: Callable[[str, Optional[str]], str]) -> str:
+    """``value`` with each environment reference replaced by ``spell(NAME, default)``."""
+    return ENV_REFERENCE.sub(lambda match: spell(*reference(match)), value)
 
 
-def serverless_framework(name: str) -> str:
-    """``${env:NAME}``: the Serverless Framework spelling, for Tencent's ``serverless.yml``."""
+def serverless_devs(name: str, default: Optional[str] = None) -> str:
+    """``${env('NAME')}``, or ``${env('NAME', 'default')}``: the Serverless Devs spelling, for
+    ``s.yaml``. Its template engine returns the default when the variable is unset or empty, and
+    fails the whole command otherwise (``envFun`` in @serverless-devs/art-template
+    ``lib/devs-compile.js``, https://www.npmjs.com/package/@serverless-devs/art-template)."""
+    if default is None:
+        return "${env('" + name + "')}"
+    quote = '"' if "'" in default else "'"
+    return "${env('" + name + "', " + quote + default + quote + ")}"
+
+
+def serverless_framework(name: str, default: Optional[str] = None) -> str:
+    """``${env:NAME}``: the Serverless Framework spelling, for Tencent's ``serverless.yml``.
+
+    A default is not written: whether Tencent's components resolve the framework's
+    ``${env:NAME, 'default'}`` fallback is UNCONFIRMED, so the variable must be set to deploy
+    (:func:`bridge.deploy.targets.scf` notes which)."""
     return "${env:" + name + "}"
 
 

@@ -52,6 +52,15 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--methods", help="the trigger's allowed methods, e.g. GET,POST (default: all)")
     serve.add_argument("--timeout", type=float, default=30.0, help="function timeout in seconds (default 30)")
+    serve.add_argument(
+        "--as-deployed",
+        action="store_true",
+        help="with --project: run each function from the built package (bridge build), unpacked read-only, "
+        "with only a temp dir writable and the platform's environment, memory and timeout",
+    )
+    serve.add_argument(
+        "--build", metavar="DIR", help="with --as-deployed: the build output (default build/<platform>)"
+    )
     serve.set_defaults(run=run_serve)
 
     invoke = subparsers.add_parser(
@@ -68,6 +77,7 @@ def register(subparsers: Any) -> None:
     invoke.add_argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")
     invoke.add_argument("-d", "--data", help="request body: text, @file or @- for stdin")
     invoke.add_argument("--debug", action="store_true", help="stop in pdb where the app raises")
+    invoke.add_argument("--fail", action="store_true", help="exit 1 on a 5xx response (as curl --fail)")
     invoke.set_defaults(run=run_invoke)
     # ``bridge invoke TARGET --platform scf GET /path -H ...``: options between positionals.
     invoke.__class__ = _IntermixedParser
@@ -90,7 +100,11 @@ class _IntermixedParser(argparse.ArgumentParser):
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--platform", required=True, choices=PLATFORM_NAMES, help="the platform trigger to emulate"
+        "--platform",
+        required=True,
+        type=_platform,
+        choices=PLATFORM_NAMES,
+        help="the platform trigger to emulate (aws: the HTTP API, aws-v2)",
     )
     parser.add_argument("--chdir", metavar="DIR", help="import TARGET from this directory")
     parser.add_argument("--stage", help="serve the default-domain form with this stage (scf, aws-v1, aws-v2)")
@@ -110,6 +124,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "binary_media_types=image/* (aws-v1), string_booleans=true (scf), custom_domain=true (fc2), "
         "function_name=..., memory_mb=...",
     )
+
+
+#: Platform names `bridge build` uses, as the gateway trigger they mean: `aws` deploys an HTTP API.
+PLATFORM_ALIASES = {"aws": "aws-v2"}
+
+
+def _platform(name: str) -> str:
+    return PLATFORM_ALIASES.get(name, name)
 
 
 def emulator_options(args: argparse.Namespace) -> Dict[str, Any]:
@@ -154,7 +176,23 @@ def run_serve(args: argparse.Namespace) -> int:
     if (args.routes or args.project) and args.platform == "fc2":
         # A route table is a custom domain's: paths arrive without FC 2.0's proxy prefix.
         options.setdefault("custom_domain", True)
-    if args.project:
+    deployed: Dict[str, Any] = {}
+    if args.as_deployed:
+        from .deployed import prepare
+
+        if args.target or args.routes:
+            raise ConfigError("--as-deployed runs a project's built package: use --project DIR, not TARGET")
+        args.project = args.project or "."
+        deployed = prepare(args.project, args.platform, args.build)
+        args.split = args.split or deployed["strategy"]
+        args.depth = args.depth or deployed["depth"]
+    if deployed and not deployed["split"]:
+        from .deployed import TARGET as DEPLOYED_TARGET
+
+        name = deployed["names"][0]
+        routes = single_function(DEPLOYED_TARGET.format(function=name), name)
+        chdir = None
+    elif args.project:
         from .split import plan_routes
 
         routes, chdir = plan_routes(
@@ -168,8 +206,19 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ConfigError("bridge serve needs a TARGET (module:attr), --routes FILE or --project DIR")
     functions = {}
     for name, target in routes.functions:
+        timeout = args.timeout
+        if deployed:
+            from .deployed import TARGET as DEPLOYED_TARGET
+
+            if name not in deployed["names"]:
+                raise ConfigError(
+                    f"the plan has function {name!r}, the built package {', '.join(deployed['names'])}: "
+                    "run `bridge build` again"
+                )
+            target = DEPLOYED_TARGET.format(function=name)
+            timeout = float(deployed["functions"].get(name, {}).get("timeout") or timeout)
         spec = WorkerSpec(target, args.platform, {**options, "function_name": name}, chdir)
-        functions[name] = Function(name, spec, args.timeout)
+        functions[name] = Function(name, spec, timeout)
     gateway = Gateway(routes, functions, args.platform)
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -221,6 +270,7 @@ def run_invoke(args: argparse.Namespace) -> int:
         options=emulator_options(args),
         chdir=args.chdir,
         debug=args.debug,
+        fail=args.fail,
     )
 
 

@@ -237,9 +237,11 @@ def run(
     options: dict | None = None,
     chdir: str | None = None,
     debug: bool = False,
+    fail: bool = False,
     out: TextIO = sys.stdout,
 ) -> int:
-    """The ``bridge invoke`` command; 0 when the function answered, 1 when the gateway did."""
+    """The ``bridge invoke`` command; 0 when the function answered, 1 when the gateway did, or
+    (``fail``, as ``curl --fail``) when the answer is a 5xx."""
     emulator = get_emulator(platform, **(options or {}))
     event: Any = None
     if event_file is not None:
@@ -256,6 +258,8 @@ def run(
     handler = load_handler(target, platform, chdir=chdir, debug=debug)
     invocation = invoke(handler, emulator, request=request, event=event, debug=debug)
     print_invocation(invocation, emulator, out)
+    if fail and invocation.response.status >= 500:
+        return 1
     return 1 if invocation.rejected or invocation.response.reason else 0
 
 

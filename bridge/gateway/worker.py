@@ -48,12 +48,14 @@ class ColdStart:
     process_s: float
     import_s: float
     first_invocation_s: float
+    #: What the instance imported (the TARGET given to `bridge serve`), named in the log line.
+    target: str = "TARGET"
 
     def __str__(self) -> str:
         total = self.process_s + self.first_invocation_s
         return (
             f"cold start {total * 1000:.0f} ms: process and import {self.process_s * 1000:.0f} ms"
-            f" (of which TARGET import {self.import_s * 1000:.0f} ms),"
+            f" (of which {self.target} import {self.import_s * 1000:.0f} ms),"
             f" first invocation {self.first_invocation_s * 1000:.0f} ms"
         )
 
@@ -153,7 +155,9 @@ class Worker:
         cold_start = None
         if self._cold:
             self._cold = False
-            cold_start = ColdStart(process_s, self._import_s, time.perf_counter() - started)
+            cold_start = ColdStart(
+                process_s, self._import_s, time.perf_counter() - started, self.spec.target
+            )
         if kind == "response":
             return Outcome(payload, cold_start=cold_start)
         # The handler raised: the runtime reports an unhandled error and the instance lives on.

@@ -66,6 +66,11 @@ def run_plan(args: argparse.Namespace) -> int:
     app = load_target(project.app, chdir=str(project.root))
     gateways = args.gateway or list(ALL_GATEWAYS)
     plan = make_plan(project, discover_routes(app), split=args.split, depth=args.depth, gateways=gateways)
+    from ..deploy.static_files import django_static_note
+
+    static = django_static_note(project)
+    if static:
+        plan.notes.append(static)
     if args.json:
         json.dump(plan.as_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")

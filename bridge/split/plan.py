@@ -11,7 +11,7 @@ conflict is a :class:`SplitConflictError` naming both routes and both functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from .._errors import ConfigError
@@ -135,6 +135,22 @@ def make_plan(
         if split == "per-route":
             _name_by_common_path(project, functions, notes)
     notes.extend(_precedence_notes(checked, tables, functions))
+    idle = next((f for f in functions if f.catch_all and not f.routes and len(functions) > 1), None)
+    if idle is not None:
+        # Every route has a function of its own, so the catch-all would serve no route; but the app
+        # may still answer paths no route declares (WhiteNoise's /static/, middleware, its 404s).
+        # The biggest function takes them instead: no function without a route, none lost.
+        keep = max((f for f in functions if f is not idle), key=lambda f: (len(f.routes), f.name))
+        keep.catch_all = True
+        functions = [f for f in functions if f is not idle]
+        tables = {
+            name: [replace(e, function=keep.name) if e.function == idle.name else e for e in table]
+            for name, table in tables.items()
+        }
+        notes.append(
+            f"{keep.name} also takes the requests no route claims (static files served by middleware, "
+            f"the app's 404s): a separate {idle.name} would have served no route"
+        )
     return Plan(project=project, functions=functions, notes=notes, tables=tables)
 
 
@@ -315,7 +331,12 @@ def _merge(
             "or change the group patterns"
         )
     keep, gone = (serving, other) if _keeps(serving, other) else (other, serving)
-    notes.append(f"merged {gone.name} into {keep.name}: {why}")
+    moved = ", ".join(dict.fromkeys(r.path for r in gone.routes)) or "(no route)"
+    notes.append(
+        f"{moved} moved from {gone.name} into {keep.name}: the app sends {request.method} {request.path} "
+        f"to {request.route.path}, but {conflict.gateway}'s pattern {taken_by} also takes it, so the "
+        "gateway cannot keep the two functions apart"
+    )
     order = {id(r): i for i, r in enumerate(app_routes)}
     keep.routes = sorted(keep.routes + gone.routes, key=lambda r: order.get(id(r), 0))
     return [f for f in functions if f is not gone]

@@ -71,10 +71,20 @@ def assign(
     return ordered + [catch_all], notes
 
 
+#: The module of FastAPI's own /docs, /redoc, /openapi.json and OAuth redirect endpoints.
+_FASTAPI_DOCS_MODULE = "fastapi.applications"
+#: The draft that keeps them together.
+API_DOCS = "api-docs"
+
+
 def _key(route: Route, split: str, depth: int) -> str | None:
     """The draft a derived strategy puts the route in; ``None`` for the catch-all."""
     if route.kind in ("static", "mount") and split in ("per-route", "per-prefix"):
         return None  # static files and mounted apps stay with the catch-all
+    if route.module == _FASTAPI_DOCS_MODULE and split in ("per-route", "per-prefix"):
+        # /docs loads /openapi.json and its OAuth redirect page: apart, the docs page breaks as
+        # soon as one function is down or guarded differently. They are one feature, one function.
+        return API_DOCS
     if split == "per-route":
         return common_path_key([route])
     if split == "per-prefix":

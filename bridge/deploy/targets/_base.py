@@ -8,7 +8,7 @@ in :data:`bridge.deploy.targets.TARGETS`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from ..._errors import ConfigError
 
@@ -60,6 +60,8 @@ class Target:
     #: Allowed function timeout: (minimum, maximum) in seconds.
     timeout_s: Tuple[int, int] = (1, 900)
     size_limits: Tuple[SizeLimit, ...] = ()
+    #: What to do when the package is over a size limit: (advice, public vendor documentation).
+    size_advice: Tuple[Tuple[str, str], ...] = ()
 
     def gateway(self, options: DeployOptions) -> str:
         """The route table (``Plan.table`` name) that sends requests to the functions."""
@@ -85,6 +87,23 @@ class Target:
     def notes(self, deployment: Deployment) -> List[str]:
         """Things the user should know about this deployment on this platform."""
         return []
+
+    def too_large_message(self, package: Dict[str, Any]) -> str:
+        """Why a package (``PackageReport.as_dict()``) cannot be deployed as it is, and what to do."""
+        over = [limit for limit in package["limits"] if limit["over"]]
+        lines = [
+            f"{package['zip']} is over {len(over)} {self.title} size limit(s):",
+            *(
+                f"  {limit['measured_bytes'] / MB:.1f} MB > {limit['limit_bytes'] / MB:.1f} MB: "
+                f"{limit['what']} ({limit['source']})"
+                for limit in over
+            ),
+            "What to do:",
+            *(f"  - {advice} ({url})" for advice, url in self.size_advice),
+            "  - trim the package: `exclude` what the app does not run (data, docs), and drop dependencies "
+            "the app does not import",
+        ]
+        return "\n".join(lines)
 
     def check(self, deployment: Deployment) -> None:
         """Raise :class:`ConfigError` naming what to change when the deployment cannot run here."""

@@ -42,6 +42,21 @@ class AwsSam(Target):
         ),
     )
 
+    size_advice = (
+        (
+            "deploy the zip through S3 (sam deploy uploads it there)",
+            "https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-zip.html",
+        ),
+        (
+            "move the dependencies into a layer, and build with --no-requirements",
+            "https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html",
+        ),
+        (
+            "over 250 MB unzipped: a container image (up to 10 GB)",
+            "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html",
+        ),
+    )
+
     def runtime(self, python_version: str) -> str:
         return f"python{python_version}"
 
@@ -120,21 +135,24 @@ def _value(value: str, parameters: Dict[str, Any]) -> Any:
     names = variables.referenced_names(value)
     if not names:
         return value
-    for name in names:
+    for name, default in variables.references(value):
         parameters[_parameter_id(name)] = {
             "Type": "String",
             "NoEcho": True,
             "Description": f"Value of {name} (sam deploy --parameter-overrides {_parameter_id(name)}=...)",
         }
+        if default is not None:
+            # The app's own default: `sam deploy` then needs no value for it.
+            parameters[_parameter_id(name)]["Default"] = default
     match = variables.ENV_REFERENCE.fullmatch(value.strip())
     if match:
-        return {"Ref": _parameter_id(match.group(1))}
+        return {"Ref": _parameter_id(variables.reference(match)[0])}
     # In Fn::Sub a `${` that is not a parameter must stay literal: it is written `${!`.
     parts: List[str] = []
     position = 0
     for match in variables.ENV_REFERENCE.finditer(value):
         parts.append(value[position : match.start()].replace("${", "${!"))
-        parts.append("${" + _parameter_id(match.group(1)) + "}")
+        parts.append("${" + _parameter_id(variables.reference(match)[0]) + "}")
         position = match.end()
     parts.append(value[position:].replace("${", "${!"))
     return {"Fn::Sub": "".join(parts)}

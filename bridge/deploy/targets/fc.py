@@ -56,6 +56,11 @@ class FcServerlessDevs(Target):
         ),
     )
 
+    size_advice = (
+        ("upload the zip to OSS and point the function's code at the object", _LIMITS_PAGE),
+        ("move the dependencies into a layer, and build with --no-requirements", _LIMITS_PAGE),
+    )
+
     def runtime(self, python_version: str) -> str:
         return f"python{python_version}"
 

@@ -44,21 +44,21 @@ class ScfServerlessFramework(Target):
             "zip sent in CreateFunction (ZipFile, base64)",
             unzipped=False,
             limit_bytes=50 * MB,
-            source="tencent-scf.md §4, §6: SDK Code.ZipFile",
+            source="https://cloud.tencent.com/document/product/583/11637",
             confirmed=True,
         ),
         SizeLimit(
             "zip sent in UpdateFunctionCode (ZipFile)",
             unzipped=False,
             limit_bytes=20 * MB,
-            source="tencent-scf.md §6: UpdateFunctionCodeRequest.ZipFile",
+            source="https://cloud.tencent.com/document/api/583/18581",
             confirmed=True,
         ),
         SizeLimit(
             "code and layers, extracted",
             unzipped=True,
             limit_bytes=500 * MB,
-            source="tencent-scf.md §4, https://cloud.tencent.com/document/product/583/11637",
+            source="https://cloud.tencent.com/document/product/583/11637",
             confirmed=True,
         ),
     )
@@ -66,6 +66,17 @@ class ScfServerlessFramework(Target):
     def gateway(self, options: DeployOptions) -> str:
         # Function URLs have no route table: the router put in front uses the nginx one.
         return "scf" if options.trigger == "apigw" else "nginx"
+
+    size_advice = (
+        (
+            "upload the zip to COS and deploy the function from there (CodeSource Cos)",
+            "https://cloud.tencent.com/document/api/583/18581",
+        ),
+        (
+            "move the dependencies into a layer, and build with --no-requirements",
+            "https://cloud.tencent.com/document/product/583/40159",
+        ),
+    )
 
     def runtime(self, python_version: str) -> str:
         return f"Python{python_version}"
@@ -88,6 +99,21 @@ class ScfServerlessFramework(Target):
 
     def notes(self, deployment: Deployment) -> List[str]:
         notes = []
+        defaulted = sorted(
+            {
+                name
+                for function in deployment.functions
+                for value in function.environment.values()
+                for name, default in variables.references(value)
+                if default is not None
+            }
+        )
+        if defaulted:
+            notes.append(
+                f"SCF: serverless.yml cannot carry the defaults of {', '.join(defaulted)} (UNCONFIRMED "
+                "that Tencent's components resolve ${env:NAME, 'default'}): set them, even empty, "
+                "before `sls deploy`"
+            )
         if any(function.concurrency for function in deployment.functions):
             # Multi-concurrency is a web-function setting the components' docs do not show.
             notes.append("SCF: `concurrency` is not written; set it on the web function in the console")
