@@ -90,8 +90,10 @@ def literal_secrets(environment: Dict[str, str]) -> List[str]:
     )
 
 
-def shell_variable(name: str) -> str:
-    """``${NAME}``: the POSIX shell spelling, which ``envsubst`` reads too (Huawei, Knative files)."""
+def shell_variable(name: str, default: Optional[str] = None) -> str:
+    """``${NAME}``: the spelling ``envsubst`` reads (Huawei, Knative files). ``envsubst`` has no
+    default syntax (https://www.gnu.org/software/gettext/manual/html_node/envsubst-Invocation.html),
+    so a default is not written there: the variable must be set when the file is rendered."""
     return "${" + name + "}"
 
 
@@ -105,7 +107,10 @@ def shell_word(value: str) -> str:
     for match in ENV_REFERENCE.finditer(value):
         if match.start() > position:
             parts.append(shlex.quote(value[position : match.start()]))
-        parts.append('"${' + match.group(1) + '}"')
+        name, default = reference(match)
+        # POSIX ${NAME:-default}: the default where the variable is unset or empty, as Serverless Devs.
+        fallback = "" if default is None else ":-" + re.sub(r'([\\"$`])', r"\\\1", default)
+        parts.append('"${' + name + fallback + '}"')
         position = match.end()
     if position < len(value) or not parts:
         parts.append(shlex.quote(value[position:]))
