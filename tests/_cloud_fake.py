@@ -81,9 +81,7 @@ class FakeProvider(Provider):
         for route in deployment.table("aws"):
             methods = ",".join(route.methods or ("ANY",))
             name = f"{methods} {route.path}"
-            found.append(
-                Resource("route", name, {"function": route.function}, {"project": deployment.name})
-            )
+            found.append(Resource("route", name, {"function": route.function}, {"project": deployment.name}))
         return found
 
     def actual(self, project: str) -> List[Resource]:
@@ -111,7 +109,9 @@ class FakeProvider(Provider):
         del self.cloud.resources[resource.key]
 
     def endpoints(self, resources: List[Resource]) -> Dict[str, str]:
-        return {r.name: f"https://{r.name}.{self.region}.fake.example" for r in resources if r.kind == "function"}
+        return {
+            r.name: f"https://{r.name}.{self.region}.fake.example" for r in resources if r.kind == "function"
+        }
 
     def invoke(self, function: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         self.cloud._call("invoke", function)

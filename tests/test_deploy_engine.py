@@ -73,7 +73,9 @@ def test_fresh_split_deploy_creates_every_function_and_the_route_table(fake: Fak
     assert deployed(fake, "function") == sorted(f.name for f in plan.functions)
     assert len(plan.functions) > 3
     table = {f"{','.join(r.methods or ('ANY',))} {r.path}": r.function for r in plan.table("aws")}
-    routes = {name: fake.resources[("route", name)][0].settings["function"] for name in deployed(fake, "route")}
+    routes = {
+        name: fake.resources[("route", name)][0].settings["function"] for name in deployed(fake, "route")
+    }
     assert routes == table
     for function in plan.functions:
         env = fake.resources[("function", function.name)][0].settings["environment"]
@@ -151,7 +153,9 @@ def test_retry_policy_backs_off_exponentially_with_jitter_within_the_bound() -> 
     def always_throttled() -> None:
         raise RetryableError("update", "function f", "Rate exceeded", code="Throttling")
 
-    policy = engine.RetryPolicy(total_seconds=20, first_delay=1, max_delay=8, sleep=sleep, clock=lambda: now[0])
+    policy = engine.RetryPolicy(
+        total_seconds=20, first_delay=1, max_delay=8, sleep=sleep, clock=lambda: now[0]
+    )
     with pytest.raises(RetryableError, match="still failing"):
         policy.call("update function f", always_throttled)
     assert sum(slept) <= 20
@@ -289,7 +293,9 @@ def test_wrong_or_missing_region_is_one_line(fake: FakeCloud, todo, monkeypatch:
     assert fake.calls
 
 
-def test_an_unset_environment_reference_is_named(fake: FakeCloud, todo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unset_environment_reference_is_named(
+    fake: FakeCloud, todo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SECRET_KEY")
     code, _, err = todo.run("deploy", *FAKE)
     assert code == 1
@@ -307,7 +313,9 @@ def test_only_planned_keys_are_compared_and_order_follows_kinds() -> None:
         Resource("function", "b", {"memory": 128}),
     ]
     actual = [
-        Resource("function", "a", {"memory": 128, "tags": ("x", "y"), "arn": "arn:a", "last_modified": "now"}),
+        Resource(
+            "function", "a", {"memory": 128, "tags": ("x", "y"), "arn": "arn:a", "last_modified": "now"}
+        ),
         Resource("route", "GET /", {"function": "old"}),
         Resource("route", "GET /old", {"function": "a"}),
         Resource("function", "gone", {}),

@@ -64,7 +64,7 @@ def resolve(value: str, env: Mapping[str, str], *, key: str = "") -> str:
     """
     from .._errors import ConfigError
 
-    def value_of(match: "re.Match[str]") -> str:
+    def value_of(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in env:
             where = f"environment {key} refers to " if key else ""
