@@ -364,3 +364,18 @@ def test_manage_names_a_function_that_does_not_run_commands(fake: FakeCloud, tod
     assert "the function did not run the command" in err and "Bridge(app, manage=True)" in err
     code, _, err = todo.run("manage", *FAKE[:4])
     assert code == 1 and "no command" in err
+
+
+def test_no_cloud_sdk_is_imported_by_bridge_or_its_commands() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bridge, bridge.cli, bridge.cloud.cli, bridge.cloud.engine, bridge._manage\n"
+        "bridge.cli._parser()\n"
+        "sdks = ('boto3', 'botocore', 'alibabacloud_fc20230330', 'tencentcloud')\n"
+        "loaded = [m for m in sdks if m in sys.modules]\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
