@@ -379,3 +379,15 @@ def test_no_cloud_sdk_is_imported_by_bridge_or_its_commands() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "platform, tool", [("fc", "s deploy"), ("scf", "scf deploy"), ("aws", "sam deploy --guided")]
+)
+def test_bridge_build_prints_the_next_step(todo, platform: str, tool: str) -> None:
+    code, out, _ = todo.run("build", "--platform", platform, "--no-requirements", "--split", "per-route")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-2].startswith(f"next: cd {todo.root / 'build' / platform} && {tool}    (")
+    same = f"bridge deploy --platform {platform} --project {todo.root} --split per-route"
+    assert lines[-1].startswith(f"  or: {same}    (")
