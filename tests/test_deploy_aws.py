@@ -445,3 +445,31 @@ def test_manage_through_moto_reaches_the_deployed_function(calls: Calls, todo) -
         assert "Initialized the database" in out
     else:
         assert err.startswith("bridge: error: ") and err.count("\n") == 1
+
+
+def test_a_package_over_the_inline_limit_goes_through_s3_or_names_the_option(
+    calls: Calls, todo, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aws, "INLINE_ZIP_LIMIT", 1024)
+    code, _, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 4
+    assert "limit for a direct upload: set BRIDGE_AWS_S3_BUCKET to an S3 bucket" in err
+    client("s3", moto_endpoint).create_bucket(
+        Bucket="deploys", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    monkeypatch.setenv("BRIDGE_AWS_S3_BUCKET", "deploys")
+    code, _, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    (key,) = [o["Key"] for o in client("s3", moto_endpoint).list_objects_v2(Bucket="deploys")["Contents"]]
+    assert key.startswith("faas-bridge/todo/")
+    zipped = (todo.root / "build" / "aws" / "code.zip").read_bytes()
+    import base64
+    import hashlib
+
+    assert (
+        functions(moto_endpoint)["todo"]["CodeSha256"]
+        == base64.b64encode(hashlib.sha256(zipped).digest()).decode()
+    )
+    calls.made.clear()
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    assert calls.mutations() == []
