@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from .._errors import ConfigError
 from .provider import (
@@ -569,8 +569,7 @@ class AWSProvider(Provider):
         )
 
     def _create_route(self, resource: Resource) -> None:
-        api_id = self._require_api(resource)
-        target = f"integrations/{self._integrations[resource.settings['function']]}"
+        api_id, target = self._route_target(resource)
         self._call(
             "create",
             str(resource),
@@ -581,8 +580,7 @@ class AWSProvider(Provider):
 
     def _update_route(self, change: Change) -> None:
         resource = change.resource
-        api_id = self._require_api(resource)
-        target = f"integrations/{self._integrations[resource.settings['function']]}"
+        api_id, target = self._route_target(resource)
         self._call(
             "update",
             str(resource),
@@ -592,6 +590,12 @@ class AWSProvider(Provider):
                 Target=target,  # type: ignore[union-attr]
             ),
         )
+
+    def _route_target(self, resource: Resource) -> Tuple[str, str]:
+        """The API id, and the route's ``Target``: the integration of the function it goes to."""
+        return self._require_api(
+            resource
+        ), f"integrations/{self._integrations[resource.settings['function']]}"
 
     def _delete_route(self, resource: Resource) -> None:
         api_id = self._require_api(resource)
