@@ -379,11 +379,16 @@ def test_a_wrong_region_is_one_line(calls: Calls, todo) -> None:
     assert calls.made == []
 
 
-def test_the_region_comes_from_aws_region(calls: Calls, todo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_region_from_aws_region_and_endpoint_from_the_option(
+    calls: Calls, todo, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_REGION", "ap-southeast-1")
-    code, out, err = todo.run("deploy", "--platform", "aws", *BUILD, "--json")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    code, out, err = todo.run("deploy", "--platform", "aws", *BUILD, "--json", "--endpoint", moto_endpoint)
     assert code == 0, err
     assert json.loads(out)["region"] == "ap-southeast-1"
+    lam = boto3.client("lambda", region_name="ap-southeast-1", endpoint_url=moto_endpoint)
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["todo"]
 
 
 # --- manage: the invoke path -------------------------------------------------------------------------
