@@ -22,7 +22,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 class SampleProject:
-    def __init__(self, sample: str, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(
+        self, sample: str, root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         self.root = root / sample
         shutil.copytree(
             EXAMPLES / sample,
@@ -30,6 +32,15 @@ class SampleProject:
             ignore=shutil.ignore_patterns("__pycache__", "build", ".ruff_cache", "instance", "tests"),
         )
         self.capsys = capsys
+        # The copy's modules, not a same-named module another test imported (put back afterwards).
+        tops = {
+            path.stem
+            for path in self.root.iterdir()
+            if path.suffix == ".py" or (path / "__init__.py").exists()
+        }
+        for name in list(sys.modules):
+            if name.split(".", 1)[0] in tops:
+                monkeypatch.delitem(sys.modules, name)
 
     def run(self, *argv: str) -> Tuple[int, str, str]:
         """``bridge ARGV --project <copy>``: exit code, stdout, stderr."""
@@ -51,7 +62,7 @@ def sample_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyte
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
     saved_environ = dict(os.environ)
-    yield lambda sample: SampleProject(sample, tmp_path, capsys)
+    yield lambda sample: SampleProject(sample, tmp_path, capsys, monkeypatch)
     sys.path[:] = saved_path
     for name in set(sys.modules) - saved_modules:
         module = sys.modules[name]
