@@ -17,6 +17,7 @@ _FEATURES = (
     ("bridge.split.cli", "routes, plan: route discovery and splitting"),
     ("bridge.deploy.cli", "build, package: deploy files and code packages"),
     ("bridge.check.cli", "check: what breaks when the app runs as a function"),
+    ("bridge.cloud.cli", "deploy, status, manage, remove: the plan applied to a cloud"),
 )
 
 

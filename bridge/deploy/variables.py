@@ -17,12 +17,14 @@ All input spellings are accepted: ``${env.NAME}``, ``${env:NAME}``, ``${env('NAM
 ``${env("NAME")}``, and with a default where the app has one (so the deploy tool renders the file
 without the variable set): ``${env('NAME', 'default')}`` or ``${env:NAME, 'default'}``. Any other
 ``${...}`` passes through untouched.
+``bridge deploy``, which is its own deploy tool, resolves them from the deployer's shell
+(:func:`resolve`), a default standing in for an unset variable.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
 _DEFAULT = r"""(?:\s*,\s*(?:'([^']*)'|"([^"]*)"))?"""
@@ -115,3 +117,23 @@ def shell_word(value: str) -> str:
     if position < len(value) or not parts:
         parts.append(shlex.quote(value[position:]))
     return "".join(parts)
+
+
+def resolve(value: str, env: Mapping[str, str], *, key: str = "") -> str:
+    """``value`` with each reference replaced by the variable's value in ``env``.
+
+    A variable that is not set is an error naming it: deploying an empty ``DATABASE_URL`` would
+    fail later and further from the cause.
+    """
+    from .._errors import ConfigError
+
+    def value_of(match: re.Match[str]) -> str:
+        name, default = reference(match)
+        if name not in env:
+            if default is not None:
+                return default
+            where = f"environment {key} refers to " if key else ""
+            raise ConfigError(f"{where}${{env.{name}}}, which is not set in this shell: export {name}=...")
+        return env[name]
+
+    return ENV_REFERENCE.sub(value_of, value)
