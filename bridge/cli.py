@@ -16,6 +16,7 @@ _FEATURES = (
     ("bridge.gateway.cli", "serve, invoke: the local gateway"),
     ("bridge.split.cli", "routes, plan: route discovery and splitting"),
     ("bridge.deploy.cli", "build, package: deploy files and code packages"),
+    ("bridge.cloud.cli", "deploy, status, manage, remove: the plan applied to a cloud"),
 )
 
 

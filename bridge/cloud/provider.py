@@ -117,6 +117,27 @@ class Provider:
         self.endpoint = endpoint or (env.get(self.endpoint_variable) if self.endpoint_variable else None)
         self.env = env
 
+    # --- optional, with defaults (added after the first contract; providers may override) ----------
+
+    #: Environment variables naming the default region, the first one set wins (``--region`` beats
+    #: them all). A provider whose SDK has its own chain (AWS) overrides :meth:`default_region`.
+    region_variables: Tuple[str, ...] = ()
+
+    @classmethod
+    def default_region(cls, env: Mapping[str, str]) -> Optional[str]:
+        """The region to use when ``--region`` is not given, or ``None``."""
+        for name in cls.region_variables:
+            if env.get(name):
+                return env[name]
+        return None
+
+    def check_region(self) -> None:
+        """Raise :class:`~bridge.ConfigError` when ``self.region`` is not one of the cloud's regions.
+
+        Called before any API call, so a typo is one clear line rather than a connection error.
+        The default accepts any region.
+        """
+
     def check_credentials(self) -> None:
         """Raise :class:`CredentialsError` naming the variable when a credential is missing."""
         raise NotImplementedError

@@ -12,13 +12,14 @@ resolves a reference; it only re-spells it in the syntax of the tool that reads 
   parameter (``sam deploy --parameter-overrides NAME=...``).
 
 All four input spellings are accepted: ``${env.NAME}``, ``${env:NAME}``, ``${env('NAME')}``,
-``${env("NAME")}``. Any other ``${...}`` passes through untouched.
+``${env("NAME")}``. Any other ``${...}`` passes through untouched. ``bridge deploy``, which is its
+own deploy tool, resolves them from the deployer's shell (:func:`resolve`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Mapping
 
 ENV_REFERENCE = re.compile(r"""\$\{\s*env(?:\.|:\s*|\(\s*['"])([A-Za-z_][A-Za-z0-9_]*)(?:['"]\s*\))?\s*\}""")
 
@@ -53,3 +54,21 @@ def literal_secrets(environment: Dict[str, str]) -> List[str]:
         for key, value in environment.items()
         if _SECRET_KEY.search(key) and value and "${" not in str(value)
     )
+
+
+def resolve(value: str, env: Mapping[str, str], *, key: str = "") -> str:
+    """``value`` with each reference replaced by the variable's value in ``env``.
+
+    A variable that is not set is an error naming it: deploying an empty ``DATABASE_URL`` would
+    fail later and further from the cause.
+    """
+    from .._errors import ConfigError
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            where = f"environment {key} refers to " if key else ""
+            raise ConfigError(f"{where}${{env.{name}}}, which is not set in this shell: export {name}=...")
+        return env[name]
+
+    return ENV_REFERENCE.sub(value_of, value)
