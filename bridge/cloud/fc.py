@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
 from .._errors import ConfigError
-from . import environment
 from .provider import (
     TAG_KEY,
     Change,
@@ -90,6 +89,7 @@ class FCProvider(Provider):
     endpoint_variable = "BRIDGE_FC_ENDPOINT"
     #: The plan's route table a split app's custom domain uses.
     gateway = "fc"
+    region_variables = ("ALIBABA_CLOUD_REGION_ID",)
 
     def __init__(self, *, region: str, endpoint: Optional[str], env: Any) -> None:
         super().__init__(region=region, endpoint=endpoint, env=env)
@@ -125,8 +125,6 @@ class FCProvider(Provider):
                 raise ConfigError(
                     "FC deploys need the Alibaba Cloud SDK: pip install 'faas-bridge[deploy]'"
                 ) from None
-            if not self.endpoint:
-                self._check_region(Client)
             url = urlsplit(self.api_endpoint())
             config = Config(
                 access_key_id=self.env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
@@ -141,12 +139,20 @@ class FCProvider(Provider):
             self._client = Client(config)
         return self._client
 
-    def _check_region(self, client_class: Any) -> None:
-        # The SDK's own list of FC 3.0 regions (Client._endpoint_map): a typo fails here, in one line,
-        # rather than as a DNS error after retries.
+    def check_region(self) -> None:
+        """The region must be one the SDK knows (``Client._endpoint_map``), unless ``--endpoint`` is given.
+
+        A typo fails here, in one line, rather than as a DNS error after the retries.
+        """
+        if self.endpoint:
+            return
+        try:
+            from alibabacloud_fc20230330.client import Client
+        except ImportError:
+            return  # client() says what to install
         import inspect
 
-        source = inspect.getsource(client_class.__init__)
+        source = inspect.getsource(Client.__init__)
         known = sorted(set(_quoted_keys(source)))
         if known and self.region not in known:
             raise ConfigError(
@@ -188,9 +194,8 @@ class FCProvider(Provider):
                 "memorySize": props["memorySize"],
                 "timeout": props["timeout"],
                 "description": props["description"],
-                "environmentVariables": environment.resolve(
-                    function.environment, self.env, function=function.name
-                ),
+                # References (${env.NAME}) were resolved by the CLI from the deployer's shell.
+                "environmentVariables": dict(function.environment),
                 "codeChecksum": checksum,
             }
             lifecycle = props.get("instanceLifecycleConfig")
@@ -569,7 +574,7 @@ def _trigger_resource(function: str, trigger: Any) -> Resource:
 def _quoted_keys(source: str) -> List[str]:
     import re
 
-    return re.findall(r"'([a-z0-9-]+)': 'fcv3\.", source)
+    return re.findall(r"'([a-z0-9-]+)': '[a-z0-9.-]+\.aliyuncs\.com", source)
 
 
 def _cloud_error(step: str, resource: str, error: Exception, endpoint: str) -> CloudError:

@@ -17,11 +17,10 @@ from __future__ import annotations
 import base64
 import json
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .._errors import ConfigError
-from . import environment
 from .provider import (
     TAG_KEY,
     Change,
@@ -56,6 +55,7 @@ class SCFProvider(Provider):
     #: The plan's route table a split app's custom domain uses: SCF custom-domain paths have FC's
     #: syntax (``/``, ``/*``, ``/x``, ``/x/*``: EndpointsConf.PathMatch in the SDK).
     gateway = "fc"
+    region_variables = ("TENCENTCLOUD_REGION",)
     #: Seconds between ``GetFunction`` polls while a function is not ``Active``, and the longest wait.
     poll_interval = 2.0
     wait_timeout = 600.0
@@ -133,7 +133,8 @@ class SCFProvider(Provider):
                 "MemorySize": function.memory,
                 "Timeout": function.timeout,
                 "Description": f"{deployment.name} {function.name} (faas-bridge)",
-                "Environment": environment.resolve(function.environment, self.env, function=function.name),
+                # References (${env.NAME}) were resolved by the CLI from the deployer's shell.
+                "Environment": dict(function.environment),
                 "CodeSha256": package.sha256_hex,
             }
             extra = {"zip_path": package.zip_path, "project": deployment.name}
@@ -167,28 +168,23 @@ class SCFProvider(Provider):
                 "SCF: a split app needs a custom domain for its route table: pass --domain NAME "
                 "(a domain you own, with its CNAME set as the SCF console shows for custom domains)"
             )
-        try:
-            table = deployment.table(self.gateway)
-        except ValueError as error:
-            raise ConfigError(f"SCF: {error}") from None
         endpoints: List[Dict[str, str]] = []
         owners: Dict[str, str] = {}
-        for route in table:
-            function = deployment.function(route.function).name
-            if owners.setdefault(route.path, function) != function:
+        for path, function in _domain_routes(deployment, self.gateway):
+            if owners.setdefault(path, function) != function:
                 # EndpointsConf has no methods: one path goes to one function.
                 raise ConfigError(
-                    f"SCF custom domains route by path only, and {route.path} goes to both "
-                    f"{owners[route.path]} and {function} by method: split per-prefix or per-blueprint"
+                    f"SCF custom domains route by path only, and {path} goes to both "
+                    f"{owners[path]} and {function} by method: split per-prefix or per-blueprint"
                 )
-            if any(e["PathMatch"] == route.path for e in endpoints):
+            if any(e["PathMatch"] == path for e in endpoints):
                 continue
             endpoints.append(
                 {
                     "Namespace": NAMESPACE,
                     "FunctionName": function,
                     "Qualifier": QUALIFIER,
-                    "PathMatch": route.path,
+                    "PathMatch": path,
                 }
             )
         return Resource("domain", domain, {"Protocol": "HTTP", "EndpointsConfig": endpoints})
@@ -445,6 +441,39 @@ def _check_size(target: Any, package: Package) -> None:
                 "uploading through COS is not implemented: deploy with Tencent's tools from "
                 "`bridge build --platform scf`, or make the package smaller"
             )
+
+
+def _domain_routes(deployment: Deployment, preferred: str) -> List[Tuple[str, str]]:
+    """(PathMatch, function) pairs from the plan's route table, in its match order.
+
+    SCF custom-domain paths are written like FC's (``/x`` exact, ``/x/*`` prefix), so the ``fc``
+    table is taken as is when the plan has it. A plan checked only for another prefix gateway
+    (``bridge build`` checks SCF plans for ``nginx``) is re-spelled entry by entry through that
+    gateway's own parser: the same entries, exact or prefix, in the same order.
+    """
+    from ..split.tables import gateway as gateway_named
+
+    tables = [preferred] + [name for name in ("nginx", "scf") if name != preferred]
+    for name in tables:
+        try:
+            table = deployment.table(name)
+        except ValueError:
+            continue
+        routes = []
+        for route in table:
+            function = deployment.function(route.function).name
+            if name == preferred:
+                routes.append((route.path, function))
+                continue
+            exact, text = gateway_named(name).parse(route.path)
+            if exact:
+                routes.append((text, function))
+            elif text.endswith("/"):
+                routes.append((text + "*", function))
+            else:  # `/x/*` is the only prefix form: `/x` itself needs its own entry
+                routes += [(text, function), (text + "/*", function)]
+        return routes
+    raise ConfigError(f"SCF: the plan has no route table for {', '.join(tables)}")
 
 
 def _configuration(settings: Dict[str, Any]) -> Dict[str, Any]:
