@@ -588,11 +588,9 @@ def _cloud_error(step: str, resource: str, error: Exception, endpoint: str) -> C
         message = str(data.get("Message") or data.get("message") or error.message or "")
         status = error.status_code or 0
         if code in ("SignatureNotMatch", "InvalidAccessKeyID", "InvalidSecurityToken"):
-            return CloudError(
-                step,
-                resource,
-                f"{message} (check ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET)",
-                code=code,
+            raise CredentialsError(
+                f"FC rejected the credentials ({step} {resource}): {code}: {message} "
+                "(check ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET)"
             )
         if (
             isinstance(error, ThrottlingException)

@@ -557,8 +557,9 @@ def _cloud_error(step: str, resource: str, error: Any, endpoint: str) -> CloudEr
     code = str(getattr(error, "code", "") or "")
     message = str(getattr(error, "message", "") or error)
     if code.startswith(_BAD_CREDENTIALS):
-        return CloudError(
-            step, resource, f"{message} (check TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY)", code=code
+        raise CredentialsError(
+            f"SCF rejected the credentials ({step} {resource}): {code}: {message} "
+            "(check TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY)"
         )
     if code == "ClientNetworkError":
         return RetryableError(
