@@ -48,6 +48,9 @@ class Bridge:
         timeout: seconds an ASGI app may take, at most; the platform's remaining time also bounds it.
         on_event: ``fn(event, context)`` for events that are not HTTP requests (timers, queues);
             its return value is the handler's.
+        manage: answer ``bridge manage`` events (sent through the cloud's invoke API) by running
+            the app's Flask CLI or Django management command (``True``), or ``fn(argv)``; see
+            :mod:`bridge._manage`. Off by default: such an event is then rejected as unknown.
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class Bridge:
         debug: bool = False,
         timeout: Optional[float] = None,
         on_event: Optional[Callable[[Any, Any], Any]] = None,
+        manage: Union[bool, Callable[[List[str]], Any]] = False,
     ) -> None:
         from .platforms import BY_NAME, EVENT_PLATFORMS, PLATFORM_NAMES
 
@@ -87,6 +91,7 @@ class Bridge:
         )
         self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
         self.on_event = on_event
+        self.manage = manage
         if platform is None:
             self._platforms = EVENT_PLATFORMS
         elif platform == "fc2":
@@ -215,6 +220,8 @@ class Bridge:
             except EventError as exc:
                 return self._event_error(exc, event, context)
         if platform is None:
+            if self.manage and _is_manage_event(event):
+                return self._run_command(event)
             if self.on_event is not None:
                 return self.on_event(event, context)
             return self._event_error(
@@ -239,6 +246,15 @@ class Bridge:
         if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)
         return result
+
+    def _run_command(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        from ._manage import manage_argv, run_command
+
+        try:
+            argv = manage_argv(event)
+        except EventError as exc:
+            return {"exit_code": 2, "output": f"{exc}\n"}
+        return run_command(self.app, argv, self.manage)
 
     def _platform_for(self, event: Dict[str, Any]) -> Any:
         """The platform whose event this is, remembered for the next event (the last one did not match)."""
@@ -452,6 +468,12 @@ def _unknown_event_message(event: Dict[str, Any], platforms: Sequence[Any]) -> s
         f"not an HTTP event this handler serves (top-level keys: {keys}). Expected one of: {titles}. "
         "For other events (timers, queues), pass Bridge(app, on_event=fn)."
     )
+
+
+def _is_manage_event(event: Dict[str, Any]) -> bool:
+    from ._manage import is_manage_event
+
+    return is_manage_event(event)
 
 
 def _request_id(context: Any) -> str:

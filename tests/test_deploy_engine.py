@@ -328,3 +328,39 @@ def test_only_planned_keys_are_compared_and_order_follows_kinds() -> None:
         ("delete", "function gone"),
     ]
     assert diff.changes[1].fields == {"function": ("old", "a")}
+
+
+# --- manage --------------------------------------------------------------------------------------------
+
+
+def test_manage_runs_the_command_in_the_deployed_entry(fake: FakeCloud, todo) -> None:
+    import importlib.util
+
+    code, _, err = todo.run("manage", *FAKE[:4], "--", "init-db")
+    assert code == 4 and "function not found" in err  # nothing deployed yet
+    assert todo.run("deploy", *FAKE)[0] == 0
+    # The cloud runs the entry `bridge deploy` packaged, as the function would.
+    spec = importlib.util.spec_from_file_location("deployed_entry", todo.root / "build/aws/code/index.py")
+    assert spec is not None and spec.loader is not None
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
+    fake.handler = entry.handler
+    fake.calls.clear()
+    code, out, err = todo.run("manage", *FAKE[:4], "--", "init-db")
+    assert (code, err) == (0, "")
+    assert out.startswith("Initialized the database at sqlite:///")
+    assert fake.calls == [("invoke", "todo")]
+    code, out, _ = todo.run("manage", *FAKE[:4], "--", "init-db", "--bogus")
+    assert code == 2 and "No such option '--bogus'" in out
+    code, out, _ = todo.run("manage", *FAKE[:4], "--json", "--", "init-db")
+    assert code == 0 and json.loads(out)["exit_code"] == 0
+
+
+def test_manage_names_a_function_that_does_not_run_commands(fake: FakeCloud, todo) -> None:
+    assert todo.run("deploy", *FAKE)[0] == 0
+    fake.handler = lambda event, context: {"statusCode": 400, "body": "not an HTTP event"}
+    code, _, err = todo.run("manage", *FAKE[:4], "--", "init-db")
+    assert code == 4
+    assert "the function did not run the command" in err and "Bridge(app, manage=True)" in err
+    code, _, err = todo.run("manage", *FAKE[:4])
+    assert code == 1 and "no command" in err

@@ -67,7 +67,7 @@ if _function:
 _EVENT_HANDLER = """
 from bridge import Bridge  # noqa: E402
 
-handler = Bridge(app)
+handler = Bridge(app, manage=True)  # `bridge manage`: commands sent through the invoke API only
 initializer = handler.initialize  # FC instanceLifecycleConfig.initializer
 pre_stop = handler.pre_stop  # FC instanceLifecycleConfig.preStop
 """
