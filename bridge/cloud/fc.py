@@ -11,12 +11,12 @@ OSS uses: https://www.alibabacloud.com/help/en/oss/user-guide/crc-64) of the zip
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
 from .._errors import ConfigError
+from . import http_functions
 from .provider import (
     TAG_KEY,
     Change,
@@ -308,7 +308,7 @@ class FCProvider(Provider):
         if resource.kind == "function":
             body = models.CreateFunctionInput(
                 function_name=resource.name,
-                code=models.InputCodeLocation(zip_file=_zip_base64(resource)),
+                code=models.InputCodeLocation(zip_file=http_functions.zip_base64(resource)),
                 tags=[models.Tag(key=TAG_KEY, value=resource.extra["project"])],
                 **_function_fields(models, resource.settings),
             )
@@ -347,7 +347,7 @@ class FCProvider(Provider):
         if resource.kind == "function":
             fields = _function_fields(models, resource.settings)
             if "codeChecksum" in change.fields:
-                fields["code"] = models.InputCodeLocation(zip_file=_zip_base64(resource))
+                fields["code"] = models.InputCodeLocation(zip_file=http_functions.zip_base64(resource))
             body = models.UpdateFunctionInput(**fields)
             self._call(
                 "update",
@@ -406,15 +406,7 @@ class FCProvider(Provider):
                 raise
 
     def endpoints(self, resources: List[Resource]) -> Dict[str, str]:
-        urls: Dict[str, str] = {}
-        for resource in resources:
-            if resource.kind == "trigger" and resource.extra.get("url"):
-                urls[resource.extra["function"]] = resource.extra["url"]
-            elif resource.kind == "domain":
-                urls[resource.name] = (
-                    f"{resource.settings.get('protocol', 'HTTP').split(',')[0].lower()}://{resource.name}"
-                )
-        return urls
+        return http_functions.endpoints(resources, "protocol")
 
     def invoke(self, function: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         from alibabacloud_fc20230330 import models
@@ -427,15 +419,7 @@ class FCProvider(Provider):
         if headers.get("x-fc-error-type"):
             # The function raised: FC answers 200 with the error in the body (x-fc-error-type says so).
             raise CloudError("invoke", f"function {function}", text, code=headers["x-fc-error-type"])
-        try:
-            result = json.loads(text)
-        except ValueError:
-            raise CloudError("invoke", f"function {function}", f"the function returned no JSON: {text[:200]}")
-        if not isinstance(result, dict):
-            raise CloudError(
-                "invoke", f"function {function}", f"the function returned {type(result).__name__}"
-            )
-        return result
+        return http_functions.invocation_result(function, text)
 
 
 # --- settings in FC's form ---------------------------------------------------------------------------
@@ -517,11 +501,6 @@ def _function_fields(models: Any, settings: Dict[str, Any]) -> Dict[str, Any]:
 
 def _hook(models: Any, hook: Optional[Dict[str, Any]]) -> Any:
     return models.LifecycleHook(handler=hook["handler"], timeout=hook["timeout"]) if hook else None
-
-
-def _zip_base64(resource: Resource) -> str:
-    with open(resource.extra["zip_path"], "rb") as handle:
-        return base64.b64encode(handle.read()).decode("ascii")
 
 
 def _function_resource(function: Any, project: str) -> Resource:

@@ -14,13 +14,13 @@ until it is ``Active``; a ``CreateFailed``/``UpdateFailed`` state stops the depl
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .._errors import ConfigError
+from . import http_functions
 from .provider import (
     TAG_KEY,
     Change,
@@ -264,7 +264,7 @@ class SCFProvider(Provider):
             params = {
                 "FunctionName": resource.name,
                 "Namespace": NAMESPACE,
-                "Code": {"ZipFile": _zip_base64(resource)},
+                "Code": {"ZipFile": http_functions.zip_base64(resource)},
                 "CodeSource": "ZipFile",
                 "Tags": [{"Key": TAG_KEY, "Value": resource.extra["project"]}],
                 "Runtime": settings["Runtime"],
@@ -307,7 +307,7 @@ class SCFProvider(Provider):
                     "FunctionName": resource.name,
                     "Namespace": NAMESPACE,
                     "Handler": resource.settings["Handler"],
-                    "ZipFile": _zip_base64(resource),
+                    "ZipFile": http_functions.zip_base64(resource),
                     "CodeSource": "ZipFile",
                 }
                 self._call(step, str(resource), "UpdateFunctionCode", params)
@@ -383,15 +383,7 @@ class SCFProvider(Provider):
             time.sleep(self.poll_interval)
 
     def endpoints(self, resources: List[Resource]) -> Dict[str, str]:
-        urls: Dict[str, str] = {}
-        for resource in resources:
-            if resource.kind == "trigger" and resource.extra.get("url"):
-                urls[resource.extra["function"]] = resource.extra["url"]
-            elif resource.kind == "domain":
-                urls[resource.name] = (
-                    f"{str(resource.settings.get('Protocol') or 'HTTP').split('&')[0].lower()}://{resource.name}"
-                )
-        return urls
+        return http_functions.endpoints(resources, "Protocol")
 
     def invoke(self, function: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         answer = self._call(
@@ -415,17 +407,7 @@ class SCFProvider(Provider):
                 str(result.get("ErrMsg") or result.get("Log") or "failed"),
                 code=str(result.get("InvokeResult") or "FunctionError"),
             )
-        try:
-            value = json.loads(result.get("RetMsg") or "")
-        except ValueError:
-            raise CloudError(
-                "invoke", f"function {function}", f"no JSON result: {str(result.get('RetMsg'))[:200]}"
-            )
-        if not isinstance(value, dict):
-            raise CloudError(
-                "invoke", f"function {function}", f"the function returned {type(value).__name__}"
-            )
-        return value
+        return http_functions.invocation_result(function, result.get("RetMsg"))
 
 
 # --- settings in SCF's form --------------------------------------------------------------------------
@@ -546,11 +528,6 @@ def _endpoints(endpoints: List[Dict[str, Any]]) -> List[Dict[str, str]]:
         }
         for e in endpoints
     ]
-
-
-def _zip_base64(resource: Resource) -> str:
-    with open(resource.extra["zip_path"], "rb") as handle:
-        return base64.b64encode(handle.read()).decode("ascii")
 
 
 def _cloud_error(step: str, resource: str, error: Any, endpoint: str) -> CloudError:
