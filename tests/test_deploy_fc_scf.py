@@ -450,3 +450,52 @@ def test_scf_failed_state_is_reported_with_its_reasons(todo, monkeypatch: pytest
         assert "CreateFailed" in err and "image pull failed" in err
         polls = [c for c in standin.calls if c.action == "GetFunction"]
         assert len(polls) == 4  # Creating x3, then the failed state
+
+
+@pytest.mark.parametrize("platform", ["fc", "scf"])
+def test_the_stand_ins_check_what_the_signature_covers(
+    platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request the SDK signed passes; with its body or a signed header changed, it does not."""
+    import os
+
+    if platform == "fc":
+        standin: StandIn = fc_api.FCStandIn()
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", fc_api.ACCESS_KEY_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", fc_api.ACCESS_KEY_SECRET)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCOUNT_ID", fc_api.ACCOUNT_ID)
+        # ACS3 signs every header the SDK sets, the action included
+        changed, rejected = ("x-acs-action", "DeleteFunction"), "SignatureNotMatch"
+    else:
+        standin = scf_api.SCFStandIn()
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", scf_api.SECRET_ID)
+        monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", scf_api.SECRET_KEY)
+        # TC3 as the SDK uses it signs content-type and host only (the minimum the TC3 document asks)
+        changed, rejected = ("host", "scf.ap-shanghai.tencentcloudapi.com"), "AuthFailure.SignatureFailure"
+    seen = []
+    original = standin.dispatch
+
+    def recording(method: str, path: str, headers: Dict[str, str], body: bytes):
+        seen.append((method, path, dict(headers), body))
+        return original(method, path, headers, body)
+
+    monkeypatch.setattr(standin, "dispatch", recording)
+    with standin:
+        provider_class = FCProvider if platform == "fc" else SCFProvider
+        region = fc_api.REGION if platform == "fc" else "ap-guangzhou"
+        provider = provider_class(region=region, endpoint=standin.url, env=os.environ)
+        assert provider.actual("todo") == []
+        method, path, headers, body = seen[0]
+        assert original(method, path, headers, body)[0] == 200  # the SDK's own request, replayed
+
+        def code(answer):
+            status, payload, _ = answer
+            if platform == "fc":
+                return status, payload.get("Code")
+            return status, payload["Response"].get("Error", {}).get("Code")
+
+        tampered = body + b" " if body else b"{}"
+        assert code(original(method, path, headers, tampered)) == (403 if platform == "fc" else 200, rejected)
+        other = dict(headers, **{changed[0]: changed[1]})
+        assert code(original(method, path, other, body)) == (403 if platform == "fc" else 200, rejected)
+        assert standin.mutating_calls() == []
