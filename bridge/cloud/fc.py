@@ -44,6 +44,8 @@ _RETRYABLE_CODES = {
 }
 _NOT_FOUND_CODES = {"FunctionNotFound", "TriggerNotFound", "DomainNameNotFound", "CustomDomainNotFound"}
 _TRIGGER = "http"
+# How long an invocation is waited for (other calls: 120 s); FC itself allows up to 24 h of function time.
+_INVOKE_READ_TIMEOUT_MS = 15 * 60 * 1000
 _QUALIFIER = "LATEST"
 
 
@@ -412,7 +414,14 @@ class FCProvider(Provider):
         from alibabacloud_fc20230330 import models
 
         request = models.InvokeFunctionRequest(body=json.dumps(payload).encode(), qualifier=_QUALIFIER)
-        response = self._call("invoke", f"function {function}", "invoke_function", function, request)
+        from darabonba.runtime import RuntimeOptions
+
+        # A management command may run as long as the function's timeout allows: wait for it.
+        runtime = RuntimeOptions(read_timeout=_INVOKE_READ_TIMEOUT_MS)
+        response = self._call(
+            "invoke", f"function {function}", "invoke_function_with_options",
+            function, request, models.InvokeFunctionHeaders(), runtime,
+        )  # fmt: skip
         body = response.body.read() if hasattr(response.body, "read") else (response.body or b"")
         headers = {k.lower(): v for k, v in (response.headers or {}).items()}
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)

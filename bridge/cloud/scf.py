@@ -91,7 +91,8 @@ class SCFProvider(Provider):
                     "SCF deploys need the Tencent Cloud SDK: pip install 'faas-bridge[deploy]'"
                 ) from None
             url = urlsplit(self.api_endpoint())
-            http = HttpProfile(protocol=url.scheme or "https", endpoint=url.netloc, reqTimeout=120)
+            # Invoke waits for the function, up to the API's 300 s for a synchronous call.
+            http = HttpProfile(protocol=url.scheme or "https", endpoint=url.netloc, reqTimeout=310)
             cred = credential.Credential(
                 self.env["TENCENTCLOUD_SECRET_ID"],
                 self.env["TENCENTCLOUD_SECRET_KEY"],
