@@ -364,3 +364,30 @@ def test_manage_names_a_function_that_does_not_run_commands(fake: FakeCloud, tod
     assert "the function did not run the command" in err and "Bridge(app, manage=True)" in err
     code, _, err = todo.run("manage", *FAKE[:4])
     assert code == 1 and "no command" in err
+
+
+def test_no_cloud_sdk_is_imported_by_bridge_or_its_commands() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bridge, bridge.cli, bridge.cloud.cli, bridge.cloud.engine, bridge._manage\n"
+        "bridge.cli._parser()\n"
+        "sdks = ('boto3', 'botocore', 'alibabacloud_fc20230330', 'tencentcloud')\n"
+        "loaded = [m for m in sdks if m in sys.modules]\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "platform, tool", [("fc", "s deploy"), ("scf", "scf deploy"), ("aws", "sam deploy --guided")]
+)
+def test_bridge_build_prints_the_next_step(todo, platform: str, tool: str) -> None:
+    code, out, _ = todo.run("build", "--platform", platform, "--no-requirements", "--split", "per-route")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-2].startswith(f"next: cd {todo.root / 'build' / platform} && {tool}    (")
+    same = f"bridge deploy --platform {platform} --project {todo.root} --split per-route"
+    assert lines[-1].startswith(f"  or: {same}    (")

@@ -36,6 +36,7 @@ _EXIT_CODES = """exit codes:
   3  a credential is missing or rejected
   4  a cloud call failed (rerun to continue from where it stopped)
   5  status: not deployed, or drift from the plan
+  manage exits with the command's own exit code once it ran
 """
 
 _CREDENTIALS = """credentials, from each vendor's standard places:
@@ -61,7 +62,7 @@ _STATUS_EXAMPLES = """examples:
 _MANAGE_EXAMPLES = """examples:
   bridge manage --platform fc --project examples/flask_todo -- init-db
   bridge manage --platform aws --project examples/django_blog -- migrate --noinput
-  bridge manage --platform scf --project examples/flask_todo --function todo-api -- routes
+  bridge manage --platform scf --project examples/flask_todo --function todo-health -- init-db
 
 The command runs inside the deployed function (a Flask CLI command, or a Django management
 command), called through the cloud's authenticated invoke API, never over HTTP; its output and

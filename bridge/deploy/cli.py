@@ -105,8 +105,27 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     if not args.no_package:
         _package(args, deployment, target, out_dir)
+        _print_next_step(args, target, out_dir)
     _print_notes(deployment, target)
     return 0
+
+
+# Each platform's own deploy tool for the file `bridge build` wrote, and how to install it.
+_DEPLOY_TOOLS = {
+    "fc": ("s deploy", "Serverless Devs: npm install -g @serverless-devs/s"),
+    "scf": ("scf deploy", "Serverless Cloud Framework: npm install -g serverless-cloud-framework"),
+    "aws": ("sam deploy --guided", "AWS SAM CLI: pip install aws-sam-cli"),
+}
+
+
+def _print_next_step(args: argparse.Namespace, target: Any, out_dir: Path) -> None:
+    tool = _DEPLOY_TOOLS.get(target.name)
+    if tool is None:
+        return
+    print(f"next: cd {out_dir} && {tool[0]}    ({tool[1]})")
+    split = f" --split {args.split}" if args.split else ""
+    same = f"bridge deploy --platform {target.name} --project {args.project}{split}"
+    print(f"  or: {same}    (the same plan, through the cloud's API)")
 
 
 def run_package(args: argparse.Namespace) -> int:

@@ -1,0 +1,480 @@
+"""`bridge deploy --platform aws` against moto in server mode (a real AWS API emulator, not ours).
+
+moto runs as a server on 127.0.0.1; boto3 reaches it through ``AWS_ENDPOINT_URL`` with fake
+credentials, exactly as it would reach AWS. Every API call boto3 makes is recorded by a botocore
+``before-call`` hook, so a test can count mutating calls and make the Nth one fail.
+
+moto's Lambda ``Invoke`` runs the function in Docker, which this machine lacks: the invoke path of
+``bridge manage`` is proven with botocore's Stubber on the real Lambda service model instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from typing import Any, Dict, List, Optional, Tuple
+
+import boto3
+import pytest
+from _cloud_cli import sample_project  # noqa: F401  (fixture)
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from bridge.cloud import aws
+from bridge.cloud.provider import MANAGE_EVENT_KEY, TAG_KEY
+
+moto_server = pytest.importorskip("moto.server")
+
+REGION = "eu-west-1"
+AWS = ["--platform", "aws", "--region", REGION, "--retry-for", "2"]
+BUILD = ["--no-requirements"]
+_MUTATING = ("Create", "Update", "Delete", "Put", "Add", "Remove", "Tag", "Untag", "Attach", "Detach")
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.MonkeyPatch.context() as patch:
+        # AWS-managed policies (AWSLambdaBasicExecutionRole) exist in IAM only when moto loads them.
+        patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        yield f"http://127.0.0.1:{port}"
+        server.stop()
+
+
+class Calls:
+    """Every API operation the provider's boto3 clients make, and a failure to inject."""
+
+    def __init__(self) -> None:
+        self.made: List[Tuple[str, str]] = []
+        self.fail_mutation: Optional[int] = None
+
+    def mutations(self) -> List[Tuple[str, str]]:
+        return [(service, name) for service, name in self.made if name.startswith(_MUTATING)]
+
+    def hook(self, model: Any, **_: Any) -> None:
+        self.made.append((model.service_model.service_name, model.name))
+        failing = self.fail_mutation is not None and model.name.startswith(_MUTATING)
+        if failing and len(self.mutations()) == self.fail_mutation:
+            raise ClientError(
+                {"Error": {"Code": "InvalidParameterValueException", "Message": "injected failure"}},
+                model.name,
+            )
+
+
+@pytest.fixture
+def calls(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Calls:
+    """moto emptied, boto3 pointed at it with fake credentials, and every call recorded."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).read()
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    recorded = Calls()
+    original = aws.AWSProvider._boto
+
+    def recording_session(self: aws.AWSProvider) -> Any:
+        fresh = self._session is None
+        session = original(self)
+        if fresh:
+            session.events.register("before-call", recorded.hook)
+        return session
+
+    monkeypatch.setattr(aws.AWSProvider, "_boto", recording_session)
+    return recorded
+
+
+@pytest.fixture
+def todo(sample_project):  # noqa: F811
+    return sample_project("flask_todo")
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+
+
+def functions(endpoint: str) -> Dict[str, Dict[str, Any]]:
+    return {f["FunctionName"]: f for f in client("lambda", endpoint).list_functions()["Functions"]}
+
+
+def the_plan(todo, split: Optional[str] = None) -> Any:
+    from bridge.deploy.build import load_deployment
+    from bridge.deploy.deployment import DeployOptions
+
+    return load_deployment(todo.root, DeployOptions("aws"), split=split, gateway="aws")
+
+
+# --- fresh deploys -----------------------------------------------------------------------------------
+
+
+def test_fresh_all_in_one_deploy_is_one_function_with_a_url(calls: Calls, todo, moto_endpoint: str) -> None:
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    deployed = functions(moto_endpoint)
+    assert list(deployed) == ["todo"]
+    function = deployed["todo"]
+    assert function["Runtime"] == "python3.12" and function["Handler"] == "index.handler"
+    assert function["MemorySize"] == 256 and function["Timeout"] == 30
+    assert function["Environment"]["Variables"]["SECRET_KEY"] == "test-secret"
+    assert function["Role"].endswith(":role/faas-bridge-todo")
+    lam = client("lambda", moto_endpoint)
+    assert lam.list_tags(Resource=function["FunctionArn"])["Tags"] == {TAG_KEY: "todo"}
+    url = lam.get_function_url_config(FunctionName="todo")
+    assert url["AuthType"] == "NONE"
+    assert f"todo: {url['FunctionUrl']}" in out
+    policy = json.loads(lam.get_policy(FunctionName="todo")["Policy"])
+    assert {s["Action"] for s in policy["Statement"]} == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}
+    # the code is the package bridge build makes, compared by CodeSha256
+    import base64
+    import hashlib
+
+    zipped = (todo.root / "build" / "aws" / "code.zip").read_bytes()
+    assert function["CodeSha256"] == base64.b64encode(hashlib.sha256(zipped).digest()).decode()
+    assert client("apigatewayv2", moto_endpoint).get_apis()["Items"] == []
+
+
+def test_fresh_split_deploy_is_the_plans_functions_and_route_table(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    code, out, err = todo.run("deploy", *AWS, *BUILD, "--split", "per-route")
+    assert code == 0, err
+    plan = the_plan(todo, "per-route")
+    deployed = functions(moto_endpoint)
+    assert sorted(deployed) == sorted(f.name for f in plan.functions)
+    for function in plan.functions:
+        assert deployed[function.name]["Environment"]["Variables"]["BRIDGE_FUNCTION"] == function.name
+    gateway = client("apigatewayv2", moto_endpoint)
+    (api,) = gateway.get_apis()["Items"]
+    assert api["Tags"] == {TAG_KEY: "todo"} and api["ProtocolType"] == "HTTP"
+    integrations = {
+        i["IntegrationId"]: i["IntegrationUri"].split(":function:")[1]
+        for i in gateway.get_integrations(ApiId=api["ApiId"])["Items"]
+    }
+    assert sorted(integrations.values()) == sorted(deployed)
+    routes = {
+        r["RouteKey"]: integrations[r["Target"].split("/")[1]]
+        for r in gateway.get_routes(ApiId=api["ApiId"])["Items"]
+    }
+    expected = {}
+    for route in plan.table("aws"):
+        for key in aws._route_keys(route):
+            expected[key] = route.function
+    assert routes == expected
+    assert "$default" in routes  # the catch-all, `/` included
+    assert gateway.get_stages(ApiId=api["ApiId"])["Items"][0]["StageName"] == "$default"
+    assert f"todo: {api['ApiEndpoint']}" in out
+
+
+# --- idempotence -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("split", [None, "per-route"])
+def test_redeploy_with_nothing_changed_makes_no_mutating_call(calls: Calls, todo, split) -> None:
+    extra = ["--split", split] if split else []
+    assert todo.run("deploy", *AWS, *BUILD, *extra)[0] == 0
+    calls.made.clear()
+    code, out, err = todo.run("deploy", *AWS, *BUILD, *extra)
+    assert code == 0, err
+    assert calls.made and calls.mutations() == []
+    assert "up to date" in out
+
+
+def test_a_changed_memory_is_exactly_one_update(calls: Calls, todo, moto_endpoint: str) -> None:
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    calls.made.clear()
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--memory", "1024")
+    assert code == 0, err
+    assert calls.mutations() == [("lambda", "UpdateFunctionConfiguration")]
+    assert functions(moto_endpoint)["todo"]["MemorySize"] == 1024
+
+
+def test_changed_code_is_one_code_update(calls: Calls, todo, moto_endpoint: str) -> None:
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    before = functions(moto_endpoint)["todo"]["CodeSha256"]
+    (todo.root / "todo" / "health.py").write_text(
+        (todo.root / "todo" / "health.py").read_text() + "\n# changed\n"
+    )
+    calls.made.clear()
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    assert calls.mutations() == [("lambda", "UpdateFunctionCode")]
+    assert functions(moto_endpoint)["todo"]["CodeSha256"] != before
+
+
+# --- failures ----------------------------------------------------------------------------------------
+
+
+def test_a_failure_half_way_then_a_rerun_converges_without_duplicates(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    calls.fail_mutation = 6
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--split", "per-route")
+    assert code == 4
+    (line,) = [line for line in err.splitlines() if line.startswith("bridge: error:")]
+    assert "InvalidParameterValueException: injected failure" in line
+    assert line.startswith("bridge: error: create function ")
+    half = functions(moto_endpoint)
+    assert 0 < len(half) < len(the_plan(todo, "per-route").functions)
+    calls.fail_mutation = None
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--split", "per-route")
+    assert code == 0, err
+    assert sorted(functions(moto_endpoint)) == sorted(f.name for f in the_plan(todo, "per-route").functions)
+    assert len(client("apigatewayv2", moto_endpoint).get_apis()["Items"]) == 1
+    created = [name for service, name in calls.made if name == "CreateFunction"]
+    assert len(created) == len(functions(moto_endpoint)) + 1  # the failed attempt, then each once
+    calls.made.clear()
+    assert todo.run("deploy", *AWS, *BUILD, "--split", "per-route")[0] == 0
+    assert calls.mutations() == []
+
+
+def test_throttling_is_retried_until_the_bound(calls: Calls, todo, monkeypatch: pytest.MonkeyPatch) -> None:
+    throttled = {"left": 2}
+
+    def throttle(model: Any, **_: Any) -> None:
+        if model.name == "CreateFunction" and throttled["left"]:
+            throttled["left"] -= 1
+            raise ClientError(
+                {"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"}}, model.name
+            )
+
+    original = aws.AWSProvider._boto
+
+    def with_throttle(self: aws.AWSProvider) -> Any:
+        fresh = self._session is None
+        session = original(self)
+        if fresh:
+            session.events.register("before-call.lambda.CreateFunction", throttle)
+        return session
+
+    monkeypatch.setattr(aws.AWSProvider, "_boto", with_throttle)
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--retry-for", "20")
+    assert code == 0, err
+    assert err.count("TooManyRequestsException: Rate exceeded; retrying in") == 2
+
+
+# --- dry run, status, prune, remove ------------------------------------------------------------------
+
+
+def test_dry_run_makes_no_mutating_call(calls: Calls, todo) -> None:
+    code, out, _ = todo.run("deploy", *AWS, *BUILD, "--split", "per-route", "--dry-run")
+    assert code == 0
+    assert calls.made and calls.mutations() == []
+    assert "+ create api todo" in out and "+ create route $default" in out
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    calls.made.clear()
+    code, out, _ = todo.run("deploy", *AWS, *BUILD, "--dry-run", "--timeout", "45", "--json")
+    assert code == 0 and calls.mutations() == []
+    (change,) = json.loads(out)["changes"]
+    assert change == {
+        "action": "update",
+        "kind": "function",
+        "name": "todo",
+        "fields": {"Timeout": {"deployed": 30, "planned": 45}},
+    }
+
+
+def test_status_reports_urls_and_drift(calls: Calls, todo, moto_endpoint: str) -> None:
+    assert todo.run("status", *AWS, *BUILD)[0] == 5
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    code, out, _ = todo.run("status", *AWS, *BUILD)
+    assert code == 0 and "in sync with the plan" in out and "lambda-url" in out
+    client("lambda", moto_endpoint).update_function_configuration(FunctionName="todo", MemorySize=128)
+    calls.made.clear()
+    code, out, _ = todo.run("status", *AWS, *BUILD)
+    assert code == 5 and "MemorySize: 128 -> 256" in out
+    assert calls.mutations() == []
+
+
+def _foreign_function(endpoint: str) -> None:
+    """A function this tool did not create, in the same account."""
+    import zipfile
+
+    iam = client("iam", endpoint)
+    role = iam.create_role(RoleName="someone-else", AssumeRolePolicyDocument=json.dumps(aws._TRUST_POLICY))
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    client("lambda", endpoint).create_function(
+        FunctionName="todo-legacy",
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": data.getvalue()},
+    )
+
+
+def test_remove_deletes_exactly_what_was_created(calls: Calls, todo, moto_endpoint: str) -> None:
+    _foreign_function(moto_endpoint)
+    assert todo.run("deploy", *AWS, *BUILD, "--split", "per-route")[0] == 0
+    code, out, _ = todo.run("remove", *AWS, "--dry-run")
+    assert code == 0 and "- delete api todo" in out
+    code, out, err = todo.run("remove", *AWS)
+    assert code == 0, err
+    assert list(functions(moto_endpoint)) == ["todo-legacy"]
+    assert client("apigatewayv2", moto_endpoint).get_apis()["Items"] == []
+    roles = [r["RoleName"] for r in client("iam", moto_endpoint).list_roles()["Roles"]]
+    assert roles == ["someone-else"]
+    calls.made.clear()
+    code, out, _ = todo.run("remove", *AWS)
+    assert code == 0 and "nothing deployed" in out and calls.mutations() == []
+
+
+def test_prune_deletes_functions_the_plan_dropped_and_nothing_else(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    _foreign_function(moto_endpoint)
+    assert todo.run("deploy", *AWS, *BUILD, "--split", "per-route")[0] == 0
+    split = set(functions(moto_endpoint)) - {"todo-legacy"}
+    code, out, err = todo.run("deploy", *AWS, *BUILD)  # back to one function: the API goes, functions stay
+    assert code == 0, err
+    assert set(functions(moto_endpoint)) == split | {"todo", "todo-legacy"}
+    assert "keep function" in out
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--prune")
+    assert code == 0, err
+    assert sorted(functions(moto_endpoint)) == ["todo", "todo-legacy"]
+
+
+# --- credentials and region --------------------------------------------------------------------------
+
+
+def test_missing_credentials_is_one_line(calls: Calls, todo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    for command in (
+        ["deploy", *AWS, *BUILD],
+        ["status", *AWS, *BUILD],
+        ["remove", *AWS],
+        ["manage", *AWS, "--", "x"],
+    ):
+        code, out, err = todo.run(*command)
+        assert code == 3
+        assert err.count("\n") == 1 and err.startswith(
+            "bridge: error: no AWS credentials: set AWS_ACCESS_KEY_ID"
+        )
+    assert calls.made == []
+
+
+def test_a_wrong_region_is_one_line(calls: Calls, todo) -> None:
+    code, _, err = todo.run("deploy", "--platform", "aws", "--region", "eu-wset-1", *BUILD)
+    assert code == 1
+    assert err == (
+        "bridge: error: region 'eu-wset-1' is not an AWS Lambda region (for example us-east-1, eu-west-1): "
+        "fix --region or AWS_REGION\n"
+    )
+    assert calls.made == []
+
+
+def test_region_from_aws_region_and_endpoint_from_the_option(
+    calls: Calls, todo, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    code, out, err = todo.run("deploy", "--platform", "aws", *BUILD, "--json", "--endpoint", moto_endpoint)
+    assert code == 0, err
+    assert json.loads(out)["region"] == "ap-southeast-1"
+    lam = boto3.client("lambda", region_name="ap-southeast-1", endpoint_url=moto_endpoint)
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["todo"]
+
+
+# --- manage: the invoke path -------------------------------------------------------------------------
+
+
+def _stubbed(provider: aws.AWSProvider) -> Stubber:
+    lam = boto3.client("lambda", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
+    provider._clients["lambda"] = lam
+    return Stubber(lam)
+
+
+def test_invoke_sends_the_manage_event_and_reads_the_answer() -> None:
+    """botocore's Stubber checks the request against the real Lambda service model."""
+    provider = aws.AWSProvider(region=REGION, endpoint=None, env={})
+    stub = _stubbed(provider)
+    event = {MANAGE_EVENT_KEY: {"argv": ["init-db"]}}
+    answer = {"exit_code": 0, "output": "Initialized the database\n"}
+    stub.add_response(
+        "invoke",
+        {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(answer).encode())},
+        {"FunctionName": "todo", "InvocationType": "RequestResponse", "Payload": json.dumps(event).encode()},
+    )
+    with stub:
+        assert provider.invoke("todo", event) == answer
+    stub.assert_no_pending_responses()
+
+
+def test_invoke_reports_a_function_error_with_the_runtimes_message() -> None:
+    from bridge.cloud.provider import CloudError
+
+    provider = aws.AWSProvider(region=REGION, endpoint=None, env={})
+    stub = _stubbed(provider)
+    error = {
+        "errorMessage": "No module named 'todo'",
+        "errorType": "Runtime.ImportModuleError",
+        "stackTrace": [],
+    }
+    stub.add_response(
+        "invoke",
+        {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(json.dumps(error).encode())},
+    )
+    stub.add_client_error("invoke", "ResourceNotFoundException", "Function not found: todo", 404)
+    with (
+        stub,
+        pytest.raises(CloudError, match="Unhandled: Runtime.ImportModuleError: No module named 'todo'"),
+    ):
+        provider.invoke("todo", {})
+    with stub, pytest.raises(CloudError, match="ResourceNotFoundException: Function not found"):
+        provider.invoke("todo", {})
+
+
+def test_manage_through_moto_reaches_the_deployed_function(calls: Calls, todo) -> None:
+    """moto accepts the Invoke call for the deployed function; it would run it in Docker."""
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    calls.made.clear()
+    code, out, err = todo.run("manage", *AWS, "--", "init-db")
+    assert ("lambda", "Invoke") in calls.made
+    if code == 0:  # a moto with Docker ran the function
+        assert "Initialized the database" in out
+    else:
+        assert err.startswith("bridge: error: ") and err.count("\n") == 1
+
+
+def test_a_package_over_the_inline_limit_goes_through_s3_or_names_the_option(
+    calls: Calls, todo, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aws, "INLINE_ZIP_LIMIT", 1024)
+    code, _, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 4
+    assert "limit for a direct upload: set BRIDGE_AWS_S3_BUCKET to an S3 bucket" in err
+    client("s3", moto_endpoint).create_bucket(
+        Bucket="deploys", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    monkeypatch.setenv("BRIDGE_AWS_S3_BUCKET", "deploys")
+    code, _, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    (key,) = [o["Key"] for o in client("s3", moto_endpoint).list_objects_v2(Bucket="deploys")["Contents"]]
+    assert key.startswith("faas-bridge/todo/")
+    zipped = (todo.root / "build" / "aws" / "code.zip").read_bytes()
+    import base64
+    import hashlib
+
+    assert (
+        functions(moto_endpoint)["todo"]["CodeSha256"]
+        == base64.b64encode(hashlib.sha256(zipped).digest()).decode()
+    )
+    calls.made.clear()
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    assert calls.mutations() == []
