@@ -32,6 +32,9 @@ DEFAULT_DOMAIN = {
     "aws-v1": ("https", r"\w+\.execute-api\.us-east-1\.amazonaws\.com"),
     "aws-v2": ("https", r"\w+\.execute-api\.us-east-1\.amazonaws\.com"),
     "alb": ("http", r"[\w-]+\.us-east-1\.elb\.amazonaws\.com"),
+    "huawei": ("https", r"\w+\.apic\.cn-north-4\.huaweicloudapis\.com"),
+    "azure": ("https", r"[\w-]+\.azurewebsites\.net"),
+    "gcf": ("https", r"[\w-]+-uc\.a\.run\.app"),
 }
 
 

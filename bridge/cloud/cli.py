@@ -420,7 +420,7 @@ def _deployment(args: argparse.Namespace, provider: Any) -> Any:
 
 def _deployment_and_package(args: argparse.Namespace, provider: Any) -> Tuple[Any, Any]:
     """The deployment and its code package, built exactly as ``bridge build`` builds it."""
-    from ..deploy.cli import _requirements
+    from ..deploy.dependencies import project_dependencies
     from ..deploy.package import build_package
     from ..deploy.targets import get_target
     from .provider import Package
@@ -429,15 +429,17 @@ def _deployment_and_package(args: argparse.Namespace, provider: Any) -> Tuple[An
     target = get_target(args.platform)
     root = args.project.resolve()
     out_dir = args.out if args.out is not None else root / "build" / target.name
-    no_requirements = args.no_requirements
-    requirements_args = argparse.Namespace(no_requirements=no_requirements, requirements=args.requirements)
     report = build_package(
         deployment,
         target,
         out_dir,
-        requirements=_requirements(requirements_args, deployment.project),
+        dependencies=project_dependencies(
+            deployment.project, requirements_file=args.requirements, none=args.no_requirements
+        ),
         find_links=[path.resolve() for path in args.find_links],
         no_index=args.no_index,
+        # Without dependencies (a layer provides them) what is missing is reported, not fatal.
+        verify_strict=not args.no_requirements,
     )
     progress = _progress(args)
     for line in report.lines():

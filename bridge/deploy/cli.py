@@ -243,23 +243,6 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
 
 
 def _dependencies(args: argparse.Namespace, project: Any) -> Any:
-    from .dependencies import Dependencies, read_dependencies
+    from .dependencies import project_dependencies
 
-    if args.no_requirements:
-        return Dependencies()
-    root = Path(project.root)
-    if args.requirements is not None:
-        return read_dependencies(
-            root,
-            extras=getattr(project, "extras", ()) or (),
-            requirements_file=args.requirements.resolve(),
-            requirements_optional=False,
-        )
-    configured = getattr(project, "requirements", None) or "requirements.txt"
-    return read_dependencies(
-        root,
-        extras=getattr(project, "extras", ()) or (),
-        requirements_file=(root / configured).resolve(),
-        # The default name is optional; a file the project names must exist.
-        requirements_optional=configured == "requirements.txt",
-    )
+    return project_dependencies(project, requirements_file=args.requirements, none=args.no_requirements)

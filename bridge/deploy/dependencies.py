@@ -126,6 +126,30 @@ def read_dependencies(
     return Dependencies(requirements, file, constraints, sources)
 
 
+def project_dependencies(
+    project: Any, *, requirements_file: Optional[Path] = None, none: bool = False
+) -> Dependencies:
+    """What the code package of ``project`` installs: ``none`` for nothing (a layer provides it),
+    ``requirements_file`` (``--requirements``) in place of the project's own, which must then exist.
+    Used by ``bridge build``/``package`` and ``bridge deploy`` alike, so both ship the same."""
+    if none:
+        return Dependencies()
+    root = Path(project.root)
+    extras = getattr(project, "extras", ()) or ()
+    if requirements_file is not None:
+        return read_dependencies(
+            root, extras=extras, requirements_file=requirements_file.resolve(), requirements_optional=False
+        )
+    configured = getattr(project, "requirements", None) or "requirements.txt"
+    return read_dependencies(
+        root,
+        extras=extras,
+        requirements_file=(root / configured).resolve(),
+        # The default name is optional; a file the project names must exist.
+        requirements_optional=configured == "requirements.txt",
+    )
+
+
 def _strings(value: Any, where: str) -> List[str]:
     from packaging.requirements import InvalidRequirement, Requirement
 

@@ -55,13 +55,21 @@ class AzureEmulator(Emulator):
     def url_prefix(self) -> str:
         return f"/{self.route_prefix}" if self.route_prefix else ""
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Any, AzureContext]:
+    @property
+    def default_host(self) -> str:
+        # A function app's default hostname: <app name>.azurewebsites.net.
+        return f"{self.function_name}.azurewebsites.net"
+
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Any, AzureContext]:
         import azure.functions as func
 
         headers = lowercase_headers(request)  # names lower-cased, repeats comma-joined (as SCF's)
         hop = f"{request.client_ip}:{request.client[1]}"
         forwarded = headers.get("x-forwarded-for")
         headers["x-forwarded-for"] = f"{forwarded}, {hop}" if forwarded else hop
+        # The front end terminates TLS and says which scheme the client used; a client's own
+        # X-Forwarded-Proto never gets through it (the local gateway trusts no client header).
+        headers["x-forwarded-proto"] = request.scheme
         url = f"{request.scheme}://{request.authority}{request.target}"
         params = {key: values[0] for key, values in _query.grouped(request.raw_query).items()}
         below = request.raw_path[len(self.url_prefix) :].lstrip("/")
@@ -114,11 +122,13 @@ class AzureEmulator(Emulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
-        if len(request.body) > MAX_REQUEST_BYTES:
-            return GatewayResponse(
-                413, [], b"", f"the request is over the {MAX_REQUEST_BYTES} bytes Azure accepts"
-            )
-        return None
+        return self.body_too_large(len(request.body))
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_REQUEST_BYTES:
+            return None
+        reason = f"the request is over the {MAX_REQUEST_BYTES} bytes Azure accepts"
+        return GatewayResponse(413, [], b"", reason)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # The host finds no function for the method: 404, with an empty body (UNCONFIRMED).

@@ -60,7 +60,12 @@ class GCFEmulator(Emulator):
         self.front_end_ip = front_end_ip
         self._apps: Dict[int, Any] = {}
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
+    @property
+    def default_host(self) -> str:
+        # A 2nd-gen function's run.app URL: <function>-<project hash>-<region code>.a.run.app.
+        return f"{self.function_name}-bridge0000-uc.a.run.app"
+
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
         """The environ the framework's server makes (gunicorn's keys, headers comma-joined)."""
         host = request.authority
         name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
@@ -124,11 +129,13 @@ class GCFEmulator(Emulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
-        if len(request.body) > MAX_REQUEST_BYTES:
-            return GatewayResponse(
-                413, [], b"", f"the request is over the {MAX_REQUEST_BYTES} bytes Google accepts"
-            )
-        return None
+        return self.body_too_large(len(request.body))
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_REQUEST_BYTES:
+            return None
+        reason = f"the request is over the {MAX_REQUEST_BYTES} bytes Google accepts"
+        return GatewayResponse(413, [], b"", reason)
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         return GatewayResponse(405, [], b"", f"method {request.method} is not allowed")

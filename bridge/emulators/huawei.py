@@ -65,7 +65,12 @@ class HuaweiEmulator(Emulator):
         self.stage = stage
         self.api_id = api_id
 
-    def build_event(
+    @property
+    def default_host(self) -> str:
+        # An API group's debugging subdomain: <group id>.apic.<region>.huaweicloudapis.com.
+        return f"{self.api_id}.apic.cn-north-4.huaweicloudapis.com"
+
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], FunctionGraphContext]:
         headers = lowercase_headers(request)  # names lower-cased, repeats comma-joined (as SCF's)
@@ -97,14 +102,17 @@ class HuaweiEmulator(Emulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
-        if len(request.body) > MAX_REQUEST_BODY_BYTES:
-            return _apig_error(
-                413,
-                "APIG.0201",
-                f"the request body is {len(request.body)} bytes; a dedicated APIG trigger takes at most"
-                f" {MAX_REQUEST_BODY_BYTES}",
-            )
-        return None
+        return self.body_too_large(len(request.body))
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_REQUEST_BODY_BYTES:
+            return None
+        return _apig_error(
+            413,
+            "APIG.0201",
+            f"the request body is {length} bytes; a dedicated APIG trigger takes at most"
+            f" {MAX_REQUEST_BODY_BYTES}",
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         # UNCONFIRMED: APIG's answer for a method the API does not define (no matching API).
