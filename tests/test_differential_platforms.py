@@ -1,4 +1,5 @@
-"""Differential, for Huawei FunctionGraph (APIG), Azure Functions and Google Cloud Functions.
+"""Differential, for Huawei FunctionGraph (APIG), Azure Functions, Google Cloud Functions, Apache
+OpenWhisk web actions and the Fn Project.
 
 As ``test_differential.py``: every request case is sent to the Flask, Django and FastAPI probes
 under a real server and through the platform into ``Bridge(app)``; status, headers and body must
@@ -42,11 +43,14 @@ ROOT = TESTS.parent
 LOSSY = {
     ("huawei", "large-body"): "over the 4 MB request body a dedicated APIG trigger accepts",
     ("huawei", "large-response"): "over FunctionGraph's 6 MB response once base64-encoded",
+    ("openwhisk", "large-body"): "over OpenWhisk's 1 MB request limit (open-source default)",
+    ("openwhisk", "large-response"): "over OpenWhisk's 1 MB result limit (open-source default)",
+    ("openwhisk", "repeated-header"): "OpenWhisk's __ow_headers keep one value per header",
 }
 
 # Emulator options per platform; Azure's route prefix is the app's mount point.
-PLATFORMS: Dict[str, Dict[str, Any]] = {"huawei": {}, "azure": {}, "gcf": {}}
-PREFIX = {"azure": "/api"}
+PLATFORMS: Dict[str, Dict[str, Any]] = {"huawei": {}, "azure": {}, "gcf": {}, "openwhisk": {}}
+PREFIX = {"azure": "/api", "openwhisk": "/api/v1/web/guest/default/bridge-function"}
 
 # Azure's converter gives every response a Content-Type: the HttpResponse mimetype, text/plain
 # unless set (azure/functions/http.py, HttpResponseConverter.encode). The app did not send it.

@@ -16,6 +16,7 @@ from .azure import AzureFunctions
 from .fc3 import FC3
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiApig
+from .openwhisk import OpenWhiskWebAction
 from .scf import ScfApiGateway, ScfFunctionUrl
 
 EVENT_PLATFORMS: Tuple[Platform, ...] = (
@@ -26,6 +27,7 @@ EVENT_PLATFORMS: Tuple[Platform, ...] = (
     ScfApiGateway(),
     ScfFunctionUrl(),
     HuaweiApig(),  # after AWS REST, whose events carry the same keys plus `resource`
+    OpenWhiskWebAction(),
 )
 
 #: Platforms that call the handler with a request object, not a JSON event (``Platform.matches_call``).
