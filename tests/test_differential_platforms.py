@@ -46,10 +46,11 @@ LOSSY = {
     ("openwhisk", "large-body"): "over OpenWhisk's 1 MB request limit (open-source default)",
     ("openwhisk", "large-response"): "over OpenWhisk's 1 MB result limit (open-source default)",
     ("openwhisk", "repeated-header"): "OpenWhisk's __ow_headers keep one value per header",
+    ("fn", "repeated-header"): "fdk's server keeps one value per request header (the last)",
 }
 
 # Emulator options per platform; Azure's route prefix is the app's mount point.
-PLATFORMS: Dict[str, Dict[str, Any]] = {"huawei": {}, "azure": {}, "gcf": {}, "openwhisk": {}}
+PLATFORMS: Dict[str, Dict[str, Any]] = {"huawei": {}, "azure": {}, "gcf": {}, "openwhisk": {}, "fn": {}}
 PREFIX = {"azure": "/api", "openwhisk": "/api/v1/web/guest/default/bridge-function"}
 
 # Azure's converter gives every response a Content-Type: the HttpResponse mimetype, text/plain
@@ -82,6 +83,8 @@ def _azure_adjust(got: Tuple[Any, ...], want: Tuple[Any, ...]) -> Tuple[Tuple[An
 def _compare(app: Any, kind: str, platform: str) -> None:
     if platform == "azure":
         pytest.importorskip("azure.functions", reason="needs the azure-functions library (dev extra)")
+    if platform == "fn":
+        pytest.importorskip("fdk", reason="needs the fdk package (dev extra)")
     prefix = PREFIX.get(platform, "")
     adjust = _azure_adjust if platform == "azure" else None
     compare(

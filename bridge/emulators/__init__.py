@@ -30,6 +30,7 @@ _EMULATORS: Dict[str, Tuple[str, str]] = {
     "azure": ("bridge.emulators.azure", "AzureEmulator"),
     "gcf": ("bridge.emulators.gcf", "GCFEmulator"),
     "openwhisk": ("bridge.emulators.openwhisk", "OpenWhiskEmulator"),
+    "fn": ("bridge.emulators.fn", "FnEmulator"),
 }
 
 #: The platform names ``bridge serve --platform`` and :func:`get_emulator` accept.
