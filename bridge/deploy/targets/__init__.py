@@ -9,9 +9,11 @@ from ._base import CODE_DIR, CODE_ZIP, SizeLimit, Target
 from .aws import AwsSam
 from .azure import AzureFunctions
 from .fc import FcServerlessDevs
+from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiFunctionGraph
 from .knative import Knative
+from .openwhisk import OpenWhisk
 from .scf import ScfServerlessFramework
 
 TARGETS: Dict[str, Target] = {
@@ -24,6 +26,8 @@ TARGETS: Dict[str, Target] = {
         GoogleCloudFunctions(),
         HuaweiFunctionGraph(),
         Knative(),
+        OpenWhisk(),
+        FnProject(),
     )
 }
 
