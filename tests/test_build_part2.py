@@ -165,3 +165,58 @@ def test_fn_package_runs_under_fdks_own_unix_socket_server(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+# --- OpenFaaS -------------------------------------------------------------------------------------
+
+
+def test_openfaas_stack_is_one_python3_http_function_with_watchdog_timeouts(tmp_path):
+    build = _build(tmp_path, "openfaas", runtime="python3.11", environment={"DB": "${env.DATABASE_URL}"})
+    stack = yaml.safe_load((build / "stack.yml").read_text())
+    function = stack["functions"]["hello"]
+    assert function["lang"] == "python3-http" and function["handler"] == "./code"
+    environment = function["environment"]
+    assert environment["DB"] == "${DATABASE_URL}"
+    assert (
+        environment["exec_timeout"] == environment["write_timeout"]
+        and environment["http_buffer_req_body"] == "true"
+    )
+    assert function["limits"]["memory"].endswith("Mi")
+
+
+_OPENFAAS_PROBE = """
+import importlib.util, json, sys
+from bridge.emulators.openfaas import template_app
+spec = importlib.util.spec_from_file_location("handler", "handler.py")
+handler = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(handler)
+client = template_app(handler.handle).test_client()
+page = client.get("/some/page?x=1")
+print(json.dumps([page.status_code, page.get_data(as_text=True), handler._bridge_handler.options.base_path]))
+"""
+
+
+def test_openfaas_handler_runs_in_the_template_app_under_the_gateway_prefix(tmp_path):
+    build = _build(tmp_path, "openfaas", runtime="python3.11")
+    done = subprocess.run(
+        [sys.executable, "-c", _OPENFAAS_PROBE],
+        cwd=build / "code",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(TESTS.parent)),
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [200, "hello from /some/page", "/function/hello"]
+
+
+def test_openfaas_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+    target = get_target("openfaas")
+    with pytest.raises(ConfigError, match="function name"):
+        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "openfaas"))
+    with pytest.raises(ConfigError, match="knative"):
+        target.check(
+            deployment(
+                make_project(tmp_path / "b", runtime="python3.11"), all_in_one_plan(), "openfaas", mode="web"
+            )
+        )

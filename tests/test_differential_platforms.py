@@ -1,5 +1,5 @@
 """Differential, for Huawei FunctionGraph (APIG), Azure Functions, Google Cloud Functions, Apache
-OpenWhisk web actions and the Fn Project.
+OpenWhisk web actions, the Fn Project and OpenFaaS.
 
 As ``test_differential.py``: every request case is sent to the Flask, Django and FastAPI probes
 under a real server and through the platform into ``Bridge(app)``; status, headers and body must
@@ -47,11 +47,20 @@ LOSSY = {
     ("openwhisk", "large-response"): "over OpenWhisk's 1 MB result limit (open-source default)",
     ("openwhisk", "repeated-header"): "OpenWhisk's __ow_headers keep one value per header",
     ("fn", "repeated-header"): "fdk's server keeps one value per request header (the last)",
+    ("openfaas", "options"): "the python3-http template's Flask answers OPTIONS itself",
 }
 
 # Emulator options per platform; Azure's route prefix is the app's mount point.
-PLATFORMS: Dict[str, Dict[str, Any]] = {"huawei": {}, "azure": {}, "gcf": {}, "openwhisk": {}, "fn": {}}
-PREFIX = {"azure": "/api", "openwhisk": "/api/v1/web/guest/default/bridge-function"}
+PLATFORMS: Dict[str, Dict[str, Any]] = {
+    name: {} for name in ("huawei", "azure", "gcf", "openwhisk", "fn", "openfaas")
+}
+PREFIX = {
+    "azure": "/api",
+    "openwhisk": "/api/v1/web/guest/default/bridge-function",
+    "openfaas": "/function/bridge-function",
+}
+# The gateway strips OpenFaaS's prefix without saying so: the generated handler.py names it.
+BRIDGE_OPTIONS: Dict[str, Dict[str, Any]] = {"openfaas": {"base_path": "/function/bridge-function"}}
 
 # Azure's converter gives every response a Content-Type: the HttpResponse mimetype, text/plain
 # unless set (azure/functions/http.py, HttpResponseConverter.encode). The app did not send it.
@@ -92,6 +101,7 @@ def _compare(app: Any, kind: str, platform: str) -> None:
         kind,
         platform,
         PLATFORMS[platform],
+        bridge_options=BRIDGE_OPTIONS.get(platform),
         server_prefix=prefix,
         url_prefix=prefix,
         lossy=LOSSY,

@@ -1,4 +1,4 @@
-"""Apache OpenWhisk web actions and the Fn Project: decoding and encoding rules the differential
+"""Apache OpenWhisk web actions, the Fn Project and OpenFaaS: decoding and encoding rules the differential
 suite does not reach (mount points, ``--web true``, the controller's base64 rules, bad input), on
 the documented sample event, and on Fn the ``fdk`` package's own context and response types."""
 
@@ -149,6 +149,94 @@ def test_openwhisk_emulator_refuses_a_malformed_result():
     assert emulator.to_http(bad, request).status == 502
 
 
+# --- Fn (fdk's own context and response) -----------------------------------------------------------
+
+
+def fn_context(url: str, method: str = "GET", **headers: str) -> Any:
+    """fdk's InvokeContext as fdk's server makes it for an HTTP-trigger call."""
+    fdk_context = pytest.importorskip("fdk.context", reason="needs the fdk package (dev extra)")
+    call = {"fn-call-id": "call-7", "fn-intent": "httprequest", "fn-http-request-url": url}
+    if method:
+        call["fn-http-method"] = method
+    call.update({"fn-http-h-" + name.replace("_", "-"): value for name, value in headers.items()})
+    ctx, _ = fdk_context.context_from_format("http-stream", headers=call, data=io.BytesIO(b""))
+    return ctx
+
+
+@pytest.mark.parametrize(
+    "url, path, query, host",
+    [
+        ("http://fn.example:8080/a%2Fb/c?x=1&x=2", "/a/b/c", "x=1&x=2", "fn.example"),
+        (
+            "/v2/employee/123?param1=value%20with%20spaces",
+            "/v2/employee/123",
+            "param1=value%20with%20spaces",
+            "gw",
+        ),
+    ],
+)
+def test_fn_request_url_absolute_or_path_only(url, path, query, host):
+    # The Fn server's absolute URL names the host; behind OCI API Gateway the Host header does.
+    headers = {} if url.startswith("http") else {"host": "gw"}
+    response = Bridge(environ_app)(fn_context(url, **headers), io.BytesIO(b"body"))
+    seen = json.loads(response.body())
+    assert (seen["PATH_INFO"], seen["QUERY_STRING"], seen["SERVER_NAME"]) == (path, query, host)
+    assert seen["body"] == "body" and seen["bridge.request_id"] == "call-7"
+
+
+def test_fn_status_and_every_cookie_go_in_fdks_own_headers():
+    from fdk.response import Response
+
+    response = Bridge(environ_app)(fn_context("/x"), io.BytesIO(b""))
+    assert isinstance(response, Response) and response.status() == 200
+    sent = response.context().GetResponseHeaders()
+    assert sent["fn-http-status"] == "200" and sent["content-type"] == "application/json"
+    cookies = sorted(value for name, value in sent.items() if name.startswith("fn-http-h-set-cookie"))
+    assert cookies == ["a=1; Path=/", "b=2; Expires=Tue, 01 Jan 2030 00:00:00 GMT; Path=/"]
+
+
+def test_fn_call_without_http_fields_gets_a_clear_400_in_fdks_type():
+    response = Bridge(environ_app)(fn_context("/x", method=""), io.BytesIO(b""))
+    assert response.context().GetResponseHeaders()["fn-http-status"] == "400"
+    assert b"Fn-Http-Method" in response.body_bytes()
+
+
+def test_fn_handler_of_another_platform_is_answered_in_fdks_type():
+    response = Bridge(environ_app, platform="gcf")(fn_context("/x"), io.BytesIO(b""))
+    assert response.context().GetResponseHeaders()["fn-http-status"] == "400"
+    assert b"platform='gcf'" in response.body_bytes()
+
+
+# --- OpenFaaS -------------------------------------------------------------------------------------
+
+
+def test_openfaas_app_sees_the_clients_host_and_the_gateway_prefix():
+    emulator = get_emulator("openfaas")
+    request = GatewayRequest("GET", "/function/bridge-function/p%2Fq?a=1&a=2", [("Host", "gw.example:8080")])
+    response = emulator.invoke(
+        Bridge(environ_app, base_path="/function/bridge-function"), request, request_id="c1"
+    )
+    seen = json.loads(response.body)
+    assert seen["SCRIPT_NAME"] == "/function/bridge-function" and seen["PATH_INFO"] == "/p/q"
+    assert seen["QUERY_STRING"] == "a=1&a=2" and seen["HTTP_HOST"] == "gw.example:8080"
+    assert seen["bridge.request_id"] == "c1"
+    assert response.header_values("set-cookie") == [
+        "a=1; Path=/",
+        "b=2; Expires=Tue, 01 Jan 2030 00:00:00 GMT; Path=/",
+    ]
+
+
+def test_openfaas_event_outside_the_templates_request_gets_a_clear_400():
+    class Event:
+        body, headers, method, query, path = b"", {}, "GET", {}, "/"
+
+    class Context:
+        hostname = "h"
+
+    response = Bridge(environ_app)(Event(), Context())
+    assert response.status_code == 400 and b"Flask request" in response.get_data()
+
+
 def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
     (tmp_path / "probe_app.py").write_text(
         "def app(environ, start_response):\n"
@@ -166,7 +254,14 @@ def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
     assert '"__ow_query": "x=1"' in text.split("--- platform response ---")[0]
 
 
-@pytest.mark.parametrize("platform, prefix", [("openwhisk", "/api/v1/web/guest/default/bridge-function")])
+@pytest.mark.parametrize(
+    "platform, prefix",
+    [
+        ("openwhisk", "/api/v1/web/guest/default/bridge-function"),
+        ("fn", ""),
+        ("openfaas", "/function/bridge-function"),
+    ],
+)
 def test_bridge_serve_puts_each_platform_in_front_of_the_app(platform, prefix):
     import httpx
     from _serving import bridge_serve
@@ -175,4 +270,5 @@ def test_bridge_serve_puts_each_platform_in_front_of_the_app(platform, prefix):
     with bridge_serve("gateway_flask:app", "--platform", platform, "--chdir", apps) as gateway:
         response = httpx.get(f"{gateway.root}{prefix}/hello", timeout=60)
         assert response.status_code == 200 and response.json()["message"] == "hello"
-        assert httpx.get(f"{gateway.root}/hello", timeout=60).status_code == 404
+        if prefix:  # outside the gateway's prefix no function answers
+            assert httpx.get(f"{gateway.root}/hello", timeout=60).status_code == 404

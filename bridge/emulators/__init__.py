@@ -31,6 +31,7 @@ _EMULATORS: Dict[str, Tuple[str, str]] = {
     "gcf": ("bridge.emulators.gcf", "GCFEmulator"),
     "openwhisk": ("bridge.emulators.openwhisk", "OpenWhiskEmulator"),
     "fn": ("bridge.emulators.fn", "FnEmulator"),
+    "openfaas": ("bridge.emulators.openfaas", "OpenFaaSEmulator"),
 }
 
 #: The platform names ``bridge serve --platform`` and :func:`get_emulator` accept.

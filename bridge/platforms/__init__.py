@@ -17,6 +17,7 @@ from .fc3 import FC3
 from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiApig
+from .openfaas import OpenFaaSHttp
 from .openwhisk import OpenWhiskWebAction
 from .scf import ScfApiGateway, ScfFunctionUrl
 
@@ -32,7 +33,7 @@ EVENT_PLATFORMS: Tuple[Platform, ...] = (
 )
 
 #: Platforms that call the handler with a request object, not a JSON event (``Platform.matches_call``).
-CALL_PLATFORMS: Tuple[Platform, ...] = (AzureFunctions(), GoogleCloudFunctions(), FnProject())
+CALL_PLATFORMS: Tuple[Platform, ...] = (AzureFunctions(), GoogleCloudFunctions(), FnProject(), OpenFaaSHttp())
 
 #: Every platform name ``Bridge(platform=...)`` and the CLI accept; ``fc2`` is the WSGI-style call.
 PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS + CALL_PLATFORMS) + ("fc2",)

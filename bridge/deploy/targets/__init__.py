@@ -13,6 +13,7 @@ from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiFunctionGraph
 from .knative import Knative
+from .openfaas import OpenFaaS
 from .openwhisk import OpenWhisk
 from .scf import ScfServerlessFramework
 
@@ -28,6 +29,7 @@ TARGETS: Dict[str, Target] = {
         Knative(),
         OpenWhisk(),
         FnProject(),
+        OpenFaaS(),
     )
 }
 
