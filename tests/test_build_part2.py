@@ -29,6 +29,7 @@ def _build(tmp_path: Path, platform: str, **fields) -> Path:
     target.check(dep)
     build_package(dep, target, tmp_path / "build")
     for name, text in target.render(dep).items():  # what `bridge build` writes beside the package
+        (tmp_path / "build" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "build" / name).write_text(text)
     return tmp_path / "build"
 
@@ -218,5 +219,73 @@ def test_openfaas_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
         target.check(
             deployment(
                 make_project(tmp_path / "b", runtime="python3.11"), all_in_one_plan(), "openfaas", mode="web"
+            )
+        )
+
+
+# --- Fission --------------------------------------------------------------------------------------
+
+
+def test_fission_specs_are_one_function_behind_a_prefix_trigger(tmp_path):
+    build = _build(tmp_path, "fission", runtime="python3.11", environment={"DB": "${env.DATABASE_URL}"})
+    documents = [
+        document
+        for path in sorted((build / "specs").glob("*.yaml"))
+        for document in yaml.safe_load_all(path.read_text())
+    ]
+    kinds = {document["kind"]: document for document in documents}
+    assert set(kinds) == {
+        "DeploymentConfig",
+        "Environment",
+        "ArchiveUploadSpec",
+        "Package",
+        "Function",
+        "HTTPTrigger",
+    }
+    trigger = kinds["HTTPTrigger"]["spec"]
+    assert (
+        trigger["prefix"] == "/hello" and trigger["keepPrefix"] is False and "PATCH" not in trigger["methods"]
+    )
+    assert kinds["Function"]["spec"]["package"]["functionName"] == "fission_entry.main"
+    assert kinds["Package"]["spec"]["deployment"]["url"] == "archive://hello-code"
+    assert kinds["Environment"]["spec"]["runtime"]["container"]["env"] == [
+        {"name": "DB", "value": "${DATABASE_URL}"}
+    ]
+
+
+_FISSION_PROBE = """
+import json
+import fission_entry
+from bridge.emulators.fission import environment_app
+client = environment_app(lambda request: fission_entry.main()).test_client()
+headers = {"X-Fission-Function-Name": "hello", "X-Fission-Full-Url": "/hello/some/page?x=1"}
+page = client.get("/some/page?x=1", headers=headers)
+patch = client.patch("/some/page", headers=headers)
+print(json.dumps([page.status_code, page.get_data(as_text=True), patch.status_code]))
+"""
+
+
+def test_fission_entry_runs_in_the_environments_flask_app(tmp_path):
+    build = _build(tmp_path, "fission", runtime="python3.11")
+    done = subprocess.run(
+        [sys.executable, "-c", _FISSION_PROBE],
+        cwd=build / "code",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(build / "code"), str(TESTS.parent)])),
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [200, "hello from /some/page", 405]
+
+
+def test_fission_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+    target = get_target("fission")
+    with pytest.raises(ConfigError, match="all-in-one"):
+        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "fission"))
+    with pytest.raises(ConfigError, match="knative"):
+        target.check(
+            deployment(
+                make_project(tmp_path / "b", runtime="python3.11"), all_in_one_plan(), "fission", mode="web"
             )
         )

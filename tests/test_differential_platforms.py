@@ -1,5 +1,6 @@
 """Differential, for Huawei FunctionGraph (APIG), Azure Functions, Google Cloud Functions, Apache
-OpenWhisk web actions, the Fn Project and OpenFaaS.
+OpenWhisk web actions, the Fn Project, OpenFaaS and
+Fission.
 
 As ``test_differential.py``: every request case is sent to the Flask, Django and FastAPI probes
 under a real server and through the platform into ``Bridge(app)``; status, headers and body must
@@ -48,16 +49,18 @@ LOSSY = {
     ("openwhisk", "repeated-header"): "OpenWhisk's __ow_headers keep one value per header",
     ("fn", "repeated-header"): "fdk's server keeps one value per request header (the last)",
     ("openfaas", "options"): "the python3-http template's Flask answers OPTIONS itself",
+    ("fission", "patch-json"): "the Fission Python environment routes no PATCH (405)",
 }
 
 # Emulator options per platform; Azure's route prefix is the app's mount point.
 PLATFORMS: Dict[str, Dict[str, Any]] = {
-    name: {} for name in ("huawei", "azure", "gcf", "openwhisk", "fn", "openfaas")
+    name: {} for name in ("huawei", "azure", "gcf", "openwhisk", "fn", "openfaas", "fission")
 }
 PREFIX = {
     "azure": "/api",
     "openwhisk": "/api/v1/web/guest/default/bridge-function",
     "openfaas": "/function/bridge-function",
+    "fission": "/bridge-function",
 }
 # The gateway strips OpenFaaS's prefix without saying so: the generated handler.py names it.
 BRIDGE_OPTIONS: Dict[str, Dict[str, Any]] = {"openfaas": {"base_path": "/function/bridge-function"}}

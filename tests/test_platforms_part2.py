@@ -1,6 +1,7 @@
-"""Apache OpenWhisk web actions, the Fn Project and OpenFaaS: decoding and encoding rules the differential
-suite does not reach (mount points, ``--web true``, the controller's base64 rules, bad input), on
-the documented sample event, and on Fn the ``fdk`` package's own context and response types."""
+"""Apache OpenWhisk web actions, the Fn Project, OpenFaaS and Fission: decoding and encoding rules
+the differential suite does not reach (mount points, ``--web true``, the controller's base64 rules,
+bad input), on the documented sample event, and on Fn the ``fdk`` package's own context and
+response types."""
 
 from __future__ import annotations
 
@@ -237,6 +238,57 @@ def test_openfaas_event_outside_the_templates_request_gets_a_clear_400():
     assert response.status_code == 400 and b"Flask request" in response.get_data()
 
 
+# --- Fission --------------------------------------------------------------------------------------
+
+
+def fission_request(path: str, full_url: str, **headers: str) -> Any:
+    """The environment's Flask request for what the router forwarded."""
+    import flask
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(
+        path=path,
+        headers={"X-Fission-Function-Name": "shop", "X-Fission-Full-Url": full_url, **headers},
+    )
+    return flask.Request(builder.get_environ())
+
+
+@pytest.mark.parametrize(
+    "path, full_url, script, path_info",
+    [
+        ("/cart/1", "/shop/cart/1?x=1", "/shop", "/cart/1"),  # a prefix trigger, trimmed
+        ("/", "/shop/", "/shop", "/"),
+        ("/x", "/fission-function/default/shop/x", "/fission-function/default/shop", "/x"),
+        ("/", "/hello", "", "/hello"),  # a --url trigger: the router forwards `/`
+    ],
+)
+def test_fission_full_url_gives_the_mount_point_and_the_path(path, full_url, script, path_info):
+    from werkzeug.wrappers import Response
+
+    response = Bridge(environ_app)(fission_request(path, full_url))
+    assert isinstance(response, Response)
+    seen = json.loads(response.get_data())
+    assert (seen["SCRIPT_NAME"], seen["PATH_INFO"]) == (script, path_info)
+
+
+def test_fission_request_is_not_taken_for_googles_and_the_reverse():
+    from bridge.platforms import BY_NAME
+
+    fission = fission_request("/", "/shop/")
+    assert BY_NAME["fission"].matches_call(fission, None) and BY_NAME["gcf"].matches_call(fission, None)
+    google = flask_plain_request()
+    assert not BY_NAME["fission"].matches_call(google, None)
+    result = Bridge(environ_app, platform="fission")(google)
+    assert result.status_code == 400 and b"platform='fission'" in result.get_data()
+
+
+def flask_plain_request() -> Any:
+    import flask
+    from werkzeug.test import EnvironBuilder
+
+    return flask.Request(EnvironBuilder(path="/").get_environ())
+
+
 def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
     (tmp_path / "probe_app.py").write_text(
         "def app(environ, start_response):\n"
@@ -260,6 +312,7 @@ def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
         ("openwhisk", "/api/v1/web/guest/default/bridge-function"),
         ("fn", ""),
         ("openfaas", "/function/bridge-function"),
+        ("fission", "/bridge-function"),
     ],
 )
 def test_bridge_serve_puts_each_platform_in_front_of_the_app(platform, prefix):

@@ -32,6 +32,7 @@ _EMULATORS: Dict[str, Tuple[str, str]] = {
     "openwhisk": ("bridge.emulators.openwhisk", "OpenWhiskEmulator"),
     "fn": ("bridge.emulators.fn", "FnEmulator"),
     "openfaas": ("bridge.emulators.openfaas", "OpenFaaSEmulator"),
+    "fission": ("bridge.emulators.fission", "FissionEmulator"),
 }
 
 #: The platform names ``bridge serve --platform`` and :func:`get_emulator` accept.

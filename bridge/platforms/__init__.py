@@ -14,6 +14,7 @@ from .aws_v1 import AwsApiGatewayV1
 from .aws_v2 import AwsHttpApiV2
 from .azure import AzureFunctions
 from .fc3 import FC3
+from .fission import FissionPython
 from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiApig
@@ -33,7 +34,13 @@ EVENT_PLATFORMS: Tuple[Platform, ...] = (
 )
 
 #: Platforms that call the handler with a request object, not a JSON event (``Platform.matches_call``).
-CALL_PLATFORMS: Tuple[Platform, ...] = (AzureFunctions(), GoogleCloudFunctions(), FnProject(), OpenFaaSHttp())
+CALL_PLATFORMS: Tuple[Platform, ...] = (
+    AzureFunctions(),
+    FissionPython(),  # before Google: both are Flask requests, Fission's carry the router's headers
+    GoogleCloudFunctions(),
+    FnProject(),
+    OpenFaaSHttp(),
+)
 
 #: Every platform name ``Bridge(platform=...)`` and the CLI accept; ``fc2`` is the WSGI-style call.
 PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS + CALL_PLATFORMS) + ("fc2",)

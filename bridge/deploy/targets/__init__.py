@@ -9,6 +9,7 @@ from ._base import CODE_DIR, CODE_ZIP, SizeLimit, Target
 from .aws import AwsSam
 from .azure import AzureFunctions
 from .fc import FcServerlessDevs
+from .fission import Fission
 from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiFunctionGraph
@@ -30,6 +31,7 @@ TARGETS: Dict[str, Target] = {
         OpenWhisk(),
         FnProject(),
         OpenFaaS(),
+        Fission(),
     )
 }
 
