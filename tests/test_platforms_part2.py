@@ -290,7 +290,7 @@ def flask_plain_request() -> Any:
 
 
 def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
-    (tmp_path / "probe_app.py").write_text(
+    (tmp_path / "openwhisk_probe_app.py").write_text(
         "def app(environ, start_response):\n"
         "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
         "    return [environ['SCRIPT_NAME'].encode()]\n"
@@ -298,7 +298,12 @@ def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
     out = io.StringIO()
     with redirect_stdout(out):
         code = invoke_command.run(
-            "probe_app:app", "openwhisk", method="GET", url="/hello?x=1", chdir=str(tmp_path), out=out
+            "openwhisk_probe_app:app",
+            "openwhisk",
+            method="GET",
+            url="/hello?x=1",
+            chdir=str(tmp_path),
+            out=out,
         )
     text = out.getvalue()
     assert code == 0, text

@@ -15,8 +15,7 @@ import dataclasses
 import uuid
 from typing import Any, Callable, Dict, Tuple
 
-from ._base import GatewayRequest, GatewayResponse
-from .fc2 import WSGIResult, run_wsgi
+from ._base import GatewayRequest, GatewayResponse, is_under
 from .gcf import GCFEmulator
 
 #: The environment server's methods (server.py); PATCH is not among them.
@@ -70,14 +69,10 @@ class FissionEmulator(GCFEmulator):
             environ.pop(key, None)
         return environ, None
 
-    def call_handler(self, handler: Callable[..., Any], event: Any, context: Any) -> WSGIResult:
-        app = self._apps.get(id(handler))
-        if app is None:
-            app = self._apps[id(handler)] = environment_app(handler)
-        return run_wsgi(app, event)
+    def server_app(self, handler: Callable[..., Any]) -> Any:
+        return environment_app(handler)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        prefix = self.url_prefix
-        if not (request.raw_path == prefix or request.raw_path.startswith(prefix + "/")):
+        if not is_under(request, self.url_prefix):
             return GatewayResponse(404, [], b"", f"no HTTP trigger for {request.raw_path}")
         return super().check_request(request)

@@ -17,7 +17,7 @@ import datetime
 from types import SimpleNamespace
 from typing import Any, Callable, Dict, Tuple
 
-from ._base import Emulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
+from ._base import CallingEmulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
 
 #: "The maximum size of the request is limited. This limit is currently 6MB" (OCI, reference §6).
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
@@ -36,7 +36,7 @@ class _Code:
         return lambda ctx, data=None: function(ctx, data)
 
 
-class FnEmulator(Emulator):
+class FnEmulator(CallingEmulator):
     """An Fn application's HTTP trigger for one function (its own host, no path prefix)."""
 
     name = "fn"
@@ -74,12 +74,6 @@ class FnEmulator(Emulator):
         if isinstance(value, bytes):
             return value.decode("latin-1")
         return value
-
-    def invoke(
-        self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
-    ) -> GatewayResponse:
-        event, context = self.build_event(request, request_id=request_id)
-        return self.to_http(self.call_handler(handler, event, context), request)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
         rejection = super().check_request(request)

@@ -18,8 +18,7 @@ import dataclasses
 import os
 from typing import Any, Callable, Dict, Tuple
 
-from ._base import GatewayRequest, GatewayResponse, json_response
-from .fc2 import WSGIResult, run_wsgi
+from ._base import GatewayRequest, GatewayResponse, is_under, json_response
 from .gcf import GCFEmulator
 
 #: The template's routes' methods (HEAD and OPTIONS are added and answered by Flask itself).
@@ -101,15 +100,11 @@ class OpenFaaSEmulator(GCFEmulator):
         environ["HTTP_X_FORWARDED_FOR"] = headers_value(headers, "x-forwarded-for")
         return environ, None
 
-    def call_handler(self, handler: Callable[..., Any], event: Any, context: Any) -> WSGIResult:
-        app = self._apps.get(id(handler))
-        if app is None:
-            app = self._apps[id(handler)] = template_app(handler)
-        return run_wsgi(app, event)
+    def server_app(self, handler: Callable[..., Any]) -> Any:
+        return template_app(handler)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        prefix = self.url_prefix
-        if not (request.raw_path == prefix or request.raw_path.startswith(prefix + "/")):
+        if not is_under(request, self.url_prefix):
             return GatewayResponse(404, [], b"", f"no function at {request.raw_path}")
         return super().check_request(request)
 

@@ -18,7 +18,7 @@ import os
 from typing import Any, Callable, Dict, Tuple
 
 from . import _result
-from ._base import Emulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
+from ._base import CallingEmulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
 
 #: "The maximum POST content size plus any curried parameters ... is 1MB" (docs/reference.md).
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -44,7 +44,7 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-class OpenWhiskEmulator(Emulator):
+class OpenWhiskEmulator(CallingEmulator):
     """One web action, ``--web raw`` with the ``web-custom-options`` annotation (OPTIONS reaches the
     action, as ``bridge build`` deploys it). Without ``custom_options`` the controller answers OPTIONS
     itself with permissive CORS headers."""
@@ -128,12 +128,6 @@ class OpenWhiskEmulator(Emulator):
 
     def describe(self, value: Any) -> Any:
         return value
-
-    def invoke(
-        self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
-    ) -> GatewayResponse:
-        event, context = self.build_event(request, request_id=request_id)
-        return self.to_http(self.call_handler(handler, event, context), request)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
         rest = request.raw_path[len(self.url_prefix) :]
