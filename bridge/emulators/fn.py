@@ -79,13 +79,16 @@ class FnEmulator(CallingEmulator):
         rejection = super().check_request(request)
         if rejection is not None:
             return rejection
-        if len(request.body) > MAX_REQUEST_BYTES:
-            return json_response(
-                413,
-                {"message": "Request body too large"},
-                f"the body is {len(request.body)} bytes; OCI Functions accepts {MAX_REQUEST_BYTES}",
-            )
-        return None
+        return self.body_too_large(len(request.body))
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_REQUEST_BYTES:
+            return None
+        return json_response(
+            413,
+            {"message": "Request body too large"},
+            f"the body is {length} bytes; OCI Functions accepts {MAX_REQUEST_BYTES}",
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         return json_response(405, {"message": "Method not allowed"}, f"method {request.method} not allowed")

@@ -139,12 +139,9 @@ class OpenWhiskEmulator(CallingEmulator):
                 {"error": "The requested resource does not exist."},
                 f"not under {self.url_prefix}[.http]",
             )
-        if len(request.body) > MAX_REQUEST_BYTES:
-            return json_response(
-                413,
-                {"error": "The request content was malformed: request entity too large"},
-                f"the body is {len(request.body)} bytes; OpenWhisk accepts {MAX_REQUEST_BYTES}",
-            )
+        too_large = self.body_too_large(len(request.body))
+        if too_large is not None:
+            return too_large
         if request.method.upper() == "OPTIONS" and not self.custom_options:
             return GatewayResponse(
                 200,
@@ -156,6 +153,15 @@ class OpenWhiskEmulator(CallingEmulator):
                 "answered by the controller (no web-custom-options annotation)",
             )
         return super().check_request(request)
+
+    def body_too_large(self, length: int) -> GatewayResponse | None:
+        if length <= MAX_REQUEST_BYTES:
+            return None
+        return json_response(
+            413,
+            {"error": "The request content was malformed: request entity too large"},
+            f"the body is {length} bytes; OpenWhisk accepts {MAX_REQUEST_BYTES}",
+        )
 
     def method_not_allowed(self, request: GatewayRequest) -> GatewayResponse:
         return json_response(405, {"error": "Method not allowed."}, f"method {request.method} not allowed")

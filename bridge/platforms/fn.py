@@ -29,12 +29,12 @@ from ._base import (
     HOP_BY_HOP,
     MB,
     Platform,
-    addressed,
     apply_base_path,
     header_text,
     last_forwarded_for,
     path_from_encoded,
     read_headers,
+    server_of,
 )
 
 
@@ -64,8 +64,10 @@ class FnProject(Platform):
         parts = urlsplit(url)
         headers, index = read_headers(event.HTTPHeaders(), title)
         host = index.get("host") or parts.netloc
-        # The Fn server's URL says the scheme; behind OCI API Gateway (path-only) it is https.
-        scheme, server = addressed(index, host, default=parts.scheme or "https")
+        # The Fn server's URL says the scheme; behind OCI API Gateway (path-only, HTTPS only) it is
+        # https. X-Forwarded-Proto arrives as the client sent it (Fn-Http-H-*): never trusted.
+        scheme = parts.scheme or "https"
+        server = server_of(host, None, scheme)
         path, raw_path = path_from_encoded(parts.path or "/")
         body = b""
         if context is not None and callable(getattr(context, "read", None)):
