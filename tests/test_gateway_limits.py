@@ -168,6 +168,8 @@ OVER_LIMIT_STATUS = {
     "aws-v1": 413,
     "aws-v2": 413,
     "alb": 413,
+    "openwhisk": 413,
+    "fn": 413,
 }
 
 
