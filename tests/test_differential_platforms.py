@@ -1,4 +1,6 @@
-"""Differential, for Huawei FunctionGraph (APIG), Azure Functions and Google Cloud Functions.
+"""Differential, for Huawei FunctionGraph (APIG), Azure Functions, Google Cloud Functions, Apache
+OpenWhisk web actions, the Fn Project, OpenFaaS and
+Fission.
 
 As ``test_differential.py``: every request case is sent to the Flask, Django and FastAPI probes
 under a real server and through the platform into ``Bridge(app)``; status, headers and body must
@@ -42,11 +44,26 @@ ROOT = TESTS.parent
 LOSSY = {
     ("huawei", "large-body"): "over the 4 MB request body a dedicated APIG trigger accepts",
     ("huawei", "large-response"): "over FunctionGraph's 6 MB response once base64-encoded",
+    ("openwhisk", "large-body"): "over OpenWhisk's 1 MB request limit (open-source default)",
+    ("openwhisk", "large-response"): "over OpenWhisk's 1 MB result limit (open-source default)",
+    ("openwhisk", "repeated-header"): "OpenWhisk's __ow_headers keep one value per header",
+    ("fn", "repeated-header"): "fdk's server keeps one value per request header (the last)",
+    ("openfaas", "options"): "the python3-http template's Flask answers OPTIONS itself",
+    ("fission", "patch-json"): "the Fission Python environment routes no PATCH (405)",
 }
 
 # Emulator options per platform; Azure's route prefix is the app's mount point.
-PLATFORMS: Dict[str, Dict[str, Any]] = {"huawei": {}, "azure": {}, "gcf": {}}
-PREFIX = {"azure": "/api"}
+PLATFORMS: Dict[str, Dict[str, Any]] = {
+    name: {} for name in ("huawei", "azure", "gcf", "openwhisk", "fn", "openfaas", "fission")
+}
+PREFIX = {
+    "azure": "/api",
+    "openwhisk": "/api/v1/web/guest/default/bridge-function",
+    "openfaas": "/function/bridge-function",
+    "fission": "/bridge-function",
+}
+# The gateway strips OpenFaaS's prefix without saying so: the generated handler.py names it.
+BRIDGE_OPTIONS: Dict[str, Dict[str, Any]] = {"openfaas": {"base_path": "/function/bridge-function"}}
 
 # Azure's converter gives every response a Content-Type: the HttpResponse mimetype, text/plain
 # unless set (azure/functions/http.py, HttpResponseConverter.encode). The app did not send it.
@@ -78,6 +95,8 @@ def _azure_adjust(got: Tuple[Any, ...], want: Tuple[Any, ...]) -> Tuple[Tuple[An
 def _compare(app: Any, kind: str, platform: str) -> None:
     if platform == "azure":
         pytest.importorskip("azure.functions", reason="needs the azure-functions library (dev extra)")
+    if platform == "fn":
+        pytest.importorskip("fdk", reason="needs the fdk package (dev extra)")
     prefix = PREFIX.get(platform, "")
     adjust = _azure_adjust if platform == "azure" else None
     compare(
@@ -85,6 +104,7 @@ def _compare(app: Any, kind: str, platform: str) -> None:
         kind,
         platform,
         PLATFORMS[platform],
+        bridge_options=BRIDGE_OPTIONS.get(platform),
         server_prefix=prefix,
         url_prefix=prefix,
         lossy=LOSSY,

@@ -171,11 +171,15 @@ OVER_LIMIT_STATUS = {
     "huawei": 413,
     "azure": 413,
     "gcf": 413,
+    "openwhisk": 413,
+    "fn": 413,
 }
 
 
 @pytest.mark.parametrize("platform", PLATFORM_NAMES)
 def test_a_declared_length_over_the_platform_limit_is_refused_before_the_body_is_read(platform):
+    if platform not in OVER_LIMIT_STATUS:
+        pytest.skip(f"{platform} documents no request body limit (self-hosted: the operator sets one)")
     with gateway_on_a_thread(platform) as address:
         client = connect(address)
         client.sendall(b"POST /echo/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\nabc")

@@ -29,6 +29,10 @@ _EMULATORS: Dict[str, Tuple[str, str]] = {
     "huawei": ("bridge.emulators.huawei", "HuaweiEmulator"),
     "azure": ("bridge.emulators.azure", "AzureEmulator"),
     "gcf": ("bridge.emulators.gcf", "GCFEmulator"),
+    "openwhisk": ("bridge.emulators.openwhisk", "OpenWhiskEmulator"),
+    "fn": ("bridge.emulators.fn", "FnEmulator"),
+    "openfaas": ("bridge.emulators.openfaas", "OpenFaaSEmulator"),
+    "fission": ("bridge.emulators.fission", "FissionEmulator"),
 }
 
 #: The platform names ``bridge serve --platform`` and :func:`get_emulator` accept.

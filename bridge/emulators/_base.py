@@ -257,6 +257,26 @@ class Emulator:
         return ", ".join(self.methods)
 
 
+class CallingEmulator(Emulator):
+    """A platform whose runtime calls the function itself (with a request object, a context, no
+    JSON): :meth:`call_handler` is that call, and its result what :meth:`to_http` reads."""
+
+    def call_handler(self, handler: Callable[..., Any], event: Any, context: Any) -> Any:
+        raise NotImplementedError
+
+    def invoke(
+        self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
+    ) -> GatewayResponse:
+        event, context = self.build_event(request, request_id=request_id)
+        return self.to_http(self.call_handler(handler, event, context), request)
+
+
+def is_under(request: GatewayRequest, prefix: str) -> bool:
+    """Whether the request's path is ``prefix`` or below it (always, for an empty prefix)."""
+    path = request.raw_path
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
 def moved_to(request: GatewayRequest, scheme: str, host: str) -> GatewayRequest:
     """``request`` as a browser on ``scheme://host`` sends it: that ``Host`` and scheme, and an
     ``Origin`` or ``Referer`` that named the gateway naming that origin instead."""

@@ -14,7 +14,7 @@ from typing import Any, Callable, Tuple
 from urllib.parse import unquote
 
 from . import _query
-from ._base import Emulator, GatewayRequest, GatewayResponse, InvalidResult, json_response
+from ._base import CallingEmulator, GatewayRequest, GatewayResponse, InvalidResult, is_under, json_response
 from .scf import lowercase_headers
 
 #: "The HTTP request length is limited to 100 MB" (reference §1).
@@ -33,7 +33,7 @@ class AzureContext:
         self.retry_context = None
 
 
-class AzureEmulator(Emulator):
+class AzureEmulator(CallingEmulator):
     """One function with the catch-all route ``{*route}`` under ``route_prefix`` (host.json's
     ``extensions.http.routePrefix``, ``api`` by default; ``route_prefix=""`` for none).
 
@@ -107,15 +107,9 @@ class AzureEmulator(Emulator):
             }
         return value
 
-    def invoke(
-        self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
-    ) -> GatewayResponse:
-        event, context = self.build_event(request, request_id=request_id)
-        return self.to_http(self.call_handler(handler, event, context), request)
-
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
         prefix = self.url_prefix
-        if prefix and not (request.raw_path == prefix or request.raw_path.startswith(prefix + "/")):
+        if not is_under(request, prefix):
             return GatewayResponse(
                 404, [], b"", f"{request.raw_path!r} is not under the route prefix {prefix}/"
             )

@@ -17,7 +17,7 @@ import sys
 from typing import Any, Callable, Dict, Tuple
 from urllib.parse import unquote_to_bytes
 
-from ._base import Emulator, GatewayRequest, GatewayResponse
+from ._base import CallingEmulator, GatewayRequest, GatewayResponse
 from .fc2 import WSGIResult, run_wsgi
 
 #: "Max uncompressed HTTP request size: 32MB (2nd gen)", https://cloud.google.com/functions/quotas.
@@ -45,7 +45,7 @@ def framework_app(function: Callable[..., Any]) -> Any:
     return app
 
 
-class GCFEmulator(Emulator):
+class GCFEmulator(CallingEmulator):
     """A 2nd-gen function (a Cloud Run service) at its own URL: no path prefix.
 
     Google's front end terminates TLS (``X-Forwarded-Proto``), appends the client to
@@ -111,19 +111,17 @@ class GCFEmulator(Emulator):
         """The framework's app around ``handler``, run on the environ."""
         app = self._apps.get(id(handler))
         if app is None:
-            app = self._apps[id(handler)] = framework_app(handler)
+            app = self._apps[id(handler)] = self.server_app(handler)
         return run_wsgi(app, event)
+
+    def server_app(self, handler: Callable[..., Any]) -> Any:
+        """The platform's own Flask app calling ``handler`` (functions-framework's here)."""
+        return framework_app(handler)
 
     def describe(self, value: Any) -> Any:
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if isinstance(v, str)}
         return value
-
-    def invoke(
-        self, handler: Callable[..., Any], request: GatewayRequest, *, request_id: str
-    ) -> GatewayResponse:
-        environ, context = self.build_event(request, request_id=request_id)
-        return self.to_http(self.call_handler(handler, environ, context), request)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
         rejection = super().check_request(request)

@@ -14,8 +14,12 @@ from .aws_v1 import AwsApiGatewayV1
 from .aws_v2 import AwsHttpApiV2
 from .azure import AzureFunctions
 from .fc3 import FC3
+from .fission import FissionPython
+from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiApig
+from .openfaas import OpenFaaSHttp
+from .openwhisk import OpenWhiskWebAction
 from .scf import ScfApiGateway, ScfFunctionUrl
 
 EVENT_PLATFORMS: Tuple[Platform, ...] = (
@@ -26,10 +30,17 @@ EVENT_PLATFORMS: Tuple[Platform, ...] = (
     ScfApiGateway(),
     ScfFunctionUrl(),
     HuaweiApig(),  # after AWS REST, whose events carry the same keys plus `resource`
+    OpenWhiskWebAction(),
 )
 
 #: Platforms that call the handler with a request object, not a JSON event (``Platform.matches_call``).
-CALL_PLATFORMS: Tuple[Platform, ...] = (AzureFunctions(), GoogleCloudFunctions())
+CALL_PLATFORMS: Tuple[Platform, ...] = (
+    AzureFunctions(),
+    FissionPython(),  # before Google: both are Flask requests, Fission's carry the router's headers
+    GoogleCloudFunctions(),
+    FnProject(),
+    OpenFaaSHttp(),
+)
 
 #: Every platform name ``Bridge(platform=...)`` and the CLI accept; ``fc2`` is the WSGI-style call.
 PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS + CALL_PLATFORMS) + ("fc2",)

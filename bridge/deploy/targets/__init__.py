@@ -9,9 +9,13 @@ from ._base import CODE_DIR, CODE_ZIP, SizeLimit, Target
 from .aws import AwsSam
 from .azure import AzureFunctions
 from .fc import FcServerlessDevs
+from .fission import Fission
+from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiFunctionGraph
 from .knative import Knative
+from .openfaas import OpenFaaS
+from .openwhisk import OpenWhisk
 from .scf import ScfServerlessFramework
 
 TARGETS: Dict[str, Target] = {
@@ -24,6 +28,10 @@ TARGETS: Dict[str, Target] = {
         GoogleCloudFunctions(),
         HuaweiFunctionGraph(),
         Knative(),
+        OpenWhisk(),
+        FnProject(),
+        OpenFaaS(),
+        Fission(),
     )
 }
 
