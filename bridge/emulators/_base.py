@@ -140,6 +140,9 @@ class Emulator:
     default_methods: Tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS")
     #: The scheme of the platform's default domain.
     default_scheme: str = "https"
+    #: False for self-hosted platforms: a function answers on whatever host the operator's ingress
+    #: gives it, so there is no default domain to emulate.
+    has_default_domain: bool = True
 
     def __init__(
         self,
@@ -156,6 +159,13 @@ class Emulator:
         self.memory_mb = memory_mb
         self.timeout_s = timeout_s
         self.keep_host = keep_host
+        if default_domain and not self.has_default_domain:
+            from .._errors import ConfigError
+
+            raise ConfigError(
+                f"{self.name} is self-hosted: its functions answer on the host your ingress gives them, "
+                "so there is no default domain to emulate; leave out --default-domain"
+            )
         self.default_domain = default_domain
 
     # -- the interface -------------------------------------------------------------------------

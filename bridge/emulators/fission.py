@@ -40,6 +40,7 @@ class FissionEmulator(GCFEmulator):
     """One function behind an HTTP trigger with prefix ``/<function>`` (``keepPrefix: false``)."""
 
     name = "fission"
+    has_default_domain = False
 
     def __init__(self, *, namespace: str = "default", **options: Any) -> None:
         super().__init__(**options)
@@ -50,7 +51,7 @@ class FissionEmulator(GCFEmulator):
     def url_prefix(self) -> str:
         return f"/{self.function_name}"
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
         rest = request.raw_path[len(self.url_prefix) :] or "/"
         target = rest + ("?" + request.raw_query if request.raw_query else "")
         headers = list(request.headers_with_host())
@@ -64,7 +65,7 @@ class FissionEmulator(GCFEmulator):
         if request.header("x-forwarded-host") is None:
             headers.append(("X-Forwarded-Host", request.authority))
         forwarded = dataclasses.replace(request, target=target, headers=headers)
-        environ, _ = super().build_event(forwarded, request_id=request_id)
+        environ, _ = super()._build_event(forwarded, request_id=request_id)
         for key in ("HTTP_FUNCTION_EXECUTION_ID", "HTTP_X_FORWARDED_PROTO"):  # Google's, not Fission's
             environ.pop(key, None)
         return environ, None

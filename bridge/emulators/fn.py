@@ -41,7 +41,12 @@ class FnEmulator(CallingEmulator):
 
     name = "fn"
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, str], bytes]:
+    @property
+    def default_host(self) -> str:
+        # OCI API Gateway in front of the function: <id>.apigateway.<region>.oci.customer-oci.com.
+        return "bridge0gateway.apigateway.us-ashburn-1.oci.customer-oci.com"
+
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, str], bytes]:
         """The headers of the Fn server's ``/call`` request as fdk's server reads them (a dict of
         case-folded names: of a repeated header the last line wins), and its body."""
         deadline = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=self.timeout_s)

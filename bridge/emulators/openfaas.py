@@ -76,13 +76,14 @@ class OpenFaaSEmulator(GCFEmulator):
     """One function behind the OpenFaaS gateway at ``/function/<name>``."""
 
     name = "openfaas"
+    has_default_domain = False
     default_methods = TEMPLATE_METHODS + ("HEAD", "OPTIONS")
 
     @property
     def url_prefix(self) -> str:
         return f"/function/{self.function_name}"
 
-    def build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
+    def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
         """The template server's environ for the request the gateway forwards."""
         rest = request.raw_path[len(self.url_prefix) :] or "/"
         target = rest + ("?" + request.raw_query if request.raw_query else "")
@@ -93,7 +94,7 @@ class OpenFaaSEmulator(GCFEmulator):
         if request.header("x-forwarded-for") is None:
             headers.append(("X-Forwarded-For", f"{request.client_ip}:{request.client[1]}"))
         forwarded = dataclasses.replace(request, target=target, headers=headers, host=None)
-        environ, _ = super().build_event(forwarded, request_id=request_id)
+        environ, _ = super()._build_event(forwarded, request_id=request_id)
         # The gateway's own headers only: not Google's front end's.
         for key in ("HTTP_FUNCTION_EXECUTION_ID", "HTTP_X_FORWARDED_PROTO"):
             environ.pop(key, None)

@@ -50,6 +50,7 @@ class OpenWhiskEmulator(CallingEmulator):
     itself with permissive CORS headers."""
 
     name = "openwhisk"
+    has_default_domain = False
     max_result_bytes = MAX_RESULT_BYTES
 
     def __init__(
@@ -76,7 +77,7 @@ class OpenWhiskEmulator(CallingEmulator):
             return f"/{self.namespace}/{self.function_name}"
         return f"/{self.namespace}/{self.package}/{self.function_name}"
 
-    def build_event(
+    def _build_event(
         self, request: GatewayRequest, *, request_id: str
     ) -> Tuple[Dict[str, Any], Dict[str, str]]:
         """The action's arguments, and (as the context) the environment the runtime sets."""
