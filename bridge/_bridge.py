@@ -10,9 +10,10 @@ from ._errors import (
     ConfigError,
     EventError,
     PlatformMismatchError,
+    ResponseHeaderError,
     ResponseTooLargeError,
 )
-from ._model import HTTPRequest, HTTPResponse
+from ._model import HTTPRequest, HTTPResponse, check_request
 from ._options import Options
 
 TYPE_CHECKING = False  # typing and logging cost start-up time; neither is needed until used
@@ -222,11 +223,11 @@ class Bridge:
             )
         try:
             request = platform.decode(event, context, self.options)
-        except EventError as exc:
-            request = HTTPRequest("GET", "/", b"/", event=event, context=context)
-            request.request_id = _request_id(context)
-            _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
-            return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+            check_request(request)
+        except (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            # Anything but an EventError is an event no field check foresaw (the fuzz suite's
+            # finds): still the event's fault, answered as one.
+            return self._rejected(platform, exc, event, context)
         # The function's invocation id is what the platform's own log lines carry; the gateway's id
         # in the event is the fallback (console tests and local calls have no context).
         if context is not None:
@@ -235,7 +236,11 @@ class Bridge:
             if invocation_id.__class__ is not str or not invocation_id:
                 invocation_id = str(invocation_id or _request_id(context) or request.request_id)
             request.request_id = invocation_id
-        result = platform.encode(self._respond(request), request, self.options)
+        response = self._respond(request)
+        try:
+            result = platform.encode(response, request, self.options)
+        except Exception as exc:  # the app's response has no form on this platform
+            result = platform.encode(self._failed(exc, request), request, self.options)
         if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)
         return result
@@ -284,27 +289,46 @@ class Bridge:
                 response.body = b""  # what an HTTP server sends for these, whatever the app wrote
         except BridgeError as exc:
             _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
-            message = (
-                str(exc)
-                if isinstance(exc, (AppTimeoutError, ResponseTooLargeError))
-                else _PHRASES[exc.status]
-            )
-            if self.options.debug:
-                message = f"{message}\n\n{_traceback_text(exc)}"
-            return _error_response(exc.status, message)
+            return self._failed(exc, request)
         except Exception as exc:
+            return self._failed(exc, request)
+        return response
+
+    def _failed(self, exc: Exception, request: HTTPRequest) -> HTTPResponse:
+        """The error response for ``exc``, raised while answering ``request``; one log line.
+
+        A :class:`BridgeError` is the bridge's own finding (its status and, where it tells the client
+        what to change, its message); anything else is the app's failure: 500, no detail.
+        """
+        if isinstance(exc, BridgeError):
+            status = exc.status
+            _log_error(
+                "[%s] %s %s: %s", request.request_id or "-", request.method, _printable(request.path), exc
+            )
+            message = str(exc) if isinstance(exc, _TOLD_TO_CLIENT) else _PHRASES[status]
+        else:
+            status = 500
             _log_error(
                 "[%s] %s %s: the app raised %s",
                 request.request_id or "-",
                 request.method,
-                request.path,
+                _printable(request.path),
                 _one_line(exc),
             )
             message = _PHRASES[500]
-            if self.options.debug:
-                message = f"{message}\n\n{_traceback_text(exc)}"
-            return _error_response(500, message)
-        return response
+        if self.options.debug:
+            message = f"{message}\n\n{_traceback_text(exc)}"
+        return _error_response(status, message)
+
+    def _rejected(self, platform: Any, exc: Exception, event: Any, context: Any) -> Dict[str, Any]:
+        """The platform's 400 response for an event it could not decode; one log line."""
+        if not isinstance(exc, EventError):
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else _one_line(exc)
+            exc = EventError(f"the {platform.title} event could not be read: {detail}")
+        request = HTTPRequest("GET", "/", b"/", event=event, context=context)
+        request.request_id = _request_id(context)
+        _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
+        return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
 
     # --- FC 2.0 ------------------------------------------------------------------------------------
 
@@ -317,23 +341,36 @@ class Bridge:
             )
             _log_error("[-] %s", exc)
             return fc2.respond(_error_response(exc.status, str(exc)), start_response)
+        try:
+            if self.interface == "wsgi":
+                environ = fc2.prepare_environ(environ, self.options)
+                request = HTTPRequest(
+                    environ.get("REQUEST_METHOD", "GET"),
+                    environ["PATH_INFO"],
+                    b"",
+                    request_id=environ["bridge.request_id"],
+                    event=environ,
+                    context=environ.get("bridge.context"),
+                )
+                check_request(request)
+            else:
+                request = fc2.request_from_environ(environ, self.options)
+                check_request(request)
+        except (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            if not isinstance(exc, EventError):
+                exc = EventError(f"the {fc2.TITLE} environ could not be read: {_one_line(exc)}")
+            _log_error("[-] rejected fc2 call: %s", exc)
+            return fc2.respond(_error_response(exc.status, str(exc)), start_response)
         if self.interface == "wsgi":
-            environ = fc2.prepare_environ(environ, self.options)
-            request = HTTPRequest(
-                environ.get("REQUEST_METHOD", "GET"),
-                environ["PATH_INFO"],
-                b"",
-                request_id=environ["bridge.request_id"],
-                event=environ,
-                context=environ.get("bridge.context"),
-            )
             from .runners.wsgi import run_wsgi
 
             response = self._respond(request, lambda: run_wsgi(self.app, request, environ))
         else:
-            request = fc2.request_from_environ(environ, self.options)
             response = self._respond(request)
-        return fc2.respond(response, start_response)
+        try:
+            return fc2.respond(response, start_response)
+        except ResponseHeaderError as exc:
+            return fc2.respond(self._failed(exc, request), start_response)
 
     # --- internals ---------------------------------------------------------------------------------
 
@@ -421,6 +458,9 @@ class Bridge:
         return f"<Bridge {self.interface} app={self.app!r} platform={self.platform or 'auto'}>"
 
 
+# Errors whose message tells the client what to change; the others answer with the status phrase.
+_TOLD_TO_CLIENT = (EventError, AppTimeoutError, ResponseTooLargeError, ResponseHeaderError)
+
 _PHRASES = {
     400: "Bad Request",
     500: "Internal Server Error",
@@ -440,13 +480,15 @@ def _parse_event(event: Any) -> Dict[str, Any]:
         parsed = json.loads(event)
     except ValueError as exc:
         raise EventError(f"the event is not valid JSON: {exc}")
+    except RecursionError:
+        raise EventError("the event is not valid JSON: nested too deeply")
     if not isinstance(parsed, dict):
         raise EventError(f"the event must be a JSON object, got {type(parsed).__name__}")
     return parsed
 
 
 def _unknown_event_message(event: Dict[str, Any], platforms: Sequence[Any]) -> str:
-    keys = ", ".join(sorted(str(k) for k in event)[:12]) or "none"
+    keys = ", ".join(sorted(_printable(str(k)) for k in event)[:12]) or "none"
     titles = "; ".join(p.title for p in platforms) or "FC 2.0 WSGI calls only"
     return (
         f"not an HTTP event this handler serves (top-level keys: {keys}). Expected one of: {titles}. "
@@ -463,7 +505,16 @@ def _request_id(context: Any) -> str:
 
 
 def _error_response(status: int, message: str) -> HTTPResponse:
-    return HTTPResponse(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8"))
+    # backslashreplace: a message that echoes the event's text stays valid UTF-8 (issue 14, item 5).
+    body = message.encode("utf-8", "backslashreplace")
+    return HTTPResponse(status, [("Content-Type", "text/plain; charset=utf-8")], body)
+
+
+def _printable(text: str) -> str:
+    """``text`` for a log line or an error body: escapes for what is not printable or not Unicode."""
+    if text.isascii() and text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
 
 
 def _one_line(exc: BaseException) -> str:

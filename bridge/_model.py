@@ -133,3 +133,70 @@ class HTTPResponse:
 
     def __repr__(self) -> str:
         return f"<HTTPResponse {self.status} {len(self.body)} bytes>"
+
+
+# Methods seen every day: checked by one set lookup instead of character by character.
+_USUAL_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+# RFC 9110 §5.6.2 token characters: what a method may hold.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def check_request(request: HTTPRequest) -> None:
+    """Refuse, with :class:`~bridge.EventError` naming the field, what no HTTP server would hand an app.
+
+    PEP 3333 and the ASGI spec promise native strings a server produced: a method that is an HTTP
+    token, a path that starts with ``/`` and is Unicode text, a server name and client host that are
+    host text. A gateway never breaks these; a hand-made or hostile event can, and the app would
+    crash on it (a lone surrogate in ``client`` crashes Starlette: issue 14, item 6). The usual
+    request passes on cheap checks; the character-level work runs only when one of them fails.
+    """
+    path = request.path
+    client = request.client
+    if not (
+        request.method in _USUAL_METHODS
+        and path[:1] == "/"
+        and path.isascii()
+        and request.root_path.isascii()
+        and request.server[0].isascii()
+        and request.server[0].isprintable()
+        and (client is None or (client[0].isascii() and client[0].isprintable()))
+    ):
+        _check_slowly(request)
+
+
+def _check_slowly(request: HTTPRequest) -> None:
+    from ._errors import EventError
+
+    method = request.method
+    if not method or not set(method) <= _TOKEN:
+        raise EventError("the request method is not an HTTP token (RFC 9110 §5.6.2)")
+    path = request.path
+    if not isinstance(path, str) or path[:1] != "/":
+        raise EventError("the request path must start with '/'")
+    if not path.isascii():
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EventError("the request path holds text that is not valid Unicode")
+    root_path = request.root_path
+    if not root_path.isascii():
+        try:
+            root_path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EventError("the request's stage or base path holds text that is not valid Unicode")
+    host = request.server[0]
+    if not _is_host_text(host):
+        raise EventError("the Host header (the server name) is not a host name")
+    client = request.client
+    if client is not None and not _is_host_text(client[0]):
+        raise EventError("the event's source IP (the client address) is not an address")
+
+
+def _is_host_text(text: str) -> bool:
+    """ASCII without whitespace, controls or the characters that end a host in a URL."""
+    return (
+        isinstance(text, str)
+        and text.isascii()
+        and text.isprintable()
+        and not any(ch in text for ch in " /\\?#@")
+    )

@@ -69,7 +69,7 @@ class AwsHttpApiV2(Platform):
             path,
             raw_path,
             # Verbatim: queryStringParameters comma-joins repeated keys.
-            query.encode(),
+            query.encode("ascii") if query.isascii() else _query_bytes(query, title),
             headers,
             body_bytes(event, title),
             scheme,
@@ -85,7 +85,7 @@ class AwsHttpApiV2(Platform):
             # A named stage is in rawPath; it is part of the public URL on the execute-api domain only.
             host = host_name(host)
             on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
-            mount_stage(request, stage, on_default_domain, options)
+            mount_stage(request, stage, on_default_domain, options, in_path=True)
         if options.base_path:
             apply_base_path(request, options)
         return request
@@ -99,3 +99,11 @@ class AwsHttpApiV2(Platform):
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result
+
+
+def _query_bytes(query: str, title: str) -> bytes:
+    """``rawQueryString`` with characters the gateway left unencoded, as their UTF-8 bytes."""
+    try:
+        return query.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no bytes to send
+        raise EventError(f"{title} event field 'rawQueryString' holds text that is not valid Unicode")

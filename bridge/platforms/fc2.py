@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Tuple
 from urllib.parse import urlsplit
 
+from .._errors import EventError, ResponseHeaderError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, server_of
@@ -110,12 +111,22 @@ def respond(response: HTTPResponse, start_response: Callable[..., Any]) -> List[
         phrase = "Unknown"
     # FC 2.0's own server frames the response: connection headers are its to set.
     headers = [pair for pair in response.headers if pair[0].lower() not in HOP_BY_HOP]
+    for name, value in headers:
+        if not (name.isprintable() and value.isprintable()) and _splits(name + value):
+            raise ResponseHeaderError("the app's response has a header with CR, LF or NUL")
     start_response(f"{response.status} {phrase}", headers)
     return [response.body]
+
+
+def _splits(text: str) -> bool:
+    """True when ``text`` holds what would end a header line on the wire."""
+    return "\r" in text or "\n" in text or "\0" in text
 
 
 def _wire_text(value: str) -> str:
     """A WSGI (latin-1) string as the text whose UTF-8 bytes were on the wire."""
     if value.isascii():
         return value
+    if not isinstance(value, str):
+        raise EventError(f"{TITLE} environ holds a {type(value).__name__} where PEP 3333 puts a string")
     return value.encode("latin-1", "replace").decode("utf-8", "replace")

@@ -63,8 +63,8 @@ class ScfApiGateway(Platform):
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        headers: Dict[str, Any]
-        headers, cookies, body, is_base64 = response_fields(response, options)
+        # A repeated header goes as a JSON array, the documented form (reference §2), not joined.
+        headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
         if cookies is not None:
             # Several Set-Cookie as a JSON array: the documented form of a repeated header, and the
             # one that keeps every cookie (serverless-components/tencent-express PR #7; reference §2).
@@ -134,4 +134,3 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPReques
         context,
     )
     return request, index
-
