@@ -287,9 +287,6 @@ class Bridge:
             status = response.status
             if status in (204, 304) or status < 200 or request.method == "HEAD":
                 response.body = b""  # what an HTTP server sends for these, whatever the app wrote
-        except BridgeError as exc:
-            _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
-            return self._failed(exc, request)
         except Exception as exc:
             return self._failed(exc, request)
         return response
@@ -344,10 +341,12 @@ class Bridge:
         try:
             if self.interface == "wsgi":
                 environ = fc2.prepare_environ(environ, self.options)
+                remote = environ.get("REMOTE_ADDR")
                 request = HTTPRequest(
                     environ.get("REQUEST_METHOD", "GET"),
                     environ["PATH_INFO"],
                     b"",
+                    client=(remote, 0) if remote else None,
                     request_id=environ["bridge.request_id"],
                     event=environ,
                     context=environ.get("bridge.context"),

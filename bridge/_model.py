@@ -193,10 +193,5 @@ def _check_slowly(request: HTTPRequest) -> None:
 
 
 def _is_host_text(text: str) -> bool:
-    """ASCII without whitespace, controls or the characters that end a host in a URL."""
-    return (
-        isinstance(text, str)
-        and text.isascii()
-        and text.isprintable()
-        and not any(ch in text for ch in " /\\?#@")
-    )
+    """Printable ASCII: what a server name or a client address can be (PEP 3333 native strings)."""
+    return isinstance(text, str) and text.isascii() and text.isprintable()

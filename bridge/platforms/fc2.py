@@ -53,6 +53,12 @@ def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]
         if path_info == wsgi_base or path_info.startswith(wsgi_base + "/"):
             path_info = path_info[len(wsgi_base) :] or "/"
         prefix = wsgi_base
+    for key, value in environ.items():
+        # PEP 3333: CGI keys hold native strings; an app indexes and splits them without checking.
+        if value.__class__ is not str and key.isupper():
+            raise EventError(
+                f"{TITLE} environ holds a {type(value).__name__} in {key}, where PEP 3333 puts a string"
+            )
     environ["SCRIPT_NAME"] = prefix
     environ["PATH_INFO"] = path_info
     context = environ.get("fc.context")
@@ -69,7 +75,7 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
     headers: List[Tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").lower(), _wire_text(value)))
+            headers.append((key[5:].replace("_", "-").lower(), _wire_text(value, key)))
     if environ.get("CONTENT_TYPE"):
         headers.append(("content-type", environ["CONTENT_TYPE"]))
     stream = environ.get("wsgi.input")
@@ -79,7 +85,7 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
         length = 0
     body = stream.read(length) if stream is not None and length > 0 else b""
     scheme = environ.get("wsgi.url_scheme") or "http"
-    path, raw_path = path_from_decoded(_wire_text(environ.get("PATH_INFO") or "/"))
+    path, raw_path = path_from_decoded(_wire_text(environ.get("PATH_INFO") or "/", "path (PATH_INFO)"))
     remote = environ.get("REMOTE_ADDR")
     context = environ.get("fc.context")
     request = HTTPRequest(
@@ -92,7 +98,7 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
         scheme=scheme,
         server=server_of(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "", None, scheme),
         client=(remote, 0) if remote else None,
-        root_path=_wire_text(proxy_prefix(environ)),
+        root_path=_wire_text(proxy_prefix(environ), "fc.request_uri"),
         request_id=getattr(context, "request_id", "") or environ.get("HTTP_X_FC_REQUEST_ID", ""),
         event=environ,
         context=context,
@@ -123,10 +129,16 @@ def _splits(text: str) -> bool:
     return "\r" in text or "\n" in text or "\0" in text
 
 
-def _wire_text(value: str) -> str:
+def _wire_text(value: str, field: str) -> str:
     """A WSGI (latin-1) string as the text whose UTF-8 bytes were on the wire."""
+    if not isinstance(value, str):
+        raise EventError(
+            f"{TITLE} environ holds a {type(value).__name__} in {field}, where PEP 3333 puts a string"
+        )
     if value.isascii():
         return value
-    if not isinstance(value, str):
-        raise EventError(f"{TITLE} environ holds a {type(value).__name__} where PEP 3333 puts a string")
-    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:  # not a native string a WSGI server makes
+        raise EventError(f"{TITLE} environ {field} is not a latin-1 string (PEP 3333)")
+    return raw.decode("utf-8", "replace")
