@@ -155,6 +155,25 @@ def _quoted(path: Any, safe: str) -> str:
         raise EventError("the event's path holds text that is not valid Unicode")
 
 
+# Every printable ASCII character but space: what a raw query keeps as it came.
+_RAW_QUERY_SAFE = "".join(chr(i) for i in range(33, 127))
+
+
+def raw_query_bytes(query: str, what: str, encoding: str = "utf-8") -> bytes:
+    """A raw query string as the percent-encoded bytes ASGI's ``query_string`` promises.
+
+    Gateways encode what they forward; one that passed UTF-8 text (or FC 2.0's latin-1 native
+    string, ``encoding="latin-1"``) through gets its non-ASCII characters percent-encoded here, as
+    a browser would have.
+    """
+    if query.isascii():
+        return query.encode("ascii")
+    try:
+        return quote(query, safe=_RAW_QUERY_SAFE, encoding=encoding).encode("ascii")
+    except UnicodeEncodeError:  # a lone surrogate: no bytes to send
+        raise EventError(f"{what} holds text that is not valid Unicode")
+
+
 def query_from_map(params: Optional[Dict[str, Any]], platform: str, *, encoded: bool = False) -> bytes:
     """A query string from a ``{key: value | [values] | true}`` map.
 

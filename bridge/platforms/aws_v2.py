@@ -22,6 +22,7 @@ from ._base import (
     http_context,
     mount_stage,
     path_from_encoded,
+    raw_query_bytes,
     read_headers,
     response_fields,
     set_header,
@@ -69,7 +70,7 @@ class AwsHttpApiV2(Platform):
             path,
             raw_path,
             # Verbatim: queryStringParameters comma-joins repeated keys.
-            query.encode("ascii") if query.isascii() else _query_bytes(query, title),
+            query.encode("ascii") if query.isascii() else raw_query_bytes(query, f"{title} rawQueryString"),
             headers,
             body_bytes(event, title),
             scheme,
@@ -99,11 +100,3 @@ class AwsHttpApiV2(Platform):
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result
-
-
-def _query_bytes(query: str, title: str) -> bytes:
-    """``rawQueryString`` with characters the gateway left unencoded, as their UTF-8 bytes."""
-    try:
-        return query.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: no bytes to send
-        raise EventError(f"{title} event field 'rawQueryString' holds text that is not valid Unicode")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from .._errors import EventError, ResponseHeaderError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
-from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, server_of
+from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, raw_query_bytes, server_of
 
 NAME = "fc2"
 TITLE = "Alibaba FC 2.0 HTTP trigger"
@@ -43,6 +43,7 @@ def proxy_prefix(environ: Dict[str, Any]) -> str:
 
 def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]:
     """The environ a WSGI app should see: the proxy prefix (or ``base_path``) as ``SCRIPT_NAME``."""
+    check_environ(environ)
     prefix = proxy_prefix(environ)
     path_info = environ.get("PATH_INFO") or "/"
     if prefix and path_info.startswith(prefix + "/"):  # a runtime that left the prefix in PATH_INFO
@@ -53,12 +54,9 @@ def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]
         if path_info == wsgi_base or path_info.startswith(wsgi_base + "/"):
             path_info = path_info[len(wsgi_base) :] or "/"
         prefix = wsgi_base
-    for key, value in environ.items():
-        # PEP 3333: CGI keys hold native strings; an app indexes and splits them without checking.
-        if value.__class__ is not str and key.isupper():
-            raise EventError(
-                f"{TITLE} environ holds a {type(value).__name__} in {key}, where PEP 3333 puts a string"
-            )
+    query = environ.get("QUERY_STRING")
+    if query and not query.isascii():  # raw bytes a client sent: percent-encoded, as a browser sends them
+        environ["QUERY_STRING"] = raw_query_bytes(query, "QUERY_STRING", "latin-1").decode("ascii")
     environ["SCRIPT_NAME"] = prefix
     environ["PATH_INFO"] = path_info
     context = environ.get("fc.context")
@@ -70,8 +68,33 @@ def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]
     return environ
 
 
+# The environ keys PEP 3333 says are always present, which an app may index without checking.
+_REQUIRED = ("REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme")
+
+
+def check_environ(environ: Dict[str, Any]) -> None:
+    """Refuse (:class:`EventError`) an environ that breaks what PEP 3333 promises the app.
+
+    FC's own server makes it, so this never fires in production; it keeps a hand-made or hostile
+    call from crashing the app instead of answering 400.
+    """
+    for key, value in environ.items():
+        # CGI variables hold native (latin-1) strings; "wsgi.input" and "fc.context" are the server's.
+        if (key.startswith("HTTP_") or "." not in key) and (
+            value.__class__ is not str or not value.isascii() or not key.isascii()
+        ):
+            _wire_text(key, "a variable name")
+            _wire_text(value, _printable_name(key))
+    for key in _REQUIRED:
+        if not environ.get(key):
+            raise EventError(f"{TITLE} environ has no {key}, which PEP 3333 requires")
+    if environ["wsgi.url_scheme"] not in ("http", "https"):
+        raise EventError(f"{TITLE} environ's wsgi.url_scheme is neither http nor https")
+
+
 def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPRequest:
     """An :class:`HTTPRequest` for an ASGI app from FC 2.0's environ."""
+    check_environ(environ)
     headers: List[Tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
@@ -92,7 +115,7 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
         (environ.get("REQUEST_METHOD") or "GET").upper(),
         path,
         raw_path,
-        (environ.get("QUERY_STRING") or "").encode("latin-1"),
+        raw_query_bytes(environ.get("QUERY_STRING") or "", "QUERY_STRING", "latin-1"),
         headers,
         body,
         scheme=scheme,
@@ -122,6 +145,10 @@ def respond(response: HTTPResponse, start_response: Callable[..., Any]) -> List[
             raise ResponseHeaderError("the app's response has a header with CR, LF or NUL")
     start_response(f"{response.status} {phrase}", headers)
     return [response.body]
+
+
+def _printable_name(key: str) -> str:
+    return key.encode("ascii", "backslashreplace").decode("ascii")
 
 
 def _splits(text: str) -> bool:
