@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from time import perf_counter
 
+from ._access_log import AccessLog
 from ._errors import (
     AppTimeoutError,
     BridgeError,
@@ -49,6 +51,15 @@ class Bridge:
         timeout: seconds an ASGI app may take, at most; the platform's remaining time also bounds it.
         on_event: ``fn(event, context)`` for events that are not HTTP requests (timers, queues);
             its return value is the handler's.
+        on_error: ``fn(exc, request)``, called with every exception that ends a request in an
+            error response: the app's own and the bridge's (:class:`~bridge.BridgeError`, a
+            rejected event included). For Sentry or a logger; what it returns is ignored and what
+            it raises is logged.
+        access_log: ``True`` or ``"plain"`` for one INFO line per invocation on the ``bridge``
+            logger (method, path, status, duration in ms, request id, function name), ``"json"``
+            for the same as a JSON object; off by default.
+        platforms: custom event formats (:class:`~bridge.Platform` instances), tried before the
+            built-in ones; ``platform=`` may name one of them.
     """
 
     def __init__(
@@ -65,8 +76,18 @@ class Bridge:
         debug: bool = False,
         timeout: Optional[float] = None,
         on_event: Optional[Callable[[Any, Any], Any]] = None,
+        on_error: Optional[Callable[[BaseException, HTTPRequest], Any]] = None,
+        access_log: Union[bool, str] = False,
+        platforms: Sequence[Any] = (),
     ) -> None:
-        from .platforms import BY_NAME, EVENT_PLATFORMS, PLATFORM_NAMES
+        from .platforms import EVENT_PLATFORMS, Platform
+
+        for custom in platforms:
+            if not isinstance(custom, Platform) or not custom.name:
+                raise ConfigError(f"platforms= takes named bridge.Platform instances, got {custom!r}")
+        event_platforms = tuple(platforms) + EVENT_PLATFORMS
+        BY_NAME = {p.name: p for p in reversed(event_platforms)}
+        PLATFORM_NAMES = tuple(BY_NAME) + ("fc2",)
 
         if not callable(app):
             raise ConfigError(f"Bridge(app) needs a WSGI or ASGI callable, got {type(app).__name__}")
@@ -88,13 +109,15 @@ class Bridge:
         )
         self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
         self.on_event = on_event
+        self.on_error = on_error
+        self._access_log = None if access_log is False else AccessLog(access_log)
         if platform is None:
-            self._platforms = EVENT_PLATFORMS
+            self._platforms = event_platforms
         elif platform == "fc2":
             self._platforms = ()
         else:
             self._platforms = (BY_NAME[platform],)
-        self._all_platforms = EVENT_PLATFORMS
+        self._all_platforms = event_platforms
         # The one per-instance cache: the platform that matched last, tried first next time.
         self._last = self._platforms[0] if self._platforms else None
         self._lifespan_mode = lifespan
@@ -201,9 +224,10 @@ class Bridge:
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Serve one invocation: ``(event, context)`` or FC 2.0's ``(environ, start_response)``."""
+        started = perf_counter() if self._access_log is not None else 0.0
         if type(event) is dict:
             if "wsgi.input" in event and callable(context):
-                return self._serve_fc2(event, context)
+                return self._serve_fc2(event, context, started)
         else:
             try:
                 event = _parse_event(event)
@@ -227,7 +251,7 @@ class Bridge:
         except (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError) as exc:
             # Anything but an EventError is an event no field check foresaw (the fuzz suite's
             # finds): still the event's fault, answered as one.
-            return self._rejected(platform, exc, event, context)
+            return self._rejected(platform, exc, event, context, started)
         # The function's invocation id is what the platform's own log lines carry; the gateway's id
         # in the event is the fallback (console tests and local calls have no context).
         if context is not None:
@@ -243,6 +267,8 @@ class Bridge:
             result = platform.encode(self._failed(exc, request), request, self.options)
         if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)
+        if self._access_log is not None:
+            self._access_log.write(request, result["statusCode"], started)
         return result
 
     def _platform_for(self, event: Dict[str, Any]) -> Any:
@@ -315,21 +341,39 @@ class Bridge:
             message = _PHRASES[500]
         if self.options.debug:
             message = f"{message}\n\n{_traceback_text(exc)}"
+        if self.on_error is not None:
+            self._report(exc, request)
         return _error_response(status, message)
 
-    def _rejected(self, platform: Any, exc: Exception, event: Any, context: Any) -> Dict[str, Any]:
+    def _report(self, exc: BaseException, request: HTTPRequest) -> None:
+        """Hand ``exc`` to the ``on_error`` hook; the hook's own failure is logged, never raised."""
+        try:
+            self.on_error(exc, request)  # type: ignore[misc]
+        except Exception as hook_exc:
+            _log_error("[%s] on_error hook failed: %s", request.request_id or "-", _one_line(hook_exc))
+
+    def _rejected(
+        self, platform: Any, exc: Exception, event: Any, context: Any, started: float = 0.0
+    ) -> Dict[str, Any]:
         """The platform's 400 response for an event it could not decode; one log line."""
         if not isinstance(exc, EventError):
             detail = "nested too deeply" if isinstance(exc, RecursionError) else _one_line(exc)
             exc = EventError(f"the {platform.title} event could not be read: {detail}")
-        request = HTTPRequest("GET", "/", b"/", event=event, context=context)
+        request = HTTPRequest("-", "", b"", event=event, context=context)
         request.request_id = _request_id(context)
         _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
-        return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+        if self.on_error is not None:
+            self._report(exc, request)
+        result = platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+        if self._access_log is not None:
+            self._access_log.write(request, result["statusCode"], started)
+        return result
 
     # --- FC 2.0 ------------------------------------------------------------------------------------
 
-    def _serve_fc2(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _serve_fc2(
+        self, environ: Dict[str, Any], start_response: Callable[..., Any], started: float = 0.0
+    ) -> Iterable[bytes]:
         from .platforms import fc2
 
         if self.platform is not None and self.platform != "fc2":
@@ -359,7 +403,13 @@ class Bridge:
             if not isinstance(exc, EventError):
                 exc = EventError(f"the {fc2.TITLE} environ could not be read: {_one_line(exc)}")
             _log_error("[-] rejected fc2 call: %s", exc)
-            return fc2.respond(_error_response(exc.status, str(exc)), start_response)
+            request = HTTPRequest("-", "", b"", event=environ, context=environ.get("fc.context"))
+            if self.on_error is not None:
+                self._report(exc, request)
+            response = _error_response(exc.status, str(exc))
+            if self._access_log is not None:
+                self._access_log.write(request, response.status, started)
+            return fc2.respond(response, start_response)
         if self.interface == "wsgi":
             from .runners.wsgi import run_wsgi
 
@@ -367,9 +417,13 @@ class Bridge:
         else:
             response = self._respond(request)
         try:
-            return fc2.respond(response, start_response)
+            body = fc2.respond(response, start_response)
         except ResponseHeaderError as exc:
-            return fc2.respond(self._failed(exc, request), start_response)
+            response = self._failed(exc, request)
+            body = fc2.respond(response, start_response)
+        if self._access_log is not None:
+            self._access_log.write(request, response.status, started)
+        return body
 
     # --- internals ---------------------------------------------------------------------------------
 

@@ -23,6 +23,11 @@ class HTTPRequest:
     ``SCRIPT_NAME``). ``query_string`` is the raw, percent-encoded query without ``?``.
     ``headers`` keeps repeated headers as separate pairs, names in lower case.
 
+    What the gateway vouches for about the caller, where it authenticated one: ``remote_user``
+    (WSGI's ``REMOTE_USER``) and ``identity`` (the authorizer's or gateway's identity context as
+    the event carries it, claims included); ``stage_variables`` are API Gateway's. Each is ``None``
+    when the event has none.
+
     A platform may pass ``headers`` as a dict of unique lower-case names instead (what most events
     carry): the list of pairs is then made on first use of :attr:`headers`, and the runners read
     the dict as it is. Platforms pass every argument by position: keyword arguments, like the list
@@ -44,6 +49,9 @@ class HTTPRequest:
         "request_id",
         "event",
         "context",
+        "remote_user",
+        "identity",
+        "stage_variables",
     )
 
     def __init__(
@@ -81,6 +89,9 @@ class HTTPRequest:
         self.request_id = request_id
         self.event = event
         self.context = context
+        self.remote_user: Optional[str] = None
+        self.identity: Optional[Dict[str, Any]] = None
+        self.stage_variables: Optional[Dict[str, Any]] = None
 
     @property
     def headers(self) -> Headers:

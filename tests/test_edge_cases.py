@@ -314,3 +314,37 @@ def test_lifespan_auto_quietly_runs_without_lifespan_for_an_app_that_rejects_it(
 def test_json_body_of_the_result_is_serialisable():
     result = Bridge(RecordingWSGI(headers=ANIMALS))(load_event("scf-apigw-documented"), None)
     json.dumps(result)
+
+
+def test_djangos_own_asgi_handler_with_lifespan_auto_logs_nothing(tmp_path):
+    # Django's ASGIHandler rejects the lifespan scope; as under uvicorn's "auto", the bridge carries
+    # on without lifespan, quietly (no error line per instance). Run in a process of its own:
+    # Django's settings are global.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = f"""
+import json, logging, sys
+sys.path.insert(0, {str(root / "examples" / "django_blog")!r})
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append(record)
+logging.getLogger().addHandler(Keep(logging.WARNING))
+from bridge import Bridge
+handler = Bridge.django("blog_site.settings", asgi=True)
+event = json.load(open({str(root / "tests" / "events" / "aws-http-v2.json")!r}))
+event["requestContext"]["http"]["method"] = "GET"
+statuses = [handler(event, None)["statusCode"] for _ in range(3)]
+bridge_records = [r.getMessage() for r in records if r.name.startswith("bridge")]
+print(json.dumps([statuses, bridge_records, handler._asgi.lifespan.supported]))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    statuses, bridge_records, supported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(set(statuses)) == 1 and statuses[0] < 500
+    assert bridge_records == [] and supported is False

@@ -349,6 +349,40 @@ def mount_stage(
         request.root_path = prefix
 
 
+def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], event: Dict[str, Any]) -> None:
+    """The caller API Gateway authenticated, and its stage variables (REST, HTTP API 1.0 and 2.0).
+
+    ``identity`` is ``requestContext.authorizer`` as the gateway sent it: Cognito or JWT ``claims``
+    (``jwt.claims`` in 2.0), a Lambda authorizer's ``principalId`` and context (``lambda`` in 2.0),
+    or ``iam``. ``remote_user`` is the user it names: ``cognito:username``, else ``username``, else
+    ``sub`` of the claims; the ``principalId``; the IAM ``userArn``
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+    """
+    variables = event.get("stageVariables")
+    if variables.__class__ is dict:
+        request.stage_variables = variables
+    authorizer = request_context.get("authorizer")
+    user: Any = None
+    if authorizer.__class__ is dict and authorizer:
+        request.identity = authorizer
+        jwt = authorizer.get("jwt")
+        claims = jwt.get("claims") if jwt.__class__ is dict else authorizer.get("claims")
+        if claims.__class__ is dict:
+            user = claims.get("cognito:username") or claims.get("username") or claims.get("sub")
+        user = user or authorizer.get("principalId")
+        iam = authorizer.get("iam")
+        if not user and iam.__class__ is dict:
+            user = iam.get("userArn")
+    else:  # REST with IAM authorization: the caller is in requestContext.identity
+        identity = request_context.get("identity")
+        if identity.__class__ is dict and identity.get("userArn"):
+            user = identity["userArn"]
+            request.identity = {"iam": identity}
+    if user.__class__ is str and user:
+        request.remote_user = user
+
+
 def host_name(host: str) -> str:
     """A ``Host`` value, lower case, without port."""
     if host.endswith("]"):

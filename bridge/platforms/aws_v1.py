@@ -18,6 +18,7 @@ from ._base import (
     apply_base_path,
     body_bytes,
     field,
+    gateway_identity,
     host_name,
     merged_headers,
     mount_stage,
@@ -90,6 +91,7 @@ class AwsApiGatewayV1(Platform):
         in_path = event.get("version") == "1.0"
         mount_stage(request, request_context.get("stage"), on_default_domain, options, in_path)
         apply_base_path(request, options)
+        gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

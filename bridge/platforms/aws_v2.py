@@ -18,6 +18,7 @@ from ._base import (
     apply_base_path,
     body_bytes,
     field,
+    gateway_identity,
     host_name,
     http_context,
     mount_stage,
@@ -89,6 +90,7 @@ class AwsHttpApiV2(Platform):
             mount_stage(request, stage, on_default_domain, options, in_path=True)
         if options.base_path:
             apply_base_path(request, options)
+        gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

@@ -60,6 +60,7 @@ class ScfApiGateway(Platform):
         on_default_domain = host_name(index.get("host", "")).endswith(_DEFAULT_DOMAINS)
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
         apply_base_path(request, options)
+        _gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
@@ -104,6 +105,24 @@ class ScfFunctionUrl(ScfApiGateway):
             request.client = (source_ip, 0)
         apply_base_path(request, options)
         return request
+
+
+def _gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], event: Dict[str, Any]) -> None:
+    """The caller SCF's API Gateway authenticated, and its stage variables.
+
+    ``requestContext.identity`` is "the caller's auth method and info" (reference §1.2): with key
+    pair authentication it holds the ``secretId`` that signed the request, which becomes
+    ``remote_user``; it is ``{}`` for anonymous APIs.
+    """
+    variables = event.get("stageVariables")
+    if variables.__class__ is dict:
+        request.stage_variables = variables
+    identity = request_context.get("identity")
+    if identity.__class__ is dict and identity:
+        request.identity = identity
+        user = identity.get("secretId")
+        if user.__class__ is str and user:
+            request.remote_user = user
 
 
 def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPRequest, Dict[str, str]]:

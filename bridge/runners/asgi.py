@@ -84,7 +84,11 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
         "bridge.event": request.event,
         "bridge.context": request.context,
         "bridge.request_id": request.request_id,
+        "bridge.identity": request.identity,
+        "bridge.stage_variables": request.stage_variables,
     }
+    if request.remote_user is not None:
+        scope["bridge.remote_user"] = request.remote_user
     if state:
         scope["state"] = dict(state)
     return scope

@@ -137,6 +137,11 @@ def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any
         environ["bridge.event"] = request.event
         environ["bridge.context"] = request.context
         environ["bridge.request_id"] = request.request_id
+        environ["bridge.identity"] = request.identity
+        environ["bridge.stage_variables"] = request.stage_variables
+        if request.remote_user is not None:  # PEP 3333 and Django's RemoteUserMiddleware: absent if none
+            user = request.remote_user
+            environ["REMOTE_USER"] = user if user.isascii() else _latin1(user)
         # The platform's map of unique names as it is, where the pairs were never asked for.
         header_map = request._header_map
         headers = header_map.items() if header_map is not None else request._headers
