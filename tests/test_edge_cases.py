@@ -263,35 +263,24 @@ def test_fc3_applies_base_path_for_asgi():
 # --- bug 12 ---------------------------------------------------------------------------------------
 
 
-def test_bodiless_request_keeps_its_content_length_zero():
-    # Werkzeug's and gunicorn's servers pass the client's "0" through.
-    event = load_event("aws-http-v2")
-    event["requestContext"]["http"]["method"] = "GET"
-    event["body"] = ""
-    event["headers"]["content-length"] = "0"
-    app = RecordingWSGI()
-    Bridge(app)(event, None)
-    assert app.environ["CONTENT_LENGTH"] == "0"
-
-
-def test_bodiless_get_without_content_length_has_none():
+@pytest.mark.parametrize(
+    "sent,seen",
+    [
+        ("0", "0"),  # Werkzeug's and gunicorn's servers pass the client's "0" through
+        (None, None),  # a bodiless GET without the header has none
+        ("99", "0"),  # a stale length is replaced by the real one
+    ],
+)
+def test_bodiless_request_content_length_is_what_the_client_sent_when_true(sent, seen):
     event = load_event("aws-http-v2")
     event["requestContext"]["http"]["method"] = "GET"
     event["body"] = ""
     event["headers"].pop("content-length", None)
+    if sent is not None:
+        event["headers"]["content-length"] = sent
     app = RecordingWSGI()
     Bridge(app)(event, None)
-    assert "CONTENT_LENGTH" not in app.environ
-
-
-def test_a_stale_content_length_is_the_real_length():
-    event = load_event("aws-http-v2")
-    event["requestContext"]["http"]["method"] = "GET"
-    event["body"] = ""
-    event["headers"]["content-length"] = "99"
-    app = RecordingWSGI()
-    Bridge(app)(event, None)
-    assert app.environ["CONTENT_LENGTH"] == "0"
+    assert app.environ.get("CONTENT_LENGTH") == seen
 
 
 # --- Django's ASGI handler and lifespan -----------------------------------------------------------

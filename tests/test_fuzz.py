@@ -328,8 +328,13 @@ def check(handler: Bridge, event: Any, valid: Any, what: str) -> None:
     after = handler(copy.deepcopy(valid), None)
     if after.get("statusCode") != 200:
         found.append(f"the next valid invocation answered {after.get('statusCode')}")
+    _record(found, what, f"event {_short(event)}")
+
+
+def _record(found: List[str], what: str, subject: str) -> None:
+    """Raise (make test) or collect (make fuzz) what broke the promise, if anything."""
     if found:
-        report = f"{what}: {'; '.join(found)} | event {_short(event)}"
+        report = f"{what}: {'; '.join(found)} | {subject}"
         if not FUZZ:
             raise AssertionError(report)
         FAILURES.append(report)
@@ -422,11 +427,7 @@ def test_mutated_fc2_environs_keep_the_promise(kind, rnd):
     good = _fc2_problems(HANDLERS[kind], dict(FC2_ENVIRON), b"hello")
     if good:
         found.append(f"the next valid invocation: {good}")
-    if found:
-        report = f"fc2 {kind}: {'; '.join(found)} | environ {_short(environ)}"
-        if not FUZZ:
-            raise AssertionError(report)
-        FAILURES.append(report)
+    _record(found, f"fc2 {kind}", f"environ {_short(environ)}")
 
 
 def _fc2_problems(handler: Bridge, environ: Dict[str, Any], body: bytes) -> List[str]:
