@@ -86,13 +86,13 @@ class Bridge:
             if not isinstance(custom, Platform) or not custom.name:
                 raise ConfigError(f"platforms= takes named bridge.Platform instances, got {custom!r}")
         event_platforms = tuple(platforms) + EVENT_PLATFORMS
-        BY_NAME = {p.name: p for p in reversed(event_platforms)}
-        PLATFORM_NAMES = tuple(BY_NAME) + ("fc2",)
+        by_name = {p.name: p for p in reversed(event_platforms)}  # a custom name shadows a built-in
+        names = tuple(by_name) + ("fc2",)
 
         if not callable(app):
             raise ConfigError(f"Bridge(app) needs a WSGI or ASGI callable, got {type(app).__name__}")
-        if platform is not None and platform not in PLATFORM_NAMES:
-            raise ConfigError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORM_NAMES)}")
+        if platform is not None and platform not in names:
+            raise ConfigError(f"unknown platform {platform!r}; choose one of {', '.join(names)}")
         if interface not in ("auto", "wsgi", "asgi"):
             raise ConfigError(f"interface must be 'auto', 'wsgi' or 'asgi', not {interface!r}")
         if lifespan not in ("auto", "on", "off"):
@@ -116,7 +116,7 @@ class Bridge:
         elif platform == "fc2":
             self._platforms = ()
         else:
-            self._platforms = (BY_NAME[platform],)
+            self._platforms = (by_name[platform],)
         self._all_platforms = event_platforms
         # The one per-instance cache: the platform that matched last, tried first next time.
         self._last = self._platforms[0] if self._platforms else None
@@ -248,9 +248,7 @@ class Bridge:
         try:
             request = platform.decode(event, context, self.options)
             check_request(request)
-        except (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError) as exc:
-            # Anything but an EventError is an event no field check foresaw (the fuzz suite's
-            # finds): still the event's fault, answered as one.
+        except _UNREADABLE as exc:
             return self._rejected(platform, exc, event, context, started)
         # The function's invocation id is what the platform's own log lines carry; the gateway's id
         # in the event is the fallback (console tests and local calls have no context).
@@ -356,9 +354,7 @@ class Bridge:
         self, platform: Any, exc: Exception, event: Any, context: Any, started: float = 0.0
     ) -> Dict[str, Any]:
         """The platform's 400 response for an event it could not decode; one log line."""
-        if not isinstance(exc, EventError):
-            detail = "nested too deeply" if isinstance(exc, RecursionError) else _one_line(exc)
-            exc = EventError(f"the {platform.title} event could not be read: {detail}")
+        exc = _as_event_error(exc, f"the {platform.title} event")
         request = HTTPRequest("-", "", b"", event=event, context=context)
         request.request_id = _request_id(context)
         _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
@@ -399,9 +395,8 @@ class Bridge:
             else:
                 request = fc2.request_from_environ(environ, self.options)
                 check_request(request)
-        except (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError) as exc:
-            if not isinstance(exc, EventError):
-                exc = EventError(f"the {fc2.TITLE} environ could not be read: {_one_line(exc)}")
+        except _UNREADABLE as exc:
+            exc = _as_event_error(exc, f"the {fc2.TITLE} environ")
             _log_error("[-] rejected fc2 call: %s", exc)
             request = HTTPRequest("-", "", b"", event=environ, context=environ.get("fc.context"))
             if self.on_error is not None:
@@ -461,6 +456,8 @@ class Bridge:
     def _event_error(self, exc: EventError, event: Any, context: Any) -> Dict[str, Any]:
         """A response every platform accepts, for an event no platform could decode."""
         _log_error("[%s] %s", _request_id(context) or "-", exc)
+        if self.on_error is not None:
+            self._report(exc, HTTPRequest("-", "", b"", event=event, context=context))
         return {
             "statusCode": exc.status,
             "headers": {"Content-Type": "text/plain; charset=utf-8"},
@@ -479,8 +476,7 @@ class Bridge:
             f"the response is {size} bytes, over the {limit // (1024 * 1024)} MB that {platform.title} "
             "returns synchronously; serve large files from object storage instead"
         )
-        _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
-        return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+        return platform.encode(self._failed(exc, request), request, self.options)
 
     def _arrange_shutdown(self) -> None:
         """Run :meth:`pre_stop` at SIGTERM and at interpreter exit, whichever comes first."""
@@ -509,6 +505,19 @@ class Bridge:
 
     def __repr__(self) -> str:
         return f"<Bridge {self.interface} app={self.app!r} platform={self.platform or 'auto'}>"
+
+
+# What decoding an event may raise: an EventError names the field; the others are an event no field
+# check foresaw (the fuzz suite's finds), still the event's fault and answered as one (400).
+_UNREADABLE = (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError)
+
+
+def _as_event_error(exc: Exception, what: str) -> EventError:
+    if isinstance(exc, EventError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return EventError(f"{what} could not be read: nested too deeply")
+    return EventError(f"{what} could not be read: {type(exc).__name__}: {_printable(str(exc))}")
 
 
 # Errors whose message tells the client what to change; the others answer with the status phrase.
