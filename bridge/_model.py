@@ -162,14 +162,15 @@ def check_request(request: HTTPRequest) -> None:
     request passes on cheap checks; the character-level work runs only when one of them fails.
     """
     path = request.path
+    server = request.server[0]
     client = request.client
     if not (
         request.method in _USUAL_METHODS
         and path[:1] == "/"
         and path.isascii()
         and request.root_path.isascii()
-        and request.server[0].isascii()
-        and request.server[0].isprintable()
+        and server.isascii()
+        and server.isprintable()
         and (client is None or (client[0].isascii() and client[0].isprintable()))
     ):
         _check_slowly(request)

@@ -90,7 +90,8 @@ class AwsHttpApiV2(Platform):
             mount_stage(request, stage, on_default_domain, options, in_path=True)
         if options.base_path:
             apply_base_path(request, options)
-        gateway_identity(request, request_context, event)
+        if "authorizer" in request_context or event.get("stageVariables"):
+            gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
