@@ -67,7 +67,10 @@ class _LastError(logging.Handler):
     message = ""
 
     def emit(self, record: logging.LogRecord) -> None:
-        _LastError.message = record.getMessage()[:400]
+        try:
+            _LastError.message = record.getMessage()[:400]
+        except Exception:  # as logging's own handlers do: a bad record never escapes the logger
+            self.handleError(record)
 
 
 logging.getLogger("bridge").addHandler(_LastError())

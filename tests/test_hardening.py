@@ -346,3 +346,18 @@ def test_non_ascii_raw_query_of_an_http_api_event_is_percent_encoded():
     app = RecordingASGI()
     Bridge(app)(event, None)
     assert app.scope["query_string"] == b"q=%E4%B8%AD"
+
+
+@pytest.mark.parametrize(
+    "name", ["fc3-http-documented", "aws-http-v2", "aws-apigw-v1", "scf-apigw-documented"]
+)
+def test_a_request_id_that_is_not_text_is_ignored(name):
+    # Found by make fuzz: a deeply nested requestId became bridge.request_id and broke log lines.
+    nested: dict = {}
+    for _ in range(5000):
+        nested = {"k": nested}
+    event = load_event(name)
+    event["requestContext"]["requestId"] = nested
+    app = RecordingASGI()
+    assert Bridge(app)(event, None)["statusCode"] == 200
+    assert isinstance(app.scope["bridge.request_id"], str)

@@ -89,6 +89,16 @@ def http_context(event: Dict[str, Any], platform: str) -> Tuple[Dict[str, Any], 
     return request_context, http, method
 
 
+def gateway_request_id(request_context: Dict[str, Any]) -> str:
+    """``requestContext.requestId``, the gateway's id for the request, when it is text (else ``""``).
+
+    It reaches log lines and the app as ``bridge.request_id``: a value of another type (a mutated
+    event's nested object) would break both (found by the fuzz suite).
+    """
+    request_id = request_context.get("requestId")
+    return request_id if request_id.__class__ is str else ""
+
+
 def is_true(value: Any) -> bool:
     """A platform boolean: JSON ``true`` or the string ``"true"`` (SCF sends both; ``"false"`` is false)."""
     if value is True:

@@ -19,6 +19,7 @@ from ._base import (
     body_bytes,
     field,
     gateway_identity,
+    gateway_request_id,
     host_name,
     merged_headers,
     mount_stage,
@@ -79,7 +80,7 @@ class AwsApiGatewayV1(Platform):
             scheme=scheme,
             server=server,
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
-            request_id=request_context.get("requestId") or "",
+            request_id=gateway_request_id(request_context),
             event=event,
             context=context,
         )

@@ -19,6 +19,7 @@ from ._base import (
     body_bytes,
     field,
     gateway_identity,
+    gateway_request_id,
     host_name,
     http_context,
     mount_stage,
@@ -78,7 +79,7 @@ class AwsHttpApiV2(Platform):
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
             "",  # root_path: a stage or base path, below
-            request_context.get("requestId") or "",
+            gateway_request_id(request_context),
             event,
             context,
         )

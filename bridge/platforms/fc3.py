@@ -19,6 +19,7 @@ from ._base import (
     body_bytes,
     cookie_variants,
     field,
+    gateway_request_id,
     http_context,
     path_from_decoded,
     path_from_encoded,
@@ -73,7 +74,7 @@ class FC3(Platform):
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
             "",  # root_path
-            request_context.get("requestId") or "",
+            gateway_request_id(request_context),
             event,
             context,
         )

@@ -20,6 +20,7 @@ from ._base import (
     apply_base_path,
     body_bytes,
     field,
+    gateway_request_id,
     host_name,
     mount_stage,
     path_from_decoded,
@@ -55,7 +56,7 @@ class ScfApiGateway(Platform):
         source_ip = request_context.get("sourceIp")
         if isinstance(source_ip, str) and source_ip:
             request.client = (source_ip, 0)
-        request.request_id = request_context.get("requestId") or request.request_id
+        request.request_id = gateway_request_id(request_context) or request.request_id
         # `path` never carries the stage; the public URL does on the default domain only.
         on_default_domain = host_name(index.get("host", "")).endswith(_DEFAULT_DOMAINS)
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
