@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PLATFORM ?= fc
 PORT ?= 9000
 
-.PHONY: setup test demo bench bench-instructions lint clean
+.PHONY: setup test fuzz demo bench bench-instructions lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ setup: $(STAMP)
 
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# At least 100,000 mutated events through every platform decoder and the whole handler; prints the
+# count and every failure (tests/test_fuzz.py). `make test` runs a bounded sample of the same suite.
+fuzz: setup
+	BRIDGE_FUZZ=1 $(PY) -m pytest tests/test_fuzz.py -q -s -p no:cacheprovider
 
 lint: setup
 	$(VENV)/bin/ruff check bridge tests examples benchmarks

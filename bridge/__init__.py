@@ -18,11 +18,27 @@ from ._errors import (
     EventError,
     LifespanError,
     PlatformMismatchError,
+    ResponseHeaderError,
     ResponseTooLargeError,
 )
 from ._model import HTTPRequest, HTTPResponse
 
 __version__ = "0.1.0"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .platforms import Platform
+
+
+def __getattr__(name: str) -> object:
+    # ``bridge.Platform``, the interface of an event format (see README, "A custom event format"),
+    # loads the platform modules only when asked for: ``import bridge`` stays cheap.
+    if name == "Platform":
+        from .platforms import Platform
+
+        return Platform
+    raise AttributeError(f"module 'bridge' has no attribute {name!r}")
+
 
 __all__ = [
     "AppLoadError",
@@ -34,6 +50,8 @@ __all__ = [
     "HTTPRequest",
     "HTTPResponse",
     "LifespanError",
+    "Platform",
     "PlatformMismatchError",
+    "ResponseHeaderError",
     "ResponseTooLargeError",
 ]

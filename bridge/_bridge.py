@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from time import perf_counter
 
+from ._access_log import AccessLog
 from ._errors import (
     AppTimeoutError,
     BridgeError,
     ConfigError,
     EventError,
     PlatformMismatchError,
+    ResponseHeaderError,
     ResponseTooLargeError,
 )
-from ._model import HTTPRequest, HTTPResponse
+from ._model import HTTPRequest, HTTPResponse, check_request
 from ._options import Options
 
 TYPE_CHECKING = False  # typing and logging cost start-up time; neither is needed until used
@@ -53,6 +56,15 @@ class Bridge:
         manage: answer ``bridge manage`` events (sent through the cloud's invoke API) by running
             the app's Flask CLI or Django management command (``True``), or ``fn(argv)``; see
             :mod:`bridge._manage`. Off by default: such an event is then rejected as unknown.
+        on_error: ``fn(exc, request)``, called with every exception that ends a request in an
+            error response: the app's own and the bridge's (:class:`~bridge.BridgeError`, a
+            rejected event included). For Sentry or a logger; what it returns is ignored and what
+            it raises is logged.
+        access_log: ``True`` or ``"plain"`` for one INFO line per invocation on the ``bridge``
+            logger (method, path, status, duration in ms, request id, function name), ``"json"``
+            for the same as a JSON object; off by default.
+        platforms: custom event formats (:class:`~bridge.Platform` instances), tried before the
+            built-in ones; ``platform=`` may name one of them.
     """
 
     def __init__(
@@ -70,13 +82,24 @@ class Bridge:
         timeout: Optional[float] = None,
         on_event: Optional[Callable[[Any, Any], Any]] = None,
         manage: Union[bool, Callable[[List[str]], Any]] = False,
+        on_error: Optional[Callable[[BaseException, HTTPRequest], Any]] = None,
+        access_log: Union[bool, str] = False,
+        platforms: Sequence[Any] = (),
     ) -> None:
-        from .platforms import BY_NAME, EVENT_PLATFORMS, PLATFORM_NAMES
+        from .platforms import CALL_PLATFORMS, EVENT_PLATFORMS, Platform
+
+        for custom in platforms:
+            if not isinstance(custom, Platform) or not custom.name:
+                raise ConfigError(f"platforms= takes named bridge.Platform instances, got {custom!r}")
+        event_platforms = tuple(platforms) + EVENT_PLATFORMS
+        # A custom name shadows a built-in; request-object platforms are named too (platform="azure").
+        by_name = {p.name: p for p in reversed(event_platforms + CALL_PLATFORMS)}
+        names = tuple(by_name) + ("fc2",)
 
         if not callable(app):
             raise ConfigError(f"Bridge(app) needs a WSGI or ASGI callable, got {type(app).__name__}")
-        if platform is not None and platform not in PLATFORM_NAMES:
-            raise ConfigError(f"unknown platform {platform!r}; choose one of {', '.join(PLATFORM_NAMES)}")
+        if platform is not None and platform not in names:
+            raise ConfigError(f"unknown platform {platform!r}; choose one of {', '.join(names)}")
         if interface not in ("auto", "wsgi", "asgi"):
             raise ConfigError(f"interface must be 'auto', 'wsgi' or 'asgi', not {interface!r}")
         if lifespan not in ("auto", "on", "off"):
@@ -94,13 +117,15 @@ class Bridge:
         self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
         self.on_event = on_event
         self.manage = manage
+        self.on_error = on_error
+        self._access_log = None if access_log is False else AccessLog(access_log)
         if platform is None:
-            self._platforms = EVENT_PLATFORMS
+            self._platforms = event_platforms
         elif platform == "fc2":
             self._platforms = ()
         else:
-            self._platforms = (BY_NAME[platform],)
-        self._all_platforms = EVENT_PLATFORMS
+            self._platforms = (by_name[platform],)
+        self._all_platforms = event_platforms
         # The one per-instance cache: the platform that matched last, tried first next time.
         self._last = self._platforms[0] if self._platforms else None
         self._lifespan_mode = lifespan
@@ -207,12 +232,13 @@ class Bridge:
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Serve one invocation: ``(event, context)`` or FC 2.0's ``(environ, start_response)``."""
+        started = perf_counter() if self._access_log is not None else 0.0
         if type(event) is dict:
             if "wsgi.input" in event and callable(context):
-                return self._serve_fc2(event, context)
+                return self._serve_fc2(event, context, started)
         else:
             if event.__class__ not in (bytes, str, bytearray):  # a request object (Azure, Google)
-                return self._serve_call(event, context)
+                return self._serve_call(event, context, started)
             try:
                 event = _parse_event(event)
             except EventError as exc:
@@ -233,11 +259,9 @@ class Bridge:
             )
         try:
             request = platform.decode(event, context, self.options)
-        except EventError as exc:
-            request = HTTPRequest("GET", "/", b"/", event=event, context=context)
-            request.request_id = _request_id(context)
-            _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
-            return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+            check_request(request)
+        except _UNREADABLE as exc:
+            return self._rejected(platform, exc, event, context, started)
         # The function's invocation id is what the platform's own log lines carry; the gateway's id
         # in the event is the fallback (console tests and local calls have no context).
         if context is not None:
@@ -246,9 +270,15 @@ class Bridge:
             if invocation_id.__class__ is not str or not invocation_id:
                 invocation_id = str(invocation_id or _request_id(context) or request.request_id)
             request.request_id = invocation_id
-        result = platform.encode(self._respond(request), request, self.options)
+        response = self._respond(request)
+        try:
+            result = platform.encode(response, request, self.options)
+        except Exception as exc:  # the app's response has no form on this platform
+            result = platform.encode(self._failed(exc, request), request, self.options)
         if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)
+        if self._access_log is not None:
+            self._access_log.write(request, result["statusCode"], started)
         return result
 
     def _run_command(self, event: Dict[str, Any]) -> Dict[str, Any]:
@@ -302,33 +332,65 @@ class Bridge:
             status = response.status
             if status in (204, 304) or status < 200 or request.method == "HEAD":
                 response.body = b""  # what an HTTP server sends for these, whatever the app wrote
-        except BridgeError as exc:
-            _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
-            message = (
-                str(exc)
-                if isinstance(exc, (AppTimeoutError, ResponseTooLargeError))
-                else _PHRASES[exc.status]
-            )
-            if self.options.debug:
-                message = f"{message}\n\n{_traceback_text(exc)}"
-            return _error_response(exc.status, message)
         except Exception as exc:
+            return self._failed(exc, request)
+        return response
+
+    def _failed(self, exc: Exception, request: HTTPRequest) -> HTTPResponse:
+        """The error response for ``exc``, raised while answering ``request``; one log line.
+
+        A :class:`BridgeError` is the bridge's own finding (its status and, where it tells the client
+        what to change, its message); anything else is the app's failure: 500, no detail.
+        """
+        if isinstance(exc, BridgeError):
+            status = exc.status
+            _log_error(
+                "[%s] %s %s: %s", request.request_id or "-", request.method, _printable(request.path), exc
+            )
+            message = str(exc) if isinstance(exc, _TOLD_TO_CLIENT) else _PHRASES[status]
+        else:
+            status = 500
             _log_error(
                 "[%s] %s %s: the app raised %s",
                 request.request_id or "-",
                 request.method,
-                request.path,
+                _printable(request.path),
                 _one_line(exc),
             )
             message = _PHRASES[500]
-            if self.options.debug:
-                message = f"{message}\n\n{_traceback_text(exc)}"
-            return _error_response(500, message)
-        return response
+        if self.options.debug:
+            message = f"{message}\n\n{_traceback_text(exc)}"
+        if self.on_error is not None:
+            self._report(exc, request)
+        return _error_response(status, message)
+
+    def _report(self, exc: BaseException, request: HTTPRequest) -> None:
+        """Hand ``exc`` to the ``on_error`` hook; the hook's own failure is logged, never raised."""
+        try:
+            self.on_error(exc, request)  # type: ignore[misc]
+        except Exception as hook_exc:
+            _log_error("[%s] on_error hook failed: %s", request.request_id or "-", _one_line(hook_exc))
+
+    def _rejected(
+        self, platform: Any, exc: Exception, event: Any, context: Any, started: float = 0.0
+    ) -> Dict[str, Any]:
+        """The platform's 400 response for an event it could not decode; one log line."""
+        exc = _as_event_error(exc, f"the {platform.title} event")
+        request = HTTPRequest("-", "", b"", event=event, context=context)
+        request.request_id = _request_id(context)
+        _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
+        if self.on_error is not None:
+            self._report(exc, request)
+        result = platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+        if self._access_log is not None:
+            self._access_log.write(request, result["statusCode"], started)
+        return result
 
     # --- FC 2.0 ------------------------------------------------------------------------------------
 
-    def _serve_fc2(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _serve_fc2(
+        self, environ: Dict[str, Any], start_response: Callable[..., Any], started: float = 0.0
+    ) -> Iterable[bytes]:
         from .platforms import fc2
 
         if self.platform is not None and self.platform != "fc2":
@@ -337,27 +399,51 @@ class Bridge:
             )
             _log_error("[-] %s", exc)
             return fc2.respond(_error_response(exc.status, str(exc)), start_response)
+        try:
+            if self.interface == "wsgi":
+                environ = fc2.prepare_environ(environ, self.options)
+                remote = environ.get("REMOTE_ADDR")
+                request = HTTPRequest(
+                    environ.get("REQUEST_METHOD", "GET"),
+                    environ["PATH_INFO"],
+                    b"",
+                    client=(remote, 0) if remote else None,
+                    request_id=environ["bridge.request_id"],
+                    event=environ,
+                    context=environ.get("bridge.context"),
+                )
+                check_request(request)
+            else:
+                request = fc2.request_from_environ(environ, self.options)
+                check_request(request)
+        except _UNREADABLE as exc:
+            exc = _as_event_error(exc, f"the {fc2.TITLE} environ")
+            _log_error("[-] rejected fc2 call: %s", exc)
+            request = HTTPRequest("-", "", b"", event=environ, context=environ.get("fc.context"))
+            if self.on_error is not None:
+                self._report(exc, request)
+            response = _error_response(exc.status, str(exc))
+            if self._access_log is not None:
+                self._access_log.write(request, response.status, started)
+            return fc2.respond(response, start_response)
         if self.interface == "wsgi":
-            environ = fc2.prepare_environ(environ, self.options)
-            request = HTTPRequest(
-                environ.get("REQUEST_METHOD", "GET"),
-                environ["PATH_INFO"],
-                b"",
-                request_id=environ["bridge.request_id"],
-                event=environ,
-                context=environ.get("bridge.context"),
-            )
             from .runners.wsgi import run_wsgi
 
             response = self._respond(request, lambda: run_wsgi(self.app, request, environ))
         else:
-            request = fc2.request_from_environ(environ, self.options)
             response = self._respond(request)
-        return fc2.respond(response, start_response)
+        try:
+            body = fc2.respond(response, start_response)
+        except ResponseHeaderError as exc:
+            response = self._failed(exc, request)
+            body = fc2.respond(response, start_response)
+        if self._access_log is not None:
+            self._access_log.write(request, response.status, started)
+        return body
 
     # --- request objects (Azure, Google) -----------------------------------------------------------
 
-    def _serve_call(self, call: Any, context: Any) -> Any:
+    def _serve_call(self, call: Any, context: Any, started: float = 0.0) -> Any:
         """Serve a call whose first argument is a platform's request object, not a JSON event.
 
         The platform is the first of ``CALL_PLATFORMS`` whose ``matches_call`` accepts the call; it
@@ -383,8 +469,12 @@ class Bridge:
             return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
         try:
             request = platform.decode(call, context, self.options)
-        except EventError as exc:
+            check_request(request)
+        except _UNREADABLE as exc:
+            exc = _as_event_error(exc, f"the {platform.title} request")
             _log_error("[%s] rejected %s request: %s", _request_id(context) or "-", platform.name, exc)
+            if self.on_error is not None:
+                self._report(exc, HTTPRequest("-", "", b"", event=call, context=context))
             return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
         environ = platform.wsgi_environ(request, self.options) if self._wsgi is not None else None
         if environ is not None:
@@ -392,7 +482,14 @@ class Bridge:
             response = self._respond(request, lambda: run_app(self.app, request, environ))
         else:
             response = self._respond(request)
-        return platform.encode(response, request, self.options)
+        try:
+            result = platform.encode(response, request, self.options)
+        except Exception as exc:  # the app's response has no form on this platform (CR/LF in a header)
+            response = self._failed(exc, request)
+            result = platform.encode(response, request, self.options)
+        if self._access_log is not None:
+            self._access_log.write(request, response.status, started)
+        return result
 
     # --- internals ---------------------------------------------------------------------------------
 
@@ -432,6 +529,8 @@ class Bridge:
     def _event_error(self, exc: EventError, event: Any, context: Any) -> Dict[str, Any]:
         """A response every platform accepts, for an event no platform could decode."""
         _log_error("[%s] %s", _request_id(context) or "-", exc)
+        if self.on_error is not None:
+            self._report(exc, HTTPRequest("-", "", b"", event=event, context=context))
         return {
             "statusCode": exc.status,
             "headers": {"Content-Type": "text/plain; charset=utf-8"},
@@ -450,8 +549,7 @@ class Bridge:
             f"the response is {size} bytes, over the {limit // (1024 * 1024)} MB that {platform.title} "
             "returns synchronously; serve large files from object storage instead"
         )
-        _log_error("[%s] %s %s: %s", request.request_id or "-", request.method, request.path, exc)
-        return platform.encode(_error_response(exc.status, str(exc)), request, self.options)
+        return platform.encode(self._failed(exc, request), request, self.options)
 
     def _arrange_shutdown(self) -> None:
         """Run :meth:`pre_stop` at SIGTERM and at interpreter exit, whichever comes first."""
@@ -482,6 +580,22 @@ class Bridge:
         return f"<Bridge {self.interface} app={self.app!r} platform={self.platform or 'auto'}>"
 
 
+# What decoding an event may raise: an EventError names the field; the others are an event no field
+# check foresaw (the fuzz suite's finds), still the event's fault and answered as one (400).
+_UNREADABLE = (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError)
+
+
+def _as_event_error(exc: Exception, what: str) -> EventError:
+    if isinstance(exc, EventError):
+        return exc
+    if isinstance(exc, RecursionError):
+        return EventError(f"{what} could not be read: nested too deeply")
+    return EventError(f"{what} could not be read: {type(exc).__name__}: {_printable(str(exc))}")
+
+
+# Errors whose message tells the client what to change; the others answer with the status phrase.
+_TOLD_TO_CLIENT = (EventError, AppTimeoutError, ResponseTooLargeError, ResponseHeaderError)
+
 _PHRASES = {
     400: "Bad Request",
     500: "Internal Server Error",
@@ -501,13 +615,15 @@ def _parse_event(event: Any) -> Dict[str, Any]:
         parsed = json.loads(event)
     except ValueError as exc:
         raise EventError(f"the event is not valid JSON: {exc}")
+    except RecursionError:
+        raise EventError("the event is not valid JSON: nested too deeply")
     if not isinstance(parsed, dict):
         raise EventError(f"the event must be a JSON object, got {type(parsed).__name__}")
     return parsed
 
 
 def _unknown_event_message(event: Dict[str, Any], platforms: Sequence[Any]) -> str:
-    keys = ", ".join(sorted(str(k) for k in event)[:12]) or "none"
+    keys = ", ".join(sorted(_printable(str(k)) for k in event)[:12]) or "none"
     titles = "; ".join(p.title for p in platforms) or "FC 2.0 WSGI calls only"
     return (
         f"not an HTTP event this handler serves (top-level keys: {keys}). Expected one of: {titles}. "
@@ -530,7 +646,16 @@ def _request_id(context: Any) -> str:
 
 
 def _error_response(status: int, message: str) -> HTTPResponse:
-    return HTTPResponse(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8"))
+    # backslashreplace: a message that echoes the event's text stays valid UTF-8 (issue 14, item 5).
+    body = message.encode("utf-8", "backslashreplace")
+    return HTTPResponse(status, [("Content-Type", "text/plain; charset=utf-8")], body)
+
+
+def _printable(text: str) -> str:
+    """``text`` for a log line or an error body: escapes for what is not printable or not Unicode."""
+    if text.isascii() and text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
 
 
 def _one_line(exc: BaseException) -> str:

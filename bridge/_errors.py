@@ -26,6 +26,13 @@ class ResponseTooLargeError(BridgeError):
     status = 502
 
 
+class ResponseHeaderError(BridgeError):
+    """The app's response headers cannot be sent: CR, LF or NUL in a name or value (what would split
+    the response on the wire), or more Set-Cookie than the platform's response form can carry."""
+
+    status = 500
+
+
 class AppTimeoutError(BridgeError):
     """The app did not complete its response within the invocation's remaining time."""
 

@@ -23,6 +23,11 @@ class HTTPRequest:
     ``SCRIPT_NAME``). ``query_string`` is the raw, percent-encoded query without ``?``.
     ``headers`` keeps repeated headers as separate pairs, names in lower case.
 
+    What the gateway vouches for about the caller, where it authenticated one: ``remote_user``
+    (WSGI's ``REMOTE_USER``) and ``identity`` (the authorizer's or gateway's identity context as
+    the event carries it, claims included); ``stage_variables`` are API Gateway's. Each is ``None``
+    when the event has none.
+
     A platform may pass ``headers`` as a dict of unique lower-case names instead (what most events
     carry): the list of pairs is then made on first use of :attr:`headers`, and the runners read
     the dict as it is. Platforms pass every argument by position: keyword arguments, like the list
@@ -44,6 +49,9 @@ class HTTPRequest:
         "request_id",
         "event",
         "context",
+        "remote_user",
+        "identity",
+        "stage_variables",
     )
 
     def __init__(
@@ -81,6 +89,9 @@ class HTTPRequest:
         self.request_id = request_id
         self.event = event
         self.context = context
+        self.remote_user: Optional[str] = None
+        self.identity: Optional[Dict[str, Any]] = None
+        self.stage_variables: Optional[Dict[str, Any]] = None
 
     @property
     def headers(self) -> Headers:
@@ -133,3 +144,66 @@ class HTTPResponse:
 
     def __repr__(self) -> str:
         return f"<HTTPResponse {self.status} {len(self.body)} bytes>"
+
+
+# Methods seen every day: checked by one set lookup instead of character by character.
+_USUAL_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+# RFC 9110 §5.6.2 token characters: what a method may hold.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def check_request(request: HTTPRequest) -> None:
+    """Refuse, with :class:`~bridge.EventError` naming the field, what no HTTP server would hand an app.
+
+    PEP 3333 and the ASGI spec promise native strings a server produced: a method that is an HTTP
+    token, a path that starts with ``/`` and is Unicode text, a server name and client host that are
+    host text. A gateway never breaks these; a hand-made or hostile event can, and the app would
+    crash on it (a lone surrogate in ``client`` crashes Starlette: issue 14, item 6). The usual
+    request passes on cheap checks; the character-level work runs only when one of them fails.
+    """
+    path = request.path
+    server = request.server[0]
+    client = request.client
+    if not (
+        request.method in _USUAL_METHODS
+        and path[:1] == "/"
+        and path.isascii()
+        and request.root_path.isascii()
+        and server.isascii()
+        and server.isprintable()
+        and (client is None or (client[0].isascii() and client[0].isprintable()))
+    ):
+        _check_slowly(request)
+
+
+def _check_slowly(request: HTTPRequest) -> None:
+    from ._errors import EventError
+
+    method = request.method
+    if not method or not set(method) <= _TOKEN:
+        raise EventError("the request method is not an HTTP token (RFC 9110 §5.6.2)")
+    path = request.path
+    if not isinstance(path, str) or path[:1] != "/":
+        raise EventError("the request path must start with '/'")
+    if not path.isascii():
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EventError("the request path holds text that is not valid Unicode")
+    root_path = request.root_path
+    if not root_path.isascii():
+        try:
+            root_path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EventError("the request's stage or base path holds text that is not valid Unicode")
+    host = request.server[0]
+    if not _is_host_text(host):
+        raise EventError("the Host header (the server name) is not a host name")
+    client = request.client
+    if client is not None and not _is_host_text(client[0]):
+        raise EventError("the event's source IP (the client address) is not an address")
+
+
+def _is_host_text(text: str) -> bool:
+    """Printable ASCII: what a server name or a client address can be (PEP 3333 native strings)."""
+    return isinstance(text, str) and text.isascii() and text.isprintable()

@@ -73,10 +73,10 @@ def test_app_exception_is_a_500(fc_gateway):
     assert get(f"{fc_gateway}/boom").status_code == 500
 
 
-
 def test_every_response_has_one_date_header_the_apps_when_it_dated_it(fc_gateway):
     assert len(get(f"{fc_gateway}/hello").headers.get_list("date")) == 1
     assert get(f"{fc_gateway}/dated").headers.get_list("date") == ["Tue, 01 Jan 2030 00:00:00 GMT"]
+
 
 def test_forbidden_fc_header_is_rejected_with_400(fc_gateway):
     response = get(f"{fc_gateway}/hello", headers={"X-Fc-Request-Id": "forged"})

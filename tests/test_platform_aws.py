@@ -68,8 +68,8 @@ def test_rest_v1_response_uses_multi_value_headers():
         "multiValueHeaders": {
             "Content-Type": ["text/plain"],
             "Set-Cookie": ["a=1", "b=2"],
-            # Repeats other than Set-Cookie are comma-joined, as HTTP allows (RFC 9110 §5.3).
-            "X-A": ["1,2"],
+            # Every repeated header keeps its values apart where the format can (issue 16, bug 11).
+            "X-A": ["1", "2"],
         },
         "isBase64Encoded": False,
         "body": "ok",
@@ -152,8 +152,8 @@ def test_alb_multi_value_event_and_response():
         "multiValueHeaders": {
             "Content-Type": ["text/plain"],
             "Set-Cookie": ["a=1", "b=2"],
-            # Repeats other than Set-Cookie are comma-joined, as HTTP allows (RFC 9110 §5.3).
-            "X-A": ["1,2"],
+            # Every repeated header keeps its values apart where the format can (issue 16, bug 11).
+            "X-A": ["1", "2"],
         },
         "isBase64Encoded": False,
         "body": "ok",

@@ -12,7 +12,7 @@ from base64 import b64decode, b64encode
 from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote, unquote
 
-from .._errors import EventError
+from .._errors import EventError, ResponseHeaderError
 from .._headers import LOWER
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
@@ -24,7 +24,10 @@ MB = 1024 * 1024
 # Characters left as they are when re-encoding a path or a query that a platform gave us decoded:
 # RFC 3986 sub-delims, ':' and '@' are legal in both, so quoting them would change the URL the app sees.
 _PATH_SAFE = "/!$&'()*+,;=:@~-._"
-_QUERY_SAFE = "!$'()*+,;:@/?~-._"
+# A decoded query value's '+' is a literal plus: it must go back as %2B, or every form parser reads
+# a space (apig-wsgi #186, fixed in its PR #187). Values that are still encoded (ALB) keep theirs.
+_QUERY_SAFE = "!$'()*,;:@/?~-._"
+_ENCODED_QUERY_SAFE = _QUERY_SAFE + "+%"
 _ALREADY_ENCODED_SAFE = _PATH_SAFE + "%?#[]"
 
 
@@ -103,6 +106,16 @@ def http_context(event: Dict[str, Any], platform: str) -> Tuple[Dict[str, Any], 
     return request_context, http, method
 
 
+def gateway_request_id(request_context: Dict[str, Any]) -> str:
+    """``requestContext.requestId``, the gateway's id for the request, when it is text (else ``""``).
+
+    It reaches log lines and the app as ``bridge.request_id``: a value of another type (a mutated
+    event's nested object) would break both (found by the fuzz suite).
+    """
+    request_id = request_context.get("requestId")
+    return request_id if request_id.__class__ is str else ""
+
+
 def is_true(value: Any) -> bool:
     """A platform boolean: JSON ``true`` or the string ``"true"`` (SCF sends both; ``"false"`` is false)."""
     if value is True:
@@ -128,16 +141,25 @@ def body_bytes(event: Dict[str, Any], platform: str) -> bytes:
             if flag is not True:
                 # SCF's own documented sample sends the string "true" with a plain-text body
                 # (reference/events/README.md): the text is the only lossless reading of it.
-                return body.encode("utf-8")
+                return _utf8_body(body, platform)
             raise EventError(f"{platform} event body is marked isBase64Encoded but is not valid base64")
-    return body.encode("utf-8")
+    if body.isascii():
+        return body.encode("ascii")
+    return _utf8_body(body, platform)
+
+
+def _utf8_body(body: str, platform: str) -> bytes:
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the text stands for no bytes at all
+        raise EventError(f"{platform} event field 'body' holds text that is not valid Unicode")
 
 
 def path_from_encoded(raw: str) -> Tuple[str, bytes]:
     """``(path, raw_path)`` from a percent-encoded path such as FC's ``rawPath`` or AWS's ``rawPath``."""
     if not raw.isascii():
         # A gateway that passed some characters through unencoded: encode them, keep existing escapes.
-        raw = quote(raw, safe=_ALREADY_ENCODED_SAFE)
+        raw = _quoted(raw, _ALREADY_ENCODED_SAFE)
     elif "%" not in raw:
         return raw, raw.encode("ascii")  # nothing to decode: the common case, without unquote's overhead
     return unquote(raw), raw.encode("ascii")
@@ -147,7 +169,36 @@ def path_from_decoded(path: str) -> Tuple[str, bytes]:
     """``(path, raw_path)`` from an already decoded path such as SCF's or API Gateway v1's ``path``."""
     if path.isascii() and "%" not in path and " " not in path:
         return path, path.encode("ascii")
-    return path, quote(path, safe=_PATH_SAFE).encode("ascii")
+    return path, _quoted(path, _PATH_SAFE).encode("ascii")
+
+
+def _quoted(path: Any, safe: str) -> str:
+    """``path`` percent-encoded; a path of another type or with a lone surrogate is the event's fault."""
+    if not isinstance(path, str):
+        raise EventError(f"the event's path must be a string, got {type(path).__name__}")
+    try:
+        return quote(path, safe=safe)
+    except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape: no bytes to send
+        raise EventError("the event's path holds text that is not valid Unicode")
+
+
+# Every printable ASCII character but space: what a raw query keeps as it came.
+_RAW_QUERY_SAFE = "".join(chr(i) for i in range(33, 127))
+
+
+def raw_query_bytes(query: str, what: str, encoding: str = "utf-8") -> bytes:
+    """A raw query string as the percent-encoded bytes ASGI's ``query_string`` promises.
+
+    Gateways encode what they forward; one that passed UTF-8 text (or FC 2.0's latin-1 native
+    string, ``encoding="latin-1"``) through gets its non-ASCII characters percent-encoded here, as
+    a browser would have.
+    """
+    if query.isascii():
+        return query.encode("ascii")
+    try:
+        return quote(query, safe=_RAW_QUERY_SAFE, encoding=encoding).encode("ascii")
+    except UnicodeEncodeError:  # a lone surrogate: no bytes to send
+        raise EventError(f"{what} holds text that is not valid Unicode")
 
 
 def query_from_map(params: Optional[Dict[str, Any]], platform: str, *, encoded: bool = False) -> bytes:
@@ -161,18 +212,21 @@ def query_from_map(params: Optional[Dict[str, Any]], platform: str, *, encoded: 
         return b""
     if not isinstance(params, dict):
         raise EventError(f"{platform} event query parameters must be an object, got {type(params).__name__}")
-    safe = _QUERY_SAFE + "%" if encoded else _QUERY_SAFE
+    safe = _ENCODED_QUERY_SAFE if encoded else _QUERY_SAFE
     parts: List[str] = []
-    for key, value in params.items():
-        k = quote(key, safe=safe)
-        values = value if isinstance(value, list) else (value,)
-        for item in values:
-            if item is True:
-                parts.append(k)
-            elif item is None or item is False:
-                parts.append(k + "=")
-            else:
-                parts.append(k + "=" + quote(str(item), safe=safe))
+    try:
+        for key, value in params.items():
+            k = quote(str(key), safe=safe)
+            values = value if isinstance(value, list) else (value,)
+            for item in values:
+                if item is True:
+                    parts.append(k)
+                elif item is None or item is False:
+                    parts.append(k + "=")
+                else:
+                    parts.append(k + "=" + quote(str(item), safe=safe))
+    except UnicodeEncodeError:  # a lone surrogate (a JSON "\ud800" escape): no bytes to send
+        raise EventError(f"{platform} event query parameters hold text that is not valid Unicode")
     return "&".join(parts).encode("ascii")
 
 
@@ -215,6 +269,25 @@ def read_headers(
     for name, value in pairs:
         index.setdefault(name, value)
     return pairs, index
+
+
+def merged_headers(single: Any, multi: Any) -> Any:
+    """One header map from an event's ``headers`` and ``multiValueHeaders`` (AWS REST, ALB).
+
+    The multi-value map is lossless and wins for a name in both; a name only in ``headers`` is kept
+    (AWS's documented REST sample has ``Host`` there alone: Mangum PR #229).
+    """
+    if not multi:
+        return single
+    if not single or single.__class__ is not dict or multi.__class__ is not dict:
+        return multi
+    names = {str(name).lower() for name in multi}
+    extra = {name: value for name, value in single.items() if str(name).lower() not in names}
+    if not extra:
+        return multi
+    merged = dict(multi)
+    merged.update(extra)
+    return merged
 
 
 # The ports gateways forward on, as X-Forwarded-Port spells them.
@@ -269,29 +342,72 @@ def server_of(host: str, port: Optional[str], scheme: str) -> Tuple[str, int]:
 
 
 def forwarded_scheme(value: Optional[str], default: str = "https") -> str:
-    """The scheme the client used, from a header the gateway sets (``X-Forwarded-Proto``), not the client."""
+    """The scheme the client used, from a header the gateway sets (``X-Forwarded-Proto``), not the client.
+
+    Only ``http`` and ``https`` are schemes an HTTP trigger serves; anything else (``javascript``,
+    ``gopher://x``) would reach ``wsgi.url_scheme`` and every URL the app builds, so it is ignored.
+    """
     if not value:
         return default
-    return value.split(",", 1)[0].strip().lower() or default
+    scheme = value.split(",", 1)[0].strip().lower()
+    return scheme if scheme == "https" or scheme == "http" else default
 
 
-def mount_stage(request: HTTPRequest, stage: Any, on_default_domain: bool, options: Options) -> None:
+def mount_stage(
+    request: HTTPRequest, stage: Any, on_default_domain: bool, options: Options, in_path: bool = False
+) -> None:
     """Make a gateway stage the app's ``root_path`` where the stage is part of the public URL.
 
     On a gateway's default domain the URL is ``/<stage>/...`` (AWS REST ``execute-api``, SCF
     ``apigw.tencentcs.com``); on a custom domain it is not. ``options.stage_in_url`` overrides the
-    guess (serverless-wsgi's ``STRIP_STAGE_PATH``, for a CDN that adds the stage itself). A stage
-    that is still in the path (HTTP API v2 named stages) is always taken out of it.
+    guess (serverless-wsgi's ``STRIP_STAGE_PATH``, for a CDN that adds the stage itself).
+    ``in_path``: the event's path carries the stage (HTTP API v2 named stages), so it is taken out
+    of it. AWS REST's and SCF's ``path`` never carry it (reference/tencent-scf.md §1.5): there an
+    app route that merely starts with the stage name (``/release/notes``) stays whole.
     """
     if not stage or not isinstance(stage, str) or stage == "$default":
         return
     in_url = options.stage_in_url if options.stage_in_url is not None else on_default_domain
     prefix = "/" + stage
-    if strip_prefix(request, prefix):
+    if in_path and strip_prefix(request, prefix):
         if not in_url:
             request.root_path = ""
     elif in_url:
         request.root_path = prefix
+
+
+def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], event: Dict[str, Any]) -> None:
+    """The caller API Gateway authenticated, and its stage variables (REST, HTTP API 1.0 and 2.0).
+
+    ``identity`` is ``requestContext.authorizer`` as the gateway sent it: Cognito or JWT ``claims``
+    (``jwt.claims`` in 2.0), a Lambda authorizer's ``principalId`` and context (``lambda`` in 2.0),
+    or ``iam``. ``remote_user`` is the user it names: ``cognito:username``, else ``username``, else
+    ``sub`` of the claims; the ``principalId``; the IAM ``userArn``
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+    """
+    variables = event.get("stageVariables")
+    if variables.__class__ is dict:
+        request.stage_variables = variables
+    authorizer = request_context.get("authorizer")
+    user: Any = None
+    if authorizer.__class__ is dict and authorizer:
+        request.identity = authorizer
+        jwt = authorizer.get("jwt")
+        claims = jwt.get("claims") if jwt.__class__ is dict else authorizer.get("claims")
+        if claims.__class__ is dict:
+            user = claims.get("cognito:username") or claims.get("username") or claims.get("sub")
+        user = user or authorizer.get("principalId")
+        iam = authorizer.get("iam")
+        if not user and iam.__class__ is dict:
+            user = iam.get("userArn")
+    else:  # REST with IAM authorization: the caller is in requestContext.identity
+        identity = request_context.get("identity")
+        if identity.__class__ is dict and identity.get("userArn"):
+            user = identity["userArn"]
+            request.identity = {"iam": identity}
+    if user.__class__ is str and user:
+        request.remote_user = user
 
 
 def host_name(host: str) -> str:
@@ -353,12 +469,17 @@ Cookies = Tuple[str, List[str]]
 
 
 def response_fields(
-    response: HTTPResponse, options: Options
-) -> Tuple[Dict[str, str], Optional[Cookies], str, bool]:
+    response: HTTPResponse, options: Options, keep_repeats: bool = False
+) -> Tuple[Dict[str, Any], Optional[Cookies], str, bool]:
     """``(headers, cookies, body, isBase64Encoded)`` for a JSON response, in one pass over the headers.
 
     ``headers`` has one value per name as JSON text, repeats comma-joined (RFC 9110 §5.3), hop-by-hop
-    headers left out. Set-Cookie cannot be joined (``Expires=`` has a comma): its values come apart
+    headers left out. With ``keep_repeats`` (formats that carry several values: SCF arrays, AWS
+    ``multiValueHeaders``) a repeated name holds the list of its values instead, so httpbin's
+    ``/response-headers?animal=dog&animal=cat`` keeps two headers. A name or value with CR, LF or
+    NUL raises :class:`ResponseHeaderError`: a real server refuses to send it.
+
+    Set-Cookie cannot be joined (``Expires=`` has a comma): its values come apart
     in ``cookies``, for each platform to carry its own way. The body goes as text when its type is
     textual, it has no ``Content-Encoding`` (apig-wsgi's rule: any encoding means compressed bytes)
     and its bytes are UTF-8; otherwise as base64: never corrupt bytes.
@@ -369,9 +490,10 @@ def response_fields(
     compressed = False
     lower = LOWER
     for name, value in response.headers:
-        if value.strip(" \t") is not value or not value.isascii():  # strip() returns an unchanged str itself
+        # strip() returns an unchanged str itself; isprintable() is false for CR, LF and NUL.
+        if value.strip(" \t") is not value or not value.isascii() or not value.isprintable():
             value = header_text(value)
-        lname = lower.get(name) or name.lower()
+        lname = lower.get(name) or _checked_name(name)
         if lname in _NOTED:
             if lname in HOP_BY_HOP:
                 continue
@@ -387,7 +509,12 @@ def response_fields(
                 compressed = True
         # The same name in another letter case stays a key of its own: a second header on the wire.
         if name in headers:
-            headers[name] += "," + value
+            if not keep_repeats:
+                headers[name] += "," + value
+            elif headers[name].__class__ is list:
+                headers[name].append(value)
+            else:
+                headers[name] = [headers[name], value]
         else:
             headers[name] = value
     body = response.body
@@ -413,6 +540,8 @@ def header_text(value: str) -> str:
     start with a space.
     """
     value = value.strip(" \t")
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ResponseHeaderError("the app's response has a header value with CR, LF or NUL")
     if value.isascii():
         return value
     raw = value.encode("latin-1", "replace")
@@ -422,9 +551,21 @@ def header_text(value: str) -> str:
         return value
 
 
-def multi_value(headers: Dict[str, str], cookies: Optional[Cookies]) -> Dict[str, List[str]]:
+def _checked_name(name: str) -> str:
+    """An unusual response header name in lower case, refused if it would split the response."""
+    if "\r" in name or "\n" in name or "\0" in name:
+        raise ResponseHeaderError(f"the app's response has a header name with CR, LF or NUL: {name!a}")
+    return name.lower()
+
+
+def joined(headers: Dict[str, Any]) -> Dict[str, str]:
+    """``headers`` from :func:`response_fields` with ``keep_repeats``, repeats comma-joined again."""
+    return {name: ",".join(value) if value.__class__ is list else value for name, value in headers.items()}
+
+
+def multi_value(headers: Dict[str, Any], cookies: Optional[Cookies]) -> Dict[str, List[str]]:
     """``multiValueHeaders`` (AWS REST, ALB): a list per name, each Set-Cookie its own item."""
-    out = {name: [value] for name, value in headers.items()}
+    out = {name: value if value.__class__ is list else [value] for name, value in headers.items()}
     if cookies is not None:
         out[cookies[0]] = cookies[1]
     return out
@@ -447,7 +588,10 @@ def case_variants(name: str, count: int) -> List[str]:
     """
     letters = [i for i, ch in enumerate(name) if ch.isalpha()]
     if count > 2 ** len(letters):
-        raise ValueError(f"cannot spell {name!r} {count} different ways")
+        raise ResponseHeaderError(
+            f"the app sent {count} Set-Cookie headers; this platform's response form carries at most "
+            f"{2 ** len(letters)} (one per letter-case spelling of {name!r})"
+        )
     variants = []
     base = name.lower()
     for n in range(count):

@@ -19,7 +19,9 @@ from ._base import (
     body_bytes,
     cookie_variants,
     field,
+    joined,
     last_forwarded_for,
+    merged_headers,
     multi_value,
     path_from_encoded,
     query_from_map,
@@ -45,10 +47,14 @@ class AwsAlb(Platform):
         method = event.get("httpMethod")
         if not isinstance(method, str) or not method:
             raise EventError(f"{title} event has no httpMethod")
-        # With lambda.multi_value_headers.enabled the ALB sends only the multi-value maps.
-        multi = "multiValueHeaders" in event
-        headers, index = read_headers(event.get("multiValueHeaders" if multi else "headers"), title)
-        params = event.get("multiValueQueryStringParameters" if multi else "queryStringParameters")
+        # With lambda.multi_value_headers.enabled the ALB sends only the multi-value maps; a test or
+        # a hand-made event may mix the two forms, so each map is read in whichever form it came.
+        headers, index = read_headers(
+            merged_headers(event.get("headers"), event.get("multiValueHeaders")), title
+        )
+        params = event.get("multiValueQueryStringParameters")
+        if params is None:
+            params = event.get("queryStringParameters")
         scheme, server = addressed(index, index.get("host", ""), default="http")
         client = last_forwarded_for(index.get("x-forwarded-for"))
         path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
@@ -73,7 +79,7 @@ class AwsAlb(Platform):
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         from http import HTTPStatus  # here, not at import: the enum costs start-up time
 
-        headers, cookies, body, is_base64 = response_fields(response, options)
+        headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
         try:
             phrase = HTTPStatus(response.status).phrase
         except ValueError:
@@ -86,6 +92,7 @@ class AwsAlb(Platform):
             # "You must use multiValueHeaders if you have enabled multi-value headers".
             result["multiValueHeaders"] = multi_value(headers, cookies)
         else:
+            headers = joined(headers)
             # Single-value mode keeps one value per name: several Set-Cookie go out under case-variant
             # names, which the ALB forwards as separate headers (Mangum, serverless-wsgi, reference §4).
             result["headers"] = cookie_variants(headers, cookies)

@@ -18,7 +18,10 @@ from ._base import (
     apply_base_path,
     body_bytes,
     field,
+    gateway_identity,
+    gateway_request_id,
     host_name,
+    merged_headers,
     mount_stage,
     multi_value,
     path_from_encoded,
@@ -38,6 +41,10 @@ class AwsApiGatewayV1(Platform):
 
     def matches(self, event: Dict[str, Any]) -> bool:
         request_context = event.get("requestContext")
+        if request_context is None:
+            # A direct SDK invoke or a hand-written test event has no requestContext at all, or a
+            # null one (apig-wsgi #289, Zappa PR #970); SCF's events are told apart by `queryString`.
+            return "httpMethod" in event and "queryString" not in event
         return (
             "httpMethod" in event
             and ("resource" in event or event.get("version") == "1.0")
@@ -51,11 +58,11 @@ class AwsApiGatewayV1(Platform):
         if not isinstance(method, str) or not method:
             raise EventError(f"{title} event has no httpMethod")
         request_context = field(event, "requestContext", dict, title, {})
-        # The multi-value maps are lossless; the single-value ones keep only the last repeat.
-        if event.get("multiValueHeaders"):
-            headers, index = read_headers(event["multiValueHeaders"], title)
-        else:
-            headers, index = read_headers(event.get("headers"), title)
+        # The multi-value map is lossless, the single-value one keeps only the last repeat; a header
+        # may be in one map only (AWS's own sample has Host only in `headers`, Mangum PR #229).
+        headers, index = read_headers(
+            merged_headers(event.get("headers"), event.get("multiValueHeaders")), title
+        )
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
         host = index.get("host", "")
         scheme, server = addressed(index, host)
@@ -73,7 +80,7 @@ class AwsApiGatewayV1(Platform):
             scheme=scheme,
             server=server,
             client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
-            request_id=request_context.get("requestId") or "",
+            request_id=gateway_request_id(request_context),
             event=event,
             context=context,
         )
@@ -81,20 +88,21 @@ class AwsApiGatewayV1(Platform):
         # console test event has no Host at all: treat it as the default domain, as Zappa does.
         host = host_name(host)
         on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
-        mount_stage(request, request_context.get("stage"), on_default_domain, options)
+        # HTTP API's payload 1.0 keeps a named stage in `path`, as 2.0 does in rawPath.
+        in_path = event.get("version") == "1.0"
+        mount_stage(request, request_context.get("stage"), on_default_domain, options, in_path)
         apply_base_path(request, options)
+        gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        headers, cookies, body, is_base64 = response_fields(response, options)
-        result: Dict[str, Any] = {"statusCode": response.status}
-        if request.event.get("multiValueHeaders") is not None:
-            # Several Set-Cookie survive only in multiValueHeaders.
-            result["multiValueHeaders"] = multi_value(headers, cookies)
-        else:
-            if cookies is not None:
-                headers[cookies[0]] = ",".join(cookies[1])  # the best a single-value map can carry
-            result["headers"] = headers
-        result["isBase64Encoded"] = is_base64
-        result["body"] = body
-        return result
+        headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
+        # API Gateway reads multiValueHeaders in every proxy response, whatever the event carried
+        # (console tests and direct invokes have none): the one form where several Set-Cookie and
+        # any repeated header survive (reference/aws-lambda.md §2).
+        return {
+            "statusCode": response.status,
+            "multiValueHeaders": multi_value(headers, cookies),
+            "isBase64Encoded": is_base64,
+            "body": body,
+        }

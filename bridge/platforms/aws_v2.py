@@ -18,10 +18,13 @@ from ._base import (
     apply_base_path,
     body_bytes,
     field,
+    gateway_identity,
+    gateway_request_id,
     host_name,
     http_context,
     mount_stage,
     path_from_encoded,
+    raw_query_bytes,
     read_headers,
     response_fields,
     set_header,
@@ -69,14 +72,14 @@ class AwsHttpApiV2(Platform):
             path,
             raw_path,
             # Verbatim: queryStringParameters comma-joins repeated keys.
-            query.encode(),
+            query.encode("ascii") if query.isascii() else raw_query_bytes(query, f"{title} rawQueryString"),
             headers,
             body_bytes(event, title),
             scheme,
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
             "",  # root_path: a stage or base path, below
-            request_context.get("requestId") or "",
+            gateway_request_id(request_context),
             event,
             context,
         )
@@ -85,9 +88,11 @@ class AwsHttpApiV2(Platform):
             # A named stage is in rawPath; it is part of the public URL on the execute-api domain only.
             host = host_name(host)
             on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
-            mount_stage(request, stage, on_default_domain, options)
+            mount_stage(request, stage, on_default_domain, options, in_path=True)
         if options.base_path:
             apply_base_path(request, options)
+        if "authorizer" in request_context or event.get("stageVariables"):
+            gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Tuple
 from urllib.parse import urlsplit
 
+from .._errors import EventError, ResponseHeaderError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
-from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, server_of
+from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, raw_query_bytes, server_of
 
 NAME = "fc2"
 TITLE = "Alibaba FC 2.0 HTTP trigger"
@@ -42,6 +43,7 @@ def proxy_prefix(environ: Dict[str, Any]) -> str:
 
 def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]:
     """The environ a WSGI app should see: the proxy prefix (or ``base_path``) as ``SCRIPT_NAME``."""
+    check_environ(environ)
     prefix = proxy_prefix(environ)
     path_info = environ.get("PATH_INFO") or "/"
     if prefix and path_info.startswith(prefix + "/"):  # a runtime that left the prefix in PATH_INFO
@@ -52,6 +54,9 @@ def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]
         if path_info == wsgi_base or path_info.startswith(wsgi_base + "/"):
             path_info = path_info[len(wsgi_base) :] or "/"
         prefix = wsgi_base
+    query = environ.get("QUERY_STRING")
+    if query and not query.isascii():  # raw bytes a client sent: percent-encoded, as a browser sends them
+        environ["QUERY_STRING"] = raw_query_bytes(query, "QUERY_STRING", "latin-1").decode("ascii")
     environ["SCRIPT_NAME"] = prefix
     environ["PATH_INFO"] = path_info
     context = environ.get("fc.context")
@@ -63,12 +68,37 @@ def prepare_environ(environ: Dict[str, Any], options: Options) -> Dict[str, Any]
     return environ
 
 
+# The environ keys PEP 3333 says are always present, which an app may index without checking.
+_REQUIRED = ("REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme")
+
+
+def check_environ(environ: Dict[str, Any]) -> None:
+    """Refuse (:class:`EventError`) an environ that breaks what PEP 3333 promises the app.
+
+    FC's own server makes it, so this never fires in production; it keeps a hand-made or hostile
+    call from crashing the app instead of answering 400.
+    """
+    for key, value in environ.items():
+        # CGI variables hold native (latin-1) strings; "wsgi.input" and "fc.context" are the server's.
+        if (key.startswith("HTTP_") or "." not in key) and (
+            value.__class__ is not str or not value.isascii() or not key.isascii()
+        ):
+            _wire_text(key, "a variable name")
+            _wire_text(value, _printable_name(key))
+    for key in _REQUIRED:
+        if not environ.get(key):
+            raise EventError(f"{TITLE} environ has no {key}, which PEP 3333 requires")
+    if environ["wsgi.url_scheme"] not in ("http", "https"):
+        raise EventError(f"{TITLE} environ's wsgi.url_scheme is neither http nor https")
+
+
 def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPRequest:
     """An :class:`HTTPRequest` for an ASGI app from FC 2.0's environ."""
+    check_environ(environ)
     headers: List[Tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").lower(), _wire_text(value)))
+            headers.append((key[5:].replace("_", "-").lower(), _wire_text(value, key)))
     if environ.get("CONTENT_TYPE"):
         headers.append(("content-type", environ["CONTENT_TYPE"]))
     stream = environ.get("wsgi.input")
@@ -78,20 +108,20 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
         length = 0
     body = stream.read(length) if stream is not None and length > 0 else b""
     scheme = environ.get("wsgi.url_scheme") or "http"
-    path, raw_path = path_from_decoded(_wire_text(environ.get("PATH_INFO") or "/"))
+    path, raw_path = path_from_decoded(_wire_text(environ.get("PATH_INFO") or "/", "path (PATH_INFO)"))
     remote = environ.get("REMOTE_ADDR")
     context = environ.get("fc.context")
     request = HTTPRequest(
         (environ.get("REQUEST_METHOD") or "GET").upper(),
         path,
         raw_path,
-        (environ.get("QUERY_STRING") or "").encode("latin-1"),
+        raw_query_bytes(environ.get("QUERY_STRING") or "", "QUERY_STRING", "latin-1"),
         headers,
         body,
         scheme=scheme,
         server=server_of(environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "", None, scheme),
         client=(remote, 0) if remote else None,
-        root_path=_wire_text(proxy_prefix(environ)),
+        root_path=_wire_text(proxy_prefix(environ), "fc.request_uri"),
         request_id=getattr(context, "request_id", "") or environ.get("HTTP_X_FC_REQUEST_ID", ""),
         event=environ,
         context=context,
@@ -110,12 +140,32 @@ def respond(response: HTTPResponse, start_response: Callable[..., Any]) -> List[
         phrase = "Unknown"
     # FC 2.0's own server frames the response: connection headers are its to set.
     headers = [pair for pair in response.headers if pair[0].lower() not in HOP_BY_HOP]
+    for name, value in headers:
+        if not (name.isprintable() and value.isprintable()) and _splits(name + value):
+            raise ResponseHeaderError("the app's response has a header with CR, LF or NUL")
     start_response(f"{response.status} {phrase}", headers)
     return [response.body]
 
 
-def _wire_text(value: str) -> str:
+def _printable_name(key: str) -> str:
+    return key.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _splits(text: str) -> bool:
+    """True when ``text`` holds what would end a header line on the wire."""
+    return "\r" in text or "\n" in text or "\0" in text
+
+
+def _wire_text(value: str, field: str) -> str:
     """A WSGI (latin-1) string as the text whose UTF-8 bytes were on the wire."""
+    if not isinstance(value, str):
+        raise EventError(
+            f"{TITLE} environ holds a {type(value).__name__} in {field}, where PEP 3333 puts a string"
+        )
     if value.isascii():
         return value
-    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:  # not a native string a WSGI server makes
+        raise EventError(f"{TITLE} environ {field} is not a latin-1 string (PEP 3333)")
+    return raw.decode("utf-8", "replace")

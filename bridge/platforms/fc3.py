@@ -15,8 +15,11 @@ from ._base import (
     Cookies,
     Platform,
     addressed,
+    apply_base_path,
     body_bytes,
     cookie_variants,
+    field,
+    gateway_request_id,
     http_context,
     path_from_decoded,
     path_from_encoded,
@@ -46,7 +49,7 @@ class FC3(Platform):
             # rawPath is URL-encoded; requestContext.http.path is the decoded form (reference §1.2).
             path, raw = path_from_encoded(raw_path)
         else:
-            path, raw = path_from_decoded(http.get("path") or "/")
+            path, raw = path_from_decoded(field(http, "path", str, title, "/") or "/")
         headers, index = read_headers(event.get("headers"), title)
         host = index.get("host")
         if not host:
@@ -58,7 +61,7 @@ class FC3(Platform):
                 headers = set_header(headers, index, "host", host)
         scheme, server = addressed(index, host)
         source_ip = http.get("sourceIp")
-        return HTTPRequest(
+        request = HTTPRequest(
             method.upper(),
             path,
             raw,
@@ -71,10 +74,14 @@ class FC3(Platform):
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
             "",  # root_path
-            request_context.get("requestId") or "",
+            gateway_request_id(request_context),
             event,
             context,
         )
+        if options.base_path:
+            # FC custom-domain routes forward the whole path, the mapped prefix included.
+            apply_base_path(request, options)
+        return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options)

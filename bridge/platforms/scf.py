@@ -20,6 +20,7 @@ from ._base import (
     apply_base_path,
     body_bytes,
     field,
+    gateway_request_id,
     host_name,
     mount_stage,
     path_from_decoded,
@@ -55,16 +56,17 @@ class ScfApiGateway(Platform):
         source_ip = request_context.get("sourceIp")
         if isinstance(source_ip, str) and source_ip:
             request.client = (source_ip, 0)
-        request.request_id = request_context.get("requestId") or request.request_id
+        request.request_id = gateway_request_id(request_context) or request.request_id
         # `path` never carries the stage; the public URL does on the default domain only.
         on_default_domain = host_name(index.get("host", "")).endswith(_DEFAULT_DOMAINS)
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
         apply_base_path(request, options)
+        _gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        headers: Dict[str, Any]
-        headers, cookies, body, is_base64 = response_fields(response, options)
+        # A repeated header goes as a JSON array, the documented form (reference §2), not joined.
+        headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
         if cookies is not None:
             # Several Set-Cookie as a JSON array: the documented form of a repeated header, and the
             # one that keeps every cookie (serverless-components/tencent-express PR #7; reference §2).
@@ -106,6 +108,24 @@ class ScfFunctionUrl(ScfApiGateway):
         return request
 
 
+def _gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], event: Dict[str, Any]) -> None:
+    """The caller SCF's API Gateway authenticated, and its stage variables.
+
+    ``requestContext.identity`` is "the caller's auth method and info" (reference §1.2): with key
+    pair authentication it holds the ``secretId`` that signed the request, which becomes
+    ``remote_user``; it is ``{}`` for anonymous APIs.
+    """
+    variables = event.get("stageVariables")
+    if variables.__class__ is dict:
+        request.stage_variables = variables
+    identity = request_context.get("identity")
+    if identity.__class__ is dict and identity:
+        request.identity = identity
+        user = identity.get("secretId")
+        if user.__class__ is str and user:
+            request.remote_user = user
+
+
 def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPRequest, Dict[str, str]]:
     method = event.get("httpMethod")
     if not isinstance(method, str) or not method:
@@ -134,4 +154,3 @@ def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPReques
         context,
     )
     return request, index
-

@@ -7,7 +7,7 @@ from types import CoroutineType
 from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote
 
-from .._errors import AppTimeoutError
+from .._errors import AppTimeoutError, EventError
 from .._model import HTTPRequest, HTTPResponse
 from ._loop import InstanceLoop
 from .lifespan import Lifespan
@@ -63,12 +63,11 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
     header_map = request._header_map
     pairs = header_map.items() if header_map is not None else request._headers
     try:
-        headers = [(name.encode("latin-1"), value.encode()) for name, value in pairs]
-    except UnicodeEncodeError:  # a lone surrogate: the value's bytes as they came (PEP 383)
-        headers = [
-            (name.encode("latin-1"), value.encode("utf-8", "surrogateescape"))
-            for name, value in pairs
-        ]
+        # Names with "_" are dropped as the WSGI runner drops them: Django's ASGI handler folds
+        # `x_forwarded_for` into HTTP_X_FORWARDED_FOR too (gunicorn's header_map="drop").
+        headers = [(name.encode("ascii"), value.encode()) for name, value in pairs if "_" not in name]
+    except UnicodeEncodeError:
+        headers = _checked_headers(pairs)
     scope: Dict[str, Any] = {
         "type": "http",
         "asgi": _ASGI,
@@ -85,10 +84,31 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
         "bridge.event": request.event,
         "bridge.context": request.context,
         "bridge.request_id": request.request_id,
+        "bridge.identity": request.identity,
+        "bridge.stage_variables": request.stage_variables,
     }
+    if request.remote_user is not None:
+        scope["bridge.remote_user"] = request.remote_user
     if state:
         scope["state"] = dict(state)
     return scope
+
+
+def _checked_headers(pairs: Any) -> List[Any]:
+    """The scope's headers the careful way: a name that is not ASCII, or a value with a lone
+    surrogate that stands for no byte, is the event's fault (400), never the app's crash."""
+    headers = []
+    for name, value in pairs:
+        if "_" in name:
+            continue
+        if not name.isascii():
+            raise EventError("a request header name is not an HTTP token")
+        try:
+            # A surrogate escape (PEP 383) is a byte that came undecoded: send the byte.
+            headers.append((name.encode("ascii"), value.encode("utf-8", "surrogateescape")))
+        except UnicodeEncodeError:
+            raise EventError("a request header value holds text that is not valid Unicode")
+    return headers
 
 
 def _quote_root(root_path: str) -> bytes:

@@ -67,6 +67,9 @@ class Lifespan:
         if kind == "lifespan.startup.complete":
             self.started = True
             return
+        # No lifespan runs from here on: the task must not outlive this invocation (a retry makes a
+        # new one), whatever the app does after answering (issue 16, bug 7).
+        await self._end_task()
         if kind == "lifespan.startup.failed":
             raise LifespanError(f"lifespan startup failed: {reply.get('message') or 'no message'}")
         # The app returned or raised without answering: it does not speak lifespan.
@@ -79,6 +82,17 @@ class Lifespan:
         logger.debug(
             "the app does not support ASGI lifespan (%s); running without it", error or "it returned"
         )
+
+    async def _end_task(self) -> None:
+        """Let the lifespan task finish on its own for a moment, then cancel it and wait for it."""
+        task = self._task
+        self._task = None
+        if task is None or task.done():
+            return
+        await asyncio.wait({task}, timeout=0.1)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=1.0)
 
     async def _shutdown(self) -> None:
         assert self._inbox is not None and self._replies is not None and self._task is not None

@@ -13,6 +13,10 @@ Headers = List[Tuple[str, str]]
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 
 
+class _UnusualHeader(Exception):
+    """A header the one-pass environ loop does not set: :func:`_set_headers` takes over."""
+
+
 class _EnvironKeys(dict):
     """The environ key of each request header name.
 
@@ -22,13 +26,19 @@ class _EnvironKeys(dict):
     """
 
     def __missing__(self, name: str) -> str:
+        if "_" in name or not name.isascii() or not name.isprintable():
+            raise _UnusualHeader(name)
         return "HTTP_" + name.upper().replace("-", "_")
+
+
+def _environ_key(name: str) -> str:
+    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def _environ_keys() -> _EnvironKeys:
     keys = _EnvironKeys()
     for name in REQUEST_NAMES:
-        keys[name] = keys.__missing__(name)
+        keys[name] = _environ_key(name)
     keys["content-type"] = "CONTENT_TYPE"
     # Both are replaced or removed once the headers are in: the body is complete, and
     # CONTENT_LENGTH is its real length.
@@ -52,15 +62,39 @@ _ENVIRON_BASE: Dict[str, Any] = {
 
 def _latin1(value: str) -> str:
     """PEP 3333's native string for a header value: its UTF-8 bytes (as sent) read as latin-1."""
-    return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("latin-1")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte (a JSON "\ud800" escape)
+        from .._errors import EventError
+
+        raise EventError("a request header value holds text that is not valid Unicode")
 
 
-def _join_repeats(environ: Dict[str, Any], headers: Iterable[Tuple[str, str]]) -> None:
-    """Set every header's key again, repeats joined as Werkzeug and gunicorn join them ("; " for cookies)."""
+def _set_headers(environ: Dict[str, Any], headers: Iterable[Tuple[str, str]]) -> None:
+    """Set every header's key again, the careful way: repeats joined as Werkzeug and gunicorn join
+    them ("; " for cookies), names with ``_`` dropped, names that are not text refused.
+
+    A name with an underscore would fold into the dashed name's key (``x_forwarded_for`` into
+    ``HTTP_X_FORWARDED_FOR``, after the value the gateway set, where proxy-aware code reads the
+    client's hop): gunicorn drops such headers since 22.0 (its ``header_map`` setting, default
+    ``drop``: https://docs.gunicorn.org/en/stable/settings.html#header-map), and so does this.
+    """
+    for key in [key for key in environ if key.startswith("HTTP_")]:
+        del environ[key]
+    environ.pop("CONTENT_TYPE", None)
+    environ.pop("CONTENT_LENGTH", None)
     keys = _ENVIRON_KEYS
     seen = set()
     for name, value in headers:
-        key = keys[name]
+        key = keys.get(name)
+        if key is None:
+            if "_" in name:
+                continue
+            if not name.isascii() or not name.isprintable():
+                from .._errors import EventError
+
+                raise EventError("a request header name is not an HTTP token")
+            key = _environ_key(name)
         if not value.isascii():
             value = _latin1(value)
         if key in seen:
@@ -103,24 +137,31 @@ def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any
         environ["bridge.event"] = request.event
         environ["bridge.context"] = request.context
         environ["bridge.request_id"] = request.request_id
+        environ["bridge.identity"] = request.identity
+        environ["bridge.stage_variables"] = request.stage_variables
+        if request.remote_user is not None:  # PEP 3333 and Django's RemoteUserMiddleware: absent if none
+            user = request.remote_user
+            environ["REMOTE_USER"] = user if user.isascii() else _latin1(user)
         # The platform's map of unique names as it is, where the pairs were never asked for.
         header_map = request._header_map
         headers = header_map.items() if header_map is not None else request._headers
         expected = len(environ) + len(headers)
         keys = _ENVIRON_KEYS
-        for name, value in headers:
-            if not value.isascii():
-                value = _latin1(value)
-            environ[keys[name]] = value
+        try:
+            for name, value in headers:
+                if not value.isascii():
+                    value = _latin1(value)
+                environ[keys[name]] = value
+        except _UnusualHeader:  # a name with "_" or not ASCII: the careful pass below decides
+            expected = -1
         if len(environ) != expected:
             # Two headers fell on one key: a repeated header, which the loop above overwrote. Checking
             # the size once costs less than looking each key up before setting it.
-            _join_repeats(environ, headers)
-        if body or request.method in ("POST", "PUT", "PATCH"):
-            # The real length: a gateway that base64-decoded or re-framed the body may leave a stale header.
+            _set_headers(environ, headers)
+        if body or "CONTENT_LENGTH" in environ or request.method in ("POST", "PUT", "PATCH"):
+            # The real length: a gateway that base64-decoded or re-framed the body may leave a stale
+            # header. A bodiless request's "0" stays, as Werkzeug and gunicorn pass it on.
             environ["CONTENT_LENGTH"] = str(len(body))
-        elif "CONTENT_LENGTH" in environ:
-            del environ["CONTENT_LENGTH"]
         if "HTTP_TRANSFER_ENCODING" in environ:
             del environ["HTTP_TRANSFER_ENCODING"]  # the body is complete: its framing was the gateway's
     started: List[Optional[Tuple[str, Headers]]] = [None]
