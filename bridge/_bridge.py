@@ -48,6 +48,9 @@ class Bridge:
         timeout: seconds an ASGI app may take, at most; the platform's remaining time also bounds it.
         on_event: ``fn(event, context)`` for events that are not HTTP requests (timers, queues);
             its return value is the handler's.
+        jobs: ``[schedules]`` / ``[events]`` to run on timer, storage and queue events (a dict of
+            those tables, or the path of the jobs file ``bridge build`` writes); the routes they
+            post to answer 404 to HTTP callers. See :mod:`bridge.events`.
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class Bridge:
         debug: bool = False,
         timeout: Optional[float] = None,
         on_event: Optional[Callable[[Any, Any], Any]] = None,
+        jobs: Any = None,
     ) -> None:
         from .platforms import BY_NAME, EVENT_PLATFORMS, PLATFORM_NAMES
 
@@ -87,6 +91,13 @@ class Bridge:
         )
         self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
         self.on_event = on_event
+        self._jobs: Any = None
+        self._internal_paths: Optional[frozenset] = None  # routes only jobs may reach
+        if jobs is not None:
+            from .events.jobs import load_jobs
+
+            self._jobs = load_jobs(jobs)
+            self._internal_paths = self._jobs.internal_paths or None
         if platform is None:
             self._platforms = EVENT_PLATFORMS
         elif platform == "fc2":
@@ -215,6 +226,10 @@ class Bridge:
             except EventError as exc:
                 return self._event_error(exc, event, context)
         if platform is None:
+            if self._jobs is not None:
+                result = self._run_job(event, context)
+                if result is not NotImplemented:
+                    return result
             if self.on_event is not None:
                 return self.on_event(event, context)
             return self._event_error(
@@ -235,10 +250,25 @@ class Bridge:
             if invocation_id.__class__ is not str or not invocation_id:
                 invocation_id = str(invocation_id or _request_id(context) or request.request_id)
             request.request_id = invocation_id
-        result = platform.encode(self._respond(request), request, self.options)
+        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
+            response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
+        else:
+            response = self._respond(request)
+        result = platform.encode(response, request, self.options)
         if len(result["body"]) > platform.max_response_bytes - 65536:  # measured only when it may matter
             result = self._check_size(platform, result, request)
         return result
+
+    def _run_job(self, event: Dict[str, Any], context: Any) -> Any:
+        """The result of the timer, storage or queue job ``event`` names (``NotImplemented``: none)."""
+        from .events.dispatch import run_job
+
+        if not self._initialized:
+            self.initialize(context)
+        try:
+            return run_job(self._jobs, event, context, self.app, self._respond)
+        except EventError as exc:
+            return self._event_error(exc, event, context)
 
     def _platform_for(self, event: Dict[str, Any]) -> Any:
         """The platform whose event this is, remembered for the next event (the last one did not match)."""
@@ -452,6 +482,13 @@ def _unknown_event_message(event: Dict[str, Any], platforms: Sequence[Any]) -> s
         f"not an HTTP event this handler serves (top-level keys: {keys}). Expected one of: {titles}. "
         "For other events (timers, queues), pass Bridge(app, on_event=fn)."
     )
+
+
+def _internal_key(path: str) -> str:
+    """``//internal/x/`` as ``/internal/x``: the forms a router may still map to a job's route."""
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path.rstrip("/") or "/"
 
 
 def _request_id(context: Any) -> str:
