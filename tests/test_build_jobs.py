@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from _deploy_fixtures import all_in_one_plan, deployment, make_project, split_plan
+from _deploy_fixtures import all_in_one_plan, built_sample, deployment, make_project, split_plan
 from test_build_aws import cfn_lint
 
 from bridge import ConfigError
@@ -192,3 +194,68 @@ def test_project_reads_schedules_from_pyproject(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"pyproject.toml: schedules.cleanup: every = '1 hour'"):
         load_project(tmp_path)
+
+
+# --- the todo sample: `purge-done` every hour ------------------------------------------------------
+
+
+def test_todo_sample_schedules_its_cleanup_on_every_platform() -> None:
+    out = built_sample("flask_todo") / "out"
+    for build in ("all", "split"):
+        fc = yaml.safe_load((out / f"fc-{build}" / "s.yaml").read_text())
+        timers = [
+            t
+            for r in fc["resources"].values()
+            for t in r["props"].get("triggers", [])
+            if t["triggerType"] == "timer"
+        ]
+        assert [(t["triggerName"], t["triggerConfig"]["cronExpression"]) for t in timers] == [
+            ("cleanup", "@every 1h")
+        ]
+        scf = (out / f"scf-{build}" / "serverless.yml").read_text()
+        assert "cronExpression: 0 0 * * * * *" in scf and "name: cleanup" in scf
+        aws = (out / f"aws-{build}" / "template.yaml").read_text()
+        assert "Schedule: rate(1 hour)" in aws and "Name: todo-cleanup" in aws
+
+
+_RUN_PACKAGE = """
+import json, sys
+sys.path.insert(0, ".")
+from index import handler
+from todo.database import db
+from todo.models import Todo
+with handler.app.app_context():
+    db.session.add_all([Todo(title="a", done=True), Todo(title="b", done=False)])
+    db.session.commit()
+event = {"triggerTime": "2026-11-29T08:00:00Z", "triggerName": "cleanup", "payload": "cleanup"}
+print(json.dumps(handler(json.dumps(event).encode(), None)))
+"""
+
+
+def test_todo_package_purges_done_todos_on_an_fc_timer_event() -> None:
+    code = built_sample("flask_todo") / "out" / "fc-all" / "code"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_PACKAGE], cwd=code, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "exit_code": 0,
+        "output": "Purged 1 done todo(s)\n",
+    }
+
+
+def test_bridge_invoke_fires_the_todo_cleanup_locally() -> None:
+    copy = built_sample("flask_todo")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    bridge = [sys.executable, "-m", "bridge", "invoke", "todo:app", "--chdir", str(copy)]
+    for platform in ("fc", "scf", "aws-v2"):
+        done = subprocess.run(
+            bridge + ["--timer", "cleanup", "--platform", platform], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["exit_code"] == 0 and "Purged" in json.loads(done.stdout)["output"]
+    missing = subprocess.run(
+        bridge + ["--timer", "nightly", "--platform", "fc"], env=env, capture_output=True, text=True
+    )
+    assert missing.returncode != 0 and "no such schedule; schedules: cleanup" in missing.stderr

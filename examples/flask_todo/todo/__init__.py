@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .api import api
-from .database import database_uri, db, init_db_command
+from .database import database_uri, db, init_db_command, purge_done_command
 from .health import health
 from .pages import pages
 
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.cli.add_command(init_db_command)
+    app.cli.add_command(purge_done_command)
 
     # Creating missing tables here costs one query per cold start and means a fresh SQLite file
     # (the temp-dir fallback on a function) works without running `init-db` first.
