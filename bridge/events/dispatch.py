@@ -44,29 +44,13 @@ def run_job(jobs: Jobs, event: Dict[str, Any], context: Any, app: Any, respond: 
     fired = timer.decode(event)
     if fired is not None:
         job = _timer_job(jobs, fired)
-        payload = {
-            "job": job.name,
-            "kind": "timer",
-            "vendor": fired.vendor,
-            "time": fired.time,
-            "event": event,
-        }
-        return _run(job, payload, event, context, app, respond)
+        return _run(job, fired.fields(event), event, context, app, respond)
     objects = storage.decode(event)
     if objects is not None:
         results = []
         for item in objects:
             job = _storage_job(jobs, item)
-            payload = {
-                "job": job.name,
-                "kind": "storage",
-                "vendor": item.vendor,
-                "bucket": item.buckets[0],
-                "key": item.key,
-                "event_name": item.event_name,
-                "record": item.record,
-            }
-            results.append(_run(job, payload, event, context, app, respond))
+            results.append(_run(job, item.fields(event), event, context, app, respond))
         return results[0] if len(results) == 1 else results
     messages = queue.decode(event)
     if messages is not None:
@@ -121,16 +105,7 @@ def _run_messages(
     failures: List[str] = []
     for message in messages:
         job = _queue_job(jobs, message)
-        payload = {
-            "job": job.name,
-            "kind": "queue",
-            "vendor": message.vendor,
-            "queue": message.queue,
-            "message_id": message.message_id,
-            "body": message.body,
-            "record": message.record,
-        }
-        if not _succeeded(_run(job, payload, event, context, app, respond)):
+        if not succeeded(_run(job, message.fields(event), event, context, app, respond)):
             failures.append(message.message_id)
     if messages[0].scheme == "sqs":
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
@@ -140,12 +115,13 @@ def _run_messages(
 
 
 def _run(
-    job: Job, payload: Dict[str, Any], event: Any, context: Any, app: Any, respond: Respond
+    job: Job, fields: Dict[str, Any], event: Any, context: Any, app: Any, respond: Respond
 ) -> Dict[str, Any]:
     if job.command is not None:
         result = run_command(app, job.command)
         _log(job, f"exit status {result['exit_code']}", result["output"])
         return result
+    payload = {"job": job.name, "kind": job.kind, **fields}
     body = json.dumps(payload, default=str).encode()
     request = HTTPRequest(
         "POST",
@@ -164,10 +140,19 @@ def _run(
     return {"status": response.status, "body": text}
 
 
-def _succeeded(result: Dict[str, Any]) -> bool:
+def succeeded(result: Any) -> bool:
+    """Whether a job's result reports success: exit code 0, a status under 300, no failed message."""
+    if isinstance(result, list):
+        return all(succeeded(item) for item in result)
+    if not isinstance(result, dict):
+        return False
     if "exit_code" in result:
         return result["exit_code"] == 0
-    return result["status"] < 300
+    if "status" in result:
+        return result["status"] < 300
+    if "batchItemFailures" in result:
+        return not result["batchItemFailures"]
+    return "processed" in result
 
 
 def _log(job: Job, outcome: str, output: str) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, TextIO
 
 from .._errors import ConfigError
+from .dispatch import succeeded
 from .jobs import Jobs
 
 
@@ -74,18 +75,3 @@ def run_local(
     result = Bridge(app, jobs=jobs)(event, None)
     out.write(json.dumps(result, indent=2, default=str) + "\n")
     return 0 if succeeded(result) else 1
-
-
-def succeeded(result: Any) -> bool:
-    """Whether a job's result (:mod:`bridge.events.dispatch`) reports success."""
-    if isinstance(result, list):
-        return all(succeeded(item) for item in result)
-    if not isinstance(result, dict):
-        return False
-    if "exit_code" in result:
-        return result["exit_code"] == 0
-    if "status" in result:
-        return result["status"] < 300
-    if "batchItemFailures" in result:
-        return not result["batchItemFailures"]
-    return "processed" in result

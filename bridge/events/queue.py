@@ -26,6 +26,16 @@ class Message:
     body: str
     record: Dict[str, Any]
 
+    def fields(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        """What a job's request body says about this message."""
+        return {
+            "vendor": self.vendor,
+            "queue": self.queue,
+            "message_id": self.message_id,
+            "body": self.body,
+            "record": self.record,
+        }
+
 
 def decode(event: Dict[str, Any]) -> Optional[List[Message]]:
     """The messages in ``event``, or ``None`` when it is not a queue event."""

@@ -29,6 +29,16 @@ class StoredObject:
     event_name: str
     record: Dict[str, Any]
 
+    def fields(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        """What a job's request body says about this object."""
+        return {
+            "vendor": self.vendor,
+            "bucket": self.buckets[0],
+            "key": self.key,
+            "event_name": self.event_name,
+            "record": self.record,
+        }
+
 
 def decode(event: Dict[str, Any]) -> Optional[List[StoredObject]]:
     """The objects in ``event``, or ``None`` when it is not a storage event."""

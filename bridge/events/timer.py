@@ -24,6 +24,10 @@ class TimerFired:
     names: List[str]
     time: str
 
+    def fields(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        """What a job's request body says about this timer."""
+        return {"vendor": self.vendor, "time": self.time, "event": event}
+
 
 def decode(event: Dict[str, Any]) -> Optional[TimerFired]:
     """The timer in ``event``, or ``None`` when it is not a timer event."""
