@@ -347,6 +347,9 @@ class Bridge:
             )
             _log_error("[-] %s", exc)
             return fc2.respond(_error_response(exc.status, str(exc)), start_response)
+        path = environ.get("PATH_INFO", "")
+        if self._internal_paths is not None and _internal_key(path) in self._internal_paths:
+            return fc2.respond(_error_response(404, "Not Found"), start_response)  # a job's route
         if self.interface == "wsgi":
             environ = fc2.prepare_environ(environ, self.options)
             request = HTTPRequest(

@@ -201,7 +201,7 @@ def test_a_failed_mns_message_raises_for_the_vendor_to_retry(flask_handler) -> N
 
 def test_http_callers_get_404_on_internal_routes(flask_handler) -> None:
     handler, seen = flask_handler
-    for platform in ("aws-v2", "fc", "scf"):
+    for platform in ("aws-v2", "fc", "scf", "fc2", "alb", "aws-v1"):
         for path in ("/internal/run", "/internal/run/", "//internal//run"):
             assert http_status(handler, platform, "POST", path) == 404, (platform, path)
         assert http_status(handler, platform, "GET", "/public") == 200
@@ -212,9 +212,15 @@ def http_status(handler, platform: str, method: str, target: str) -> int:
     """The status an HTTP caller gets through ``platform``'s gateway emulator."""
     from bridge.emulators import GatewayRequest, get_emulator
 
-    request = GatewayRequest(method, target, [("Host", "example.com")], b'{"body": "x"}')
     emulator = get_emulator(platform)
+    request = GatewayRequest(
+        method, emulator.url_prefix + target, [("Host", "example.com")], b'{"body": "x"}'
+    )
     event, context = emulator.build_event(request, request_id="r")
+    if platform == "fc2":  # FC 2.0 calls a WSGI handler with the environ
+        from bridge.emulators.fc2 import run_wsgi
+
+        return emulator.to_http(run_wsgi(handler, event), request).status
     return emulator.to_http(handler(event, context), request).status
 
 
@@ -357,3 +363,26 @@ def test_schedules_a_vendor_cannot_express_are_errors(when: dict, vendor: str, m
     with pytest.raises(ConfigError, match=message) as raised:
         translate(when.get("cron"), when.get("every"), "schedules.x")
     assert "schedules.x" in str(raised.value)
+
+
+def test_an_asgi_app_gets_the_job_request_too() -> None:
+    pytest.importorskip("starlette")
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    seen = []
+
+    async def order(request):
+        body = await request.json()
+        seen.append((request.headers.get("x-bridge-internal"), body["message_id"]))
+        return JSONResponse({"ok": True}, status_code=500 if len(seen) == 2 else 200)
+
+    app = Starlette(routes=[Route("/internal/order", order, methods=["POST"])])
+    handler = Bridge(app, jobs={"events": {"orders": {"source": "sqs:my-queue", "post": "/internal/order"}}})
+    event = sample("aws-sqs.json")
+    second = event["Records"][1]["messageId"]
+    assert handler(event, None) == {"batchItemFailures": [{"itemIdentifier": second}]}
+    assert seen == [("queue:orders", event["Records"][0]["messageId"]), ("queue:orders", second)]
+    assert http_status(handler, "aws-v2", "POST", "/internal/order") == 404
+    assert len(seen) == 2
