@@ -46,8 +46,6 @@ class PackageFile:
 def package_files(deployment: Deployment, target: Target) -> Dict[str, PackageFile]:
     """``{path in the package: file}`` for the entry, the routes file and the start script."""
     files = {f"{deployment.entry_module}.py": PackageFile(entry_module(deployment))}
-    if deployment.split:
-        files[ROUTES_FILE] = PackageFile(routes_json(deployment))
     jobs = getattr(deployment.project, "jobs", None)
     if jobs:
         if deployment.options.mode == "web":
@@ -55,6 +53,8 @@ def package_files(deployment: Deployment, target: Target) -> Dict[str, PackageFi
 
             raise ConfigError("[schedules] and [events] run in event mode only: build with --mode event")
         files[JOBS_FILE] = PackageFile(json.dumps(jobs.document(), indent=2, sort_keys=True) + "\n")
+    if deployment.split:
+        files[ROUTES_FILE] = PackageFile(routes_json(deployment))
     if deployment.options.mode == "web":
         files[target.bootstrap_name] = PackageFile(start_script(deployment, target), executable=True)
     return files

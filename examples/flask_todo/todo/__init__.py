@@ -12,8 +12,9 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .api import api
-from .database import database_uri, db, init_db_command, purge_done_command
+from .database import database_uri, db, init_db_command
 from .health import health
+from .maintenance import purge_done_command
 from .pages import pages
 
 # Good enough for `flask run`; the session only carries flash messages, but set SECRET_KEY in any

@@ -75,13 +75,3 @@ def init_db_command(drop: bool) -> None:
     db.create_all()
     click.echo(f"Initialized the database at {db.engine.url.render_as_string(hide_password=True)}")
 
-
-@click.command("purge-done")
-@with_appcontext
-def purge_done_command() -> None:
-    """Delete the todos marked done (scheduled hourly: [schedules] in bridge.toml)."""
-    from .models import Todo
-
-    deleted = db.session.execute(db.delete(Todo).where(Todo.done.is_(True))).rowcount
-    db.session.commit()
-    click.echo(f"Purged {deleted} done todo(s)")
