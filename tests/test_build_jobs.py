@@ -259,3 +259,14 @@ def test_bridge_invoke_fires_the_todo_cleanup_locally() -> None:
         bridge + ["--timer", "nightly", "--platform", "fc"], env=env, capture_output=True, text=True
     )
     assert missing.returncode != 0 and "no such schedule; schedules: cleanup" in missing.stderr
+
+
+def test_a_target_without_job_triggers_refuses_a_project_with_jobs(tmp_path: Path) -> None:
+    from bridge.deploy import job_triggers
+
+    dep = deployment(project_with(tmp_path), all_in_one_plan(), "aws")
+    job_triggers.check_target(dep, "aws")  # writes them
+    with pytest.raises(
+        ConfigError, match=r"schedules.cleanup, schedules.digest: knative builds write no timer"
+    ):
+        job_triggers.check_target(dep, "knative")

@@ -28,6 +28,21 @@ _OSS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunosseventnotificationrole"
 _MNS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunmnsnotificationrole"
 
 
+#: The targets that write triggers for jobs; any other refuses a project that has some.
+JOB_TARGETS = ("fc", "scf", "aws")
+
+
+def check_target(deployment: Deployment, target_name: str) -> None:
+    """A project with jobs builds only for a target that writes their triggers: never silently without."""
+    jobs = project_jobs(deployment)
+    if jobs is not None and target_name not in JOB_TARGETS:
+        names = ", ".join(f"{'schedules' if j.kind == 'timer' else 'events'}.{j.name}" for j in jobs.all())
+        raise ConfigError(
+            f"{names}: {target_name} builds write no timer, storage or queue triggers yet "
+            f"(supported: {', '.join(JOB_TARGETS)}); remove them or build for one of those"
+        )
+
+
 def project_jobs(deployment: Deployment) -> Optional[Jobs]:
     jobs = getattr(deployment.project, "jobs", None)
     return jobs if jobs else None
