@@ -65,6 +65,9 @@ class Bridge:
             for the same as a JSON object; off by default.
         platforms: custom event formats (:class:`~bridge.Platform` instances), tried before the
             built-in ones; ``platform=`` may name one of them.
+        jobs: ``[schedules]`` / ``[events]`` to run on timer, storage and queue events (a dict of
+            those tables, or the path of the jobs file ``bridge build`` writes); the routes they
+            post to answer 404 to HTTP callers. See :mod:`bridge.events`.
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class Bridge:
         on_error: Optional[Callable[[BaseException, HTTPRequest], Any]] = None,
         access_log: Union[bool, str] = False,
         platforms: Sequence[Any] = (),
+        jobs: Any = None,
     ) -> None:
         from .platforms import CALL_PLATFORMS, EVENT_PLATFORMS, Platform
 
@@ -119,6 +123,10 @@ class Bridge:
         self.manage = manage
         self.on_error = on_error
         self._access_log = None if access_log is False else AccessLog(access_log)
+        self._jobs: Any = None
+        self._internal_paths: Optional[frozenset] = None  # routes only jobs may reach
+        if jobs is not None:
+            self.use_jobs(jobs)
         if platform is None:
             self._platforms = event_platforms
         elif platform == "fc2":
@@ -190,6 +198,16 @@ class Bridge:
         self._shutdown_hooks.append(hook)
         return hook
 
+    def use_jobs(self, jobs: Any) -> None:
+        """Run ``jobs`` (``[schedules]`` / ``[events]``: a dict of those tables, or the path of the
+        jobs file ``bridge build`` writes) on timer, storage and queue events; the routes they post
+        to answer 404 to HTTP callers. The same as ``Bridge(app, jobs=...)``, for an entry that
+        wraps a handler made elsewhere (a project's own ``index.py``)."""
+        from .events.jobs import load_jobs
+
+        self._jobs = load_jobs(jobs)
+        self._internal_paths = self._jobs.internal_paths or None
+
     def initialize(self, context: Any = None) -> None:
         """Cold-start work: the ``on_cold_start`` hooks, then ASGI lifespan startup. Runs once.
 
@@ -252,6 +270,10 @@ class Bridge:
         if platform is None:
             if self.manage and _is_manage_event(event):
                 return self._run_command(event)
+            if self._jobs is not None:
+                result = self._run_job(event, context)
+                if result is not NotImplemented:
+                    return result
             if self.on_event is not None:
                 return self.on_event(event, context)
             return self._event_error(
@@ -270,7 +292,10 @@ class Bridge:
             if invocation_id.__class__ is not str or not invocation_id:
                 invocation_id = str(invocation_id or _request_id(context) or request.request_id)
             request.request_id = invocation_id
-        response = self._respond(request)
+        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
+            response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
+        else:
+            response = self._respond(request)
         try:
             result = platform.encode(response, request, self.options)
         except Exception as exc:  # the app's response has no form on this platform
@@ -289,6 +314,17 @@ class Bridge:
         except EventError as exc:
             return {"exit_code": 2, "output": f"{exc}\n"}
         return run_command(self.app, argv, self.manage)
+
+    def _run_job(self, event: Dict[str, Any], context: Any) -> Any:
+        """The result of the timer, storage or queue job ``event`` names (``NotImplemented``: none)."""
+        from .events.dispatch import run_job
+
+        if not self._initialized:
+            self.initialize(context)
+        try:
+            return run_job(self._jobs, event, context, self.app, self._respond)
+        except EventError as exc:
+            return self._event_error(exc, event, context)
 
     def _platform_for(self, event: Dict[str, Any]) -> Any:
         """The platform whose event this is, remembered for the next event (the last one did not match)."""
@@ -426,6 +462,8 @@ class Bridge:
             if self._access_log is not None:
                 self._access_log.write(request, response.status, started)
             return fc2.respond(response, start_response)
+        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
+            return fc2.respond(_error_response(404, "Not Found"), start_response)  # a job's route
         if self.interface == "wsgi":
             from .runners.wsgi import run_wsgi
 
@@ -477,7 +515,9 @@ class Bridge:
                 self._report(exc, HTTPRequest("-", "", b"", event=call, context=context))
             return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
         environ = platform.wsgi_environ(request, self.options) if self._wsgi is not None else None
-        if environ is not None:
+        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
+            response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
+        elif environ is not None:
             run_app = self._wsgi.run_wsgi
             response = self._respond(request, lambda: run_app(self.app, request, environ))
         else:
@@ -635,6 +675,13 @@ def _is_manage_event(event: Dict[str, Any]) -> bool:
     from ._manage import is_manage_event
 
     return is_manage_event(event)
+
+
+def _internal_key(path: str) -> str:
+    """``//internal/x/`` as ``/internal/x``: the forms a router may still map to a job's route."""
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path.rstrip("/") or "/"
 
 
 def _request_id(context: Any) -> str:

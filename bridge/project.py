@@ -63,6 +63,8 @@ _TOP_KEYS = (
     "include",
     "exclude",
     "concurrency",
+    "schedules",
+    "events",
 )
 _GROUP_KEYS = ("routes", "memory", "timeout", "environment", "concurrency")
 # Common to FC 3.0 (64 MB steps from 128), Lambda (128-10240) and SCF (64-3072): the deploy
@@ -114,6 +116,8 @@ class ProjectConfig:
         default_factory=lambda: [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]
     )
     source: Path | None = None
+    #: ``[schedules]`` and ``[events]`` (bridge.events.jobs.Jobs); empty when the project has none
+    jobs: Any = None
 
     @property
     def requirements_path(self) -> Path:
@@ -196,6 +200,10 @@ def project_from_dict(
         exclude=_globs(data, "exclude", where, [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]),
         source=source,
     )
+    if data.get("schedules") is not None or data.get("events") is not None:
+        from .events.jobs import parse_jobs
+
+        project.jobs = parse_jobs(data.get("schedules"), data.get("events"), where, prefix=name)
     return project
 
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
+from . import job_triggers
 from .deployment import Deployment, DeployOptions
 from .entry import FUNCTION_ENV
 from .targets import Target
@@ -81,6 +82,7 @@ def load_app(project: Any) -> Any:
 def write_deploy_files(deployment: Deployment, target: Target, out_dir: Path) -> List[Path]:
     """Check the deployment against the platform, then write its deploy files under ``out_dir``."""
     target.check(deployment)
+    job_triggers.check_target(deployment, target.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for relative, text in target.render(deployment).items():

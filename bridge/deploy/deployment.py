@@ -160,10 +160,14 @@ class Deployment:
 
     @property
     def ships_user_entry(self) -> bool:
-        """Whether the user's ``index.py`` is the entry as it is: event mode, one function, and
-        every name the platform calls defined there (FC also calls ``initializer`` and ``pre_stop``)."""
+        """Whether the user's ``index.py`` is the entry as it is: event mode, one function, no jobs,
+        and every name the platform calls defined there (FC also calls ``initializer`` and
+        ``pre_stop``)."""
         if self.user_entry is None or self.options.mode != "event" or self.split:
             return False
+        if getattr(self.project, "jobs", None):
+            return False  # the wrapper hands the handler its jobs file
+
         needed = {"handler", "initializer", "pre_stop"} if self.options.platform == "fc" else {"handler"}
         return needed <= self.user_entry
 

@@ -78,6 +78,10 @@ def register(subparsers: Any) -> None:
     invoke.add_argument("-d", "--data", help="request body: text, @file or @- for stdin")
     invoke.add_argument("--debug", action="store_true", help="stop in pdb where the app raises")
     invoke.add_argument("--fail", action="store_true", help="exit 1 on a 5xx response (as curl --fail)")
+    invoke.add_argument("--timer", metavar="NAME", help="fire the project's [schedules] entry NAME")
+    invoke.add_argument(
+        "--job-event", metavar="FILE", help="a storage or queue event (JSON) for the project's [events]"
+    )
     invoke.set_defaults(run=run_invoke)
     # ``bridge invoke TARGET --platform scf GET /path -H ...``: options between positionals.
     invoke.__class__ = _IntermixedParser
@@ -252,6 +256,12 @@ def run_invoke(args: argparse.Namespace) -> int:
     from .invoke import run
 
     _configure_logging()
+    if args.timer is not None or args.job_event is not None:
+        from ..events.local import run_local
+
+        return run_local(
+            args.target, args.platform, timer=args.timer, event_file=args.job_event, chdir=args.chdir
+        )
     method, url = args.method, args.url
     if method and url is None and (method.startswith("/") or "://" in method):
         method, url = None, method

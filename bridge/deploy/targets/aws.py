@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
-from .. import variables, yaml_out
+from .. import job_triggers, variables, yaml_out
 from ._base import CODE_ZIP, MB, SizeLimit, Target, header
 
 if TYPE_CHECKING:
@@ -78,6 +78,11 @@ class AwsSam(Target):
                     properties["Path"] = route.path
                     properties["Method"] = method
                 event[f"Route{len(event)}"] = {"Type": "HttpApi", "Properties": properties}
+        jobs = job_triggers.project_jobs(deployment)
+        if jobs is not None:
+            job_events, job_resources = job_triggers.aws_events(jobs, deployment.name)
+            events[job_triggers.jobs_function(deployment).name].update(job_events)
+            resources.update(job_resources)
         for function in deployment.functions:
             resources[logical_ids[function.name]] = {
                 "Type": "AWS::Serverless::Function",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Dict, List
 
-from .. import variables, yaml_out
+from .. import job_triggers, variables, yaml_out
 from ..deployment import HTTP_METHODS, WEB_PORT
 from ._base import CODE_ZIP, MB, SizeLimit, Target, header
 
@@ -140,7 +140,16 @@ class FcServerlessDevs(Target):
                 },
             }
         ]
+        props["triggers"] += _job_triggers(deployment, function, region)
         return props
+
+
+def _job_triggers(deployment: Deployment, function: DeployedFunction, region: str) -> List[Dict[str, Any]]:
+    """Timer / OSS / MNS triggers for ``[schedules]`` and ``[events]``, on the function that runs them."""
+    jobs = job_triggers.project_jobs(deployment)
+    if jobs is None or function is not job_triggers.jobs_function(deployment):
+        return []
+    return job_triggers.fc_triggers(jobs, region)
 
 
 def _domain_props(deployment: Deployment, region: str) -> Dict[str, Any]:

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from ..._errors import ConfigError
-from .. import variables, yaml_out
+from .. import job_triggers, variables, yaml_out
 from ._base import CODE_DIR, MB, SizeLimit, Target, header
 
 if TYPE_CHECKING:
@@ -160,6 +160,9 @@ class ScfServerlessFramework(Target):
             inputs["events"] = [{"apigw": {"parameters": parameters}}]
         else:
             inputs["events"] = [{"http": {"parameters": _function_url()}}]
+        jobs = job_triggers.project_jobs(deployment)
+        if jobs is not None:
+            inputs["events"] += job_triggers.scf_events(jobs, self._common(deployment)["region"])
         return {
             "app": deployment.name,
             "stage": "dev",
@@ -200,6 +203,10 @@ class ScfServerlessFramework(Target):
         inputs.update(self._common(deployment))
         inputs["type"] = "web" if web else "event"
         inputs["functions"] = functions
+        jobs = job_triggers.project_jobs(deployment)
+        if jobs is not None:
+            key = _function_key(job_triggers.jobs_function(deployment).name)
+            triggers += job_triggers.scf_multi_triggers(jobs, self._common(deployment)["region"], key)
         inputs["triggers"] = triggers
         return {
             "app": deployment.name,

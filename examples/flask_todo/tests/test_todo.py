@@ -137,3 +137,14 @@ def test_init_db_command_creates_the_tables(todo_create_app, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert "Initialized the database" in result.output
     assert app.test_client().get("/api/todos").json == {"todos": []}
+
+
+def test_purge_done_deletes_only_the_done_todos(todo_app: Flask) -> None:
+    client = todo_app.test_client()
+    first = client.post("/api/todos", json={"title": "keep"}).get_json()
+    second = client.post("/api/todos", json={"title": "finished"}).get_json()
+    client.patch(f"/api/todos/{second['id']}", json={"done": True})
+    result = todo_app.test_cli_runner().invoke(args=["purge-done"])
+    assert result.exit_code == 0 and "Purged 1 done todo(s)" in result.output
+    titles = [todo["title"] for todo in client.get("/api/todos").get_json()["todos"]]
+    assert titles == [first["title"]]

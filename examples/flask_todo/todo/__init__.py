@@ -14,6 +14,7 @@ from flask import Flask
 from .api import api
 from .database import create_missing_tables, database_uri, db, init_db_command
 from .health import health
+from .maintenance import purge_done_command
 from .pages import pages
 
 # Good enough for `flask run`; the session only carries flash messages, but set SECRET_KEY in any
@@ -43,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.cli.add_command(init_db_command)
+    app.cli.add_command(purge_done_command)
 
     # Creating missing tables here costs one query per cold start and means a fresh SQLite file
     # (the temp-dir fallback on a function) works without running `init-db` first.

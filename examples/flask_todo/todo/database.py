@@ -125,3 +125,4 @@ def init_db_command(drop: bool) -> None:
         db.drop_all()
     db.create_all()
     click.echo(f"Initialized the database at {db.engine.url.render_as_string(hide_password=True)}")
+

@@ -1,0 +1,213 @@
+"""The native triggers for ``[schedules]`` and ``[events]``, one function per vendor.
+
+Every job's trigger goes to one function of the plan, :func:`jobs_function`: the catch-all
+function (all of them in an all-in-one build). The handler there matches the event to its job by
+trigger name, bucket or queue (:mod:`bridge.events.dispatch`).
+
+An event source of another vendor (``s3:`` on FC, say) cannot fire there: a :class:`ConfigError`
+names it rather than leaving it out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .._errors import ConfigError
+from ..events import cron
+from ..events.jobs import QUEUE_SOURCES, STORAGE_SOURCES, Job, Jobs
+
+if TYPE_CHECKING:
+    from .deployment import DeployedFunction, Deployment
+
+# The roles OSS and MNS assume to invoke a function, as the FC console creates them
+# (https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/configure-an-oss-trigger,
+# https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/mns-topic-trigger).
+_FC_ACCOUNT = "${config('AccountID')}"
+_OSS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunosseventnotificationrole"
+_MNS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunmnsnotificationrole"
+
+
+#: The targets that write triggers for jobs; any other refuses a project that has some.
+JOB_TARGETS = ("fc", "scf", "aws")
+
+
+def check_target(deployment: Deployment, target_name: str) -> None:
+    """A project with jobs builds only for a target that writes their triggers: never silently without."""
+    jobs = project_jobs(deployment)
+    if jobs is not None and target_name not in JOB_TARGETS:
+        names = ", ".join(f"{'schedules' if j.kind == 'timer' else 'events'}.{j.name}" for j in jobs.all())
+        raise ConfigError(
+            f"{names}: {target_name} builds write no timer, storage or queue triggers yet "
+            f"(supported: {', '.join(JOB_TARGETS)}); remove them or build for one of those"
+        )
+
+
+def project_jobs(deployment: Deployment) -> Optional[Jobs]:
+    jobs = getattr(deployment.project, "jobs", None)
+    return jobs if jobs else None
+
+
+def jobs_function(deployment: Deployment) -> DeployedFunction:
+    """The function that receives every job's events."""
+    for function in deployment.functions:
+        if function.catch_all:
+            return function
+    return deployment.functions[0]
+
+
+def _where(job: Job) -> str:
+    return f"{'schedules' if job.kind == 'timer' else 'events'}.{job.name}"
+
+
+def _check_vendor(job: Job, vendor: str, title: str) -> None:
+    if job.kind == "timer":
+        return
+    sources = STORAGE_SOURCES if job.kind == "storage" else QUEUE_SOURCES
+    if sources.get(job.scheme or "") != vendor:
+        own = ", ".join(f"{scheme}:" for scheme, owner in sources.items() if owner == vendor)
+        raise ConfigError(
+            f"{_where(job)}: source {job.scheme}:{job.resource} cannot trigger a function on {title}; "
+            f"use {own}"
+        )
+
+
+# --- Alibaba FC 3.0: items of the fc3 component's `triggers` ----------------------------------------
+
+
+def fc_triggers(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
+    triggers: List[Dict[str, Any]] = []
+    for job in jobs.all():
+        _check_vendor(job, "fc", "FC")
+        trigger: Dict[str, Any] = {
+            "triggerName": job.name,
+            "description": f"faas-bridge {job.kind} {job.name}: {job.what}",
+            "qualifier": "LATEST",
+        }
+        if job.kind == "timer":
+            expression = cron.fc_expression(job.cron, job.every, _where(job))
+            # The payload names the schedule too: the event carries it as `payload`.
+            trigger.update(
+                triggerType="timer",
+                triggerConfig={"cronExpression": expression, "enable": True, "payload": job.name},
+            )
+        elif job.kind == "storage":
+            trigger.update(
+                triggerType="oss",
+                sourceArn=f"acs:oss:{region}:{_FC_ACCOUNT}:{job.resource}",
+                invocationRole=_OSS_ROLE,
+                triggerConfig={
+                    "events": ["oss:ObjectCreated:*"],
+                    "filter": {"key": {"prefix": job.prefix, "suffix": ""}},
+                },
+            )
+        else:
+            trigger.update(
+                triggerType="mns_topic",
+                sourceArn=f"acs:mns:{region}:{_FC_ACCOUNT}:/topics/{job.resource}",
+                invocationRole=_MNS_ROLE,
+                # JSON: the event names its topic (STREAM hands over the bare body; see bridge.events.queue).
+                triggerConfig={"notifyContentFormat": "JSON", "notifyStrategy": "BACKOFF_RETRY"},
+            )
+        triggers.append(trigger)
+    return triggers
+
+
+# --- Tencent SCF: `events` of the scf component (`{type: {parameters}}`) -----------------------------
+
+
+def scf_events(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
+    """``[{"timer": {"parameters": ...}}, ...]``; multi-scf's form is :func:`scf_multi_triggers`."""
+    return [{kind: {"parameters": parameters}} for kind, parameters in _scf_triggers(jobs, region)]
+
+
+def scf_multi_triggers(jobs: Jobs, region: str, function_key: str) -> List[Dict[str, Any]]:
+    return [
+        {"type": kind, "function": function_key, "parameters": parameters}
+        for kind, parameters in _scf_triggers(jobs, region)
+    ]
+
+
+def _scf_triggers(jobs: Jobs, region: str) -> List[Tuple[str, Dict[str, Any]]]:
+    # Trigger parameters as the scf component documents them
+    # (https://github.com/serverless-components/tencent-scf/blob/master/docs/configure.md).
+    out: List[Tuple[str, Dict[str, Any]]] = []
+    for job in jobs.all():
+        _check_vendor(job, "scf", "SCF")
+        if job.kind == "timer":
+            expression = cron.scf_expression(job.cron, job.every, _where(job))
+            out.append(
+                (
+                    "timer",
+                    {"name": job.name, "cronExpression": expression, "enable": True, "argument": job.name},
+                )
+            )
+        elif job.kind == "storage":
+            out.append(
+                (
+                    "cos",
+                    {
+                        # The component takes the bucket's endpoint: <bucket-appid>.cos.<region>.myqcloud.com
+                        "bucket": f"{job.resource}.cos.{region}.myqcloud.com",
+                        "filter": {"prefix": job.prefix, "suffix": ""},
+                        "events": "cos:ObjectCreated:*",
+                        "enable": True,
+                    },
+                )
+            )
+        elif job.scheme == "cmq":
+            out.append(("cmq", {"name": job.resource, "enable": True}))
+        else:
+            raise ConfigError(
+                f"{_where(job)}: the scf component has no tdmq trigger (its types: apigw, cos, timer, cmq, "
+                "ckafka, cls, mps, clb); create the TDMQ trigger in the SCF console, or use cmq:"
+            )
+    return out
+
+
+# --- AWS SAM: Events of the function, and the resources S3 events need ------------------------------
+
+
+def aws_events(jobs: Jobs, name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """``(Events entries, extra Resources)``: a SAM S3 event needs its bucket in the same template."""
+    events: Dict[str, Any] = {}
+    resources: Dict[str, Any] = {}
+    for job in jobs.all():
+        _check_vendor(job, "aws", "AWS Lambda")
+        key = "Job" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", job.name) if part)
+        if job.kind == "timer":
+            rule = f"{name}-{job.name}"
+            if len(rule) > 64:
+                raise ConfigError(
+                    f"{_where(job)}: the EventBridge rule name {rule!r} is longer than 64 characters; "
+                    "shorten the schedule or project name"
+                )
+            events[key] = {
+                "Type": "Schedule",
+                # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-schedule.html
+                "Properties": {
+                    "Schedule": cron.aws_expression(job.cron, job.every, _where(job)),
+                    "Name": rule,  # the handler finds the schedule by this rule name
+                    "Enabled": True,
+                },
+            }
+        elif job.kind == "storage":
+            bucket_id = key + "Bucket"
+            resources[bucket_id] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": job.resource}}
+            properties: Dict[str, Any] = {"Bucket": {"Ref": bucket_id}, "Events": "s3:ObjectCreated:*"}
+            if job.prefix:
+                properties["Filter"] = {"S3Key": {"Rules": [{"Name": "prefix", "Value": job.prefix}]}}
+            events[key] = {"Type": "S3", "Properties": properties}
+        else:
+            events[key] = {
+                "Type": "SQS",
+                "Properties": {
+                    "Queue": {
+                        "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                        + str(job.resource)
+                    },
+                    # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                },
+            }
+    return events, resources
