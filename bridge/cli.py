@@ -21,10 +21,24 @@ _FEATURES = (
 )
 
 
+# The usual way from an app to a deployed function, for `bridge --help`.
+_WORKFLOW = """a migration, step by step (each command: bridge COMMAND --help):
+  bridge check --project .                     what breaks when the app runs as a function
+  bridge serve index:handler --platform fc     the app behind a local emulation of FC's trigger
+  bridge plan --project . --split per-route    how a split would carve the app into functions
+  bridge build --platform fc --project .       s.yaml / serverless.yml / template.yaml and the package
+  bridge serve --as-deployed --project . --platform fc    the built package, read-only, as deployed
+  bridge deploy --platform fc --project .      the same plan, through the cloud's API
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bridge",
-        description="Run an unchanged WSGI/ASGI app on Alibaba FC, Tencent SCF and AWS Lambda.",
+        description="Run an unchanged WSGI/ASGI app (Flask, Django, FastAPI) as a function: Alibaba FC, "
+        "Tencent SCF, AWS Lambda, Azure, Google, Huawei, OpenWhisk, Fn, OpenFaaS, Fission, Knative.",
+        epilog=_WORKFLOW,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"bridge (faas-bridge) {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
