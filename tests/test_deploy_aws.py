@@ -129,7 +129,8 @@ def test_fresh_all_in_one_deploy_is_one_function_with_a_url(calls: Calls, todo, 
     deployed = functions(moto_endpoint)
     assert list(deployed) == ["todo"]
     function = deployed["todo"]
-    assert function["Runtime"] == "python3.12" and function["Handler"] == "index.handler"
+    # The sample's own index.py, wrapped to hand its handler the [schedules] jobs file.
+    assert function["Runtime"] == "python3.12" and function["Handler"] == "bridge_index.handler"
     assert function["MemorySize"] == 256 and function["Timeout"] == 30
     assert function["Environment"]["Variables"]["SECRET_KEY"] == "test-secret"
     assert function["Role"].endswith(":role/faas-bridge-todo")

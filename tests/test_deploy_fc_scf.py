@@ -160,7 +160,8 @@ def test_fresh_all_in_one_deploy_creates_the_function_its_url_and_tags(cloud: Cl
     assert code == 0, err
     assert cloud.functions() == ["todo"]
     assert cloud.tags("todo") == {TAG_KEY: "todo"}
-    assert cloud.setting("todo", "handler") == "index.handler"
+    # The sample's own index.py, wrapped to hand its handler the [schedules] jobs file.
+    assert cloud.setting("todo", "handler") == "bridge_index.handler"
     assert cloud.setting("todo", "memory") == 256  # the project's
     environment = cloud.environment("todo")
     assert environment["SECRET_KEY"] == "test-secret"  # ${env.SECRET_KEY}, resolved from the shell
@@ -171,8 +172,8 @@ def test_fresh_all_in_one_deploy_creates_the_function_its_url_and_tags(cloud: Cl
     assert url.endswith((".fcapp.run", ".tencentscf.com"))
     if cloud.platform == "fc":
         function = cloud.standin.functions["todo"]
-        assert function["instanceLifecycleConfig"]["initializer"]["handler"] == "index.initializer"
-        assert function["instanceLifecycleConfig"]["preStop"]["handler"] == "index.pre_stop"
+        assert function["instanceLifecycleConfig"]["initializer"]["handler"] == "bridge_index.initializer"
+        assert function["instanceLifecycleConfig"]["preStop"]["handler"] == "bridge_index.pre_stop"
         trigger = cloud.standin.triggers["todo"]["http"]
         assert json.loads(trigger["triggerConfig"])["authType"] == "anonymous"
     else:
