@@ -230,10 +230,11 @@ class Emulator:
         return self.to_http(result, request)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        """The platform's answer to a request it rejects before the function runs, else None."""
+        """The platform's answer to a request it rejects before the function runs, else None:
+        a method the trigger does not take, then a body over the platform's limit."""
         if request.method.upper() not in self.methods:
             return self.method_not_allowed(request)
-        return None
+        return self.body_too_large(len(request.body))
 
     def body_too_large(self, length: int) -> GatewayResponse | None:
         """The platform's answer to a request body of ``length`` bytes when that size alone is over

@@ -113,10 +113,7 @@ class AzureEmulator(CallingEmulator):
             return GatewayResponse(
                 404, [], b"", f"{request.raw_path!r} is not under the route prefix {prefix}/"
             )
-        rejection = super().check_request(request)
-        if rejection is not None:
-            return rejection
-        return self.body_too_large(len(request.body))
+        return super().check_request(request)
 
     def body_too_large(self, length: int) -> GatewayResponse | None:
         if length <= MAX_REQUEST_BYTES:

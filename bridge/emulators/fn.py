@@ -80,12 +80,6 @@ class FnEmulator(CallingEmulator):
             return value.decode("latin-1")
         return value
 
-    def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        rejection = super().check_request(request)
-        if rejection is not None:
-            return rejection
-        return self.body_too_large(len(request.body))
-
     def body_too_large(self, length: int) -> GatewayResponse | None:
         if length <= MAX_REQUEST_BYTES:
             return None

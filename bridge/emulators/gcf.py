@@ -123,12 +123,6 @@ class GCFEmulator(CallingEmulator):
             return {k: v for k, v in value.items() if isinstance(v, str)}
         return value
 
-    def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        rejection = super().check_request(request)
-        if rejection is not None:
-            return rejection
-        return self.body_too_large(len(request.body))
-
     def body_too_large(self, length: int) -> GatewayResponse | None:
         if length <= MAX_REQUEST_BYTES:
             return None

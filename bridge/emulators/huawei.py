@@ -98,12 +98,6 @@ class HuaweiEmulator(Emulator):
         context = FunctionGraphContext(request_id, self.function_name, self.memory_mb, self.timeout_s)
         return event, context
 
-    def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
-        rejection = super().check_request(request)
-        if rejection is not None:
-            return rejection
-        return self.body_too_large(len(request.body))
-
     def body_too_large(self, length: int) -> GatewayResponse | None:
         if length <= MAX_REQUEST_BODY_BYTES:
             return None
