@@ -58,11 +58,8 @@ TARGET_WARM_RATIO = 1.10
 #: Variables the samples read at import (their bridge.toml references): any value does.
 APP_ENV = {"SECRET_KEY": "bench", "DJANGO_SECRET_KEY": "bench", "DJANGO_DEBUG": "0"}
 
-# FC 3.0's runtime puts the code directory first on sys.path and imports the handler's module.
-_FIRST_RESPONSE = """\
-import sys
-sys.path.insert(0, {code!r})
-from index import handler
+# What the FC 3.0 runtime passes the handler (the attributes adapters read), and the check of the answer.
+_FC_CALL = """\
 class _Function:
     name = "bench"; handler = "index.handler"; memory = 1024; timeout = 60
 class Context:
@@ -71,6 +68,15 @@ class Context:
 result = handler({event!r}, Context())
 assert result["statusCode"] == 200, result["statusCode"]
 """
+# FC 3.0's runtime puts the code directory first on sys.path and imports the handler's module.
+_FIRST_RESPONSE = (
+    """\
+import sys
+sys.path.insert(0, {code!r})
+from index import handler
+"""
+    + _FC_CALL
+)
 
 _BRIDGE_SHARE = """\
 import json, sys, time
@@ -81,16 +87,7 @@ t0 = time.perf_counter()
 t1 = time.perf_counter()
 print(json.dumps({{"ms": (t1 - t0) * 1e3}}))
 """
-_THROUGH_BRIDGE = """\
-import bridge
-handler = bridge.Bridge(app)
-class _Function:
-    name = "bench"; handler = "index.handler"; memory = 1024; timeout = 60
-class Context:
-    request_id = "1-64f6cd87-0123456789abcdef"; region = "cn-hangzhou"; account_id = "123456789"
-    function = _Function()
-result = handler({event!r}, Context())
-assert result["statusCode"] == 200, result["statusCode"]"""
+_THROUGH_BRIDGE = "import bridge\nhandler = bridge.Bridge(app)\n" + _FC_CALL
 _DIRECT = """\
 environ = {{"REQUEST_METHOD": "GET", "PATH_INFO": {path!r}, "QUERY_STRING": "", "SERVER_NAME": {host!r},
     "SERVER_PORT": "443", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": {host!r}, "SCRIPT_NAME": "",
