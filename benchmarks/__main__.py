@@ -14,13 +14,14 @@ from pathlib import Path
 
 from . import report
 
-SECTIONS = ("overhead", "coldstart", "steady", "packages", "gateway")
+SECTIONS = ("overhead", "coldstart", "deployed", "steady", "packages", "gateway")
 
 #: (full, quick) settings.
 SETTINGS = {
     "overhead_rounds": (60, 5),
     "overhead_batch_ms": (20, 4),
     "coldstart_runs": (15, 2),
+    "deployed_runs": (7, 2),
     "steady_checkpoints": ((100, 1000, 5000, 10000, 20000), (100, 2000)),
     "gateway_seconds": (10, 2),
 }
@@ -71,6 +72,12 @@ def main(argv: list | None = None) -> int:
         say("cold start: one untimed run per scenario, then the timed runs")
         results["coldstart"] = coldstart.measure(settings["coldstart_runs"], progress=say)
         print("\n".join(report.coldstart_table(results["coldstart"])) + "\n")
+    if "deployed" in sections:
+        from . import coldstart_deployed
+
+        say("cold start as deployed: each sample packaged, unpacked read-only, first response")
+        results["deployed"] = coldstart_deployed.measure(settings["deployed_runs"], progress=say)
+        print("\n".join(coldstart_deployed.lines(results["deployed"])) + "\n")
     if "steady" in sections:
         from . import steady
 

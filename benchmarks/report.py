@@ -134,6 +134,10 @@ def verdicts(results: Dict[str, Any]) -> List[tuple]:
                 f"({_fmt(inside, '.1f')} ms in-process)",
             )
         )
+    if results.get("deployed"):
+        from . import coldstart_deployed
+
+        out += coldstart_deployed.verdicts(results["deployed"])
     rows = results.get("steady")
     if rows:
         problems = []
@@ -315,6 +319,11 @@ def markdown(results: Dict[str, Any], settings: Dict[str, Any]) -> str:
         out += ["", "## Cold start", "", coldstart.__doc__.split("\n\n", 1)[1].strip(), ""] + coldstart_table(
             scenarios
         )
+    if results.get("deployed"):
+        from . import coldstart_deployed
+
+        doc = coldstart_deployed.__doc__.split("\n\n", 1)[1].strip()
+        out += ["", "## Cold start as deployed", "", doc, ""] + coldstart_deployed.lines(results["deployed"])
     rows = results.get("steady")
     if rows:
         out += [

@@ -479,3 +479,27 @@ def test_a_package_over_the_inline_limit_goes_through_s3_or_names_the_option(
     calls.made.clear()
     assert todo.run("deploy", *AWS, *BUILD)[0] == 0
     assert calls.mutations() == []
+
+
+def test_deploy_packages_byte_code_as_bridge_build_does(calls: Calls, todo) -> None:
+    import sys
+    import zipfile
+
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    zip_path = todo.root / "build" / "aws" / "code.zip"
+
+    def pycs() -> int:
+        return sum(name.endswith(".pyc") for name in zipfile.ZipFile(zip_path).namelist())
+
+    elsewhere = "3.12" if here != "3.12" else "3.13"
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--runtime", f"python{elsewhere}", "--dry-run")
+    assert code == 0 and pycs() == 0
+    assert f"no byte code in the package: the python{elsewhere} runtime" in err
+    from bridge.deploy import get_target
+
+    if here not in get_target("aws").python_versions:
+        return  # AWS offers no runtime for this Python: the default cannot include byte code here
+    code, _, err = todo.run("deploy", *AWS, *BUILD, "--runtime", f"python{here}", "--dry-run")
+    assert code == 0 and pycs() > 0 and "no byte code" not in err
+    code, _, _ = todo.run("deploy", *AWS, *BUILD, "--runtime", f"python{here}", "--no-compile", "--dry-run")
+    assert code == 0 and pycs() == 0

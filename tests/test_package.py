@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -194,21 +195,80 @@ def test_an_app_module_named_index_keeps_its_name(tmp_path: Path) -> None:
         assert "def app(" in archive.read("index.py").decode()
 
 
-def test_bytecode_is_refused_for_another_python_and_reproducible_for_this_one(tmp_path: Path) -> None:
-    here = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    other = "python3.9" if here != "python3.9" else "python3.10"
-    with pytest.raises(ConfigError, match="--compile"):
+HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# A runtime whose byte code this interpreter cannot write.
+ELSEWHERE = "3.9" if HERE != "3.9" else "3.10"
+
+
+def pyc_names(report) -> list:
+    return [name for name in zipfile.ZipFile(report.zip_path).namelist() if name.endswith(".pyc")]
+
+
+def test_bytecode_is_included_by_default_for_this_python_and_reproducible(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", runtime=f"python{HERE}")
+    first = package(project, tmp_path / "a", platform="aws")
+    later = time.time() + 3600
+    os.utime(project.root / "hello.py", (later, later))  # hash-based pycs ignore file times
+    second = package(project, tmp_path / "b", platform="aws")
+    tag = sys.implementation.cache_tag
+    names = pyc_names(first)
+    assert f"__pycache__/hello.{tag}.pyc" in names and f"bridge/__pycache__/__init__.{tag}.pyc" in names
+    assert first.bytecode and first.as_dict()["bytecode"] is True and "byte code: included" in first.lines()
+    assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
+    # The runtime uses them without reading the sources' times: flags 0b01 is "hash-based, unchecked"
+    # (PEP 552), so nothing is recompiled on a read-only code directory.
+    with zipfile.ZipFile(first.zip_path) as archive:
+        header = archive.read(f"__pycache__/hello.{tag}.pyc")[:8]
+    assert header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b01
+
+
+def test_bytecode_for_another_python_is_left_out_saying_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    project = make_project(tmp_path / "project", runtime=f"python{ELSEWHERE}")
+    report = package(project, tmp_path / "out", platform="fc")
+    assert pyc_names(report) == [] and not report.bytecode and report.as_dict()["bytecode"] is False
+    assert "byte code: not included" in "\n".join(report.lines())
+    message = [line for line in capsys.readouterr().err.splitlines() if "byte code" in line]
+    assert len(message) == 1, message
+    assert f"python{ELSEWHERE} runtime" in message[0] and f"Python {HERE}" in message[0]
+    assert f"--runtime python{HERE}" in message[0] and f"python{ELSEWHERE} -m bridge" in message[0]
+
+
+def test_compile_insists_and_no_compile_leaves_bytecode_out(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=f"--compile: the python{ELSEWHERE} runtime"):
         package(
-            make_project(tmp_path / "p1", runtime=other),
+            make_project(tmp_path / "p1", runtime=f"python{ELSEWHERE}"),
             tmp_path / "x",
-            platform="aws",
+            platform="fc",
             compile_bytecode=True,
         )
-    project = make_project(tmp_path / "p2", runtime=here)
-    first = package(project, tmp_path / "a", platform="aws", compile_bytecode=True)
-    second = package(project, tmp_path / "b", platform="aws", compile_bytecode=True)
-    assert any(name.endswith(".pyc") for name in zipfile.ZipFile(first.zip_path).namelist())
-    assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
+    project = make_project(tmp_path / "p2", runtime=f"python{HERE}")
+    report = package(project, tmp_path / "a", platform="aws", compile_bytecode=False)
+    assert pyc_names(report) == [] and not report.bytecode
+
+
+@pytest.mark.skipif(HERE not in get_target("aws").python_versions, reason=f"AWS offers no Python {HERE}")
+def test_package_command_compiles_by_default_and_no_compile_opts_out(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    make_project(root)
+    (root / "flask_hello.py").write_text("from flask import Flask\n\napp = Flask(__name__)\n")
+    (root / "bridge.toml").write_text(f'app = "flask_hello:app"\nname = "hello"\nruntime = "python{HERE}"\n')
+
+    def bridge_package(*extra: str) -> dict:
+        command = [sys.executable, "-m", "bridge", "package", "--platform", "aws", "--project", str(root)]
+        done = subprocess.run(
+            [*command, "--no-requirements", "--json", *extra], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)["package"]
+
+    compiled = bridge_package()
+    assert compiled["bytecode"] is True
+    assert any(name.endswith(".pyc") for name in zipfile.ZipFile(compiled["zip"]).namelist())
+    plain = bridge_package("--no-compile")
+    assert plain["bytecode"] is False
+    assert not any(name.endswith(".pyc") for name in zipfile.ZipFile(plain["zip"]).namelist())
 
 
 def test_size_report_names_each_platform_limit_and_its_source(tmp_path: Path) -> None:

@@ -131,6 +131,9 @@ def register(subparsers: Any) -> None:
     packaged.add_argument(
         "--no-index", action="store_true", help="do not use the package index (pip --no-index)"
     )
+    from ..deploy.cli import add_bytecode_options
+
+    add_bytecode_options(packaged)
 
     def add(name: str, parents: List[Any], help_text: str, description: str, examples: str) -> Any:
         parser = subparsers.add_parser(
@@ -438,6 +441,7 @@ def _deployment_and_package(args: argparse.Namespace, provider: Any) -> Tuple[An
         ),
         find_links=[path.resolve() for path in args.find_links],
         no_index=args.no_index,
+        compile_bytecode=args.compile,
         # Without dependencies (a layer provides them) what is missing is reported, not fatal.
         verify_strict=not args.no_requirements,
     )

@@ -68,11 +68,7 @@ def register(subparsers: Any) -> None:
         parser.add_argument(
             "--no-index", action="store_true", help="do not use the package index (pip --no-index)"
         )
-        parser.add_argument(
-            "--compile",
-            action="store_true",
-            help="add byte-compiled files (needs this Python to be the runtime's version)",
-        )
+        add_bytecode_options(parser)
         parser.add_argument(
             "--no-verify",
             action="store_true",
@@ -240,6 +236,22 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         for line in report.lines():
             print(line)
     return report.as_dict()
+
+
+def add_bytecode_options(parser: Any) -> None:
+    """``--compile`` / ``--no-compile``: byte code is included by default when it can be made."""
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--compile",
+        dest="compile",
+        action="store_true",
+        default=None,
+        help="require byte code (.pyc) in the package: fail unless this Python is the runtime's version "
+        "(default: included when it is, else left out with a note on stderr)",
+    )
+    choice.add_argument(
+        "--no-compile", dest="compile", action="store_false", help="leave byte code out of the package"
+    )
 
 
 def _dependencies(args: argparse.Namespace, project: Any) -> Any:

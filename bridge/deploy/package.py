@@ -97,6 +97,7 @@ class PackageReport:
         excluded: Sequence[Tuple[str, str]] = (),
         verification: Verification | None = None,
         entry: str = "index",
+        bytecode: bool = False,
     ) -> None:
         self.zip_path = zip_path
         self.zip_bytes = zip_bytes
@@ -110,6 +111,8 @@ class PackageReport:
         self.verification = verification
         #: The module holding the handler (``index``, or ``bridge_index`` beside a user's own).
         self.entry = entry
+        #: Whether the package holds the runtime's byte code (``.pyc`` beside every module).
+        self.bytecode = bytecode
 
     def measured(self, limit: SizeLimit) -> int:
         """The size ``limit`` applies to: the extracted files' or the zip's."""
@@ -124,7 +127,10 @@ class PackageReport:
         what was left out and why, and the verification."""
         lines = [
             f"{self.zip_path}: {_size(self.zip_bytes)} zipped, {_size(self.unzipped_bytes)} unzipped, "
-            f"{self.file_count} files; used by {', '.join(self.functions)}"
+            f"{self.file_count} files; used by {', '.join(self.functions)}",
+            "byte code: included"
+            if self.bytecode
+            else "byte code: not included (every cold start compiles the modules it imports)",
         ]
         over = self.over()
         for limit in self.limits:
@@ -149,6 +155,7 @@ class PackageReport:
             "unzipped_bytes": self.unzipped_bytes,
             "files": self.file_count,
             "entry": self.entry,
+            "bytecode": self.bytecode,
             "functions": self.functions,
             "limits": [
                 {
@@ -177,7 +184,7 @@ def build_package(
     extra_requirements: Sequence[str] = (),
     find_links: Sequence[Path] = (),
     no_index: bool = False,
-    compile_bytecode: bool = False,
+    compile_bytecode: bool | None = None,
     verify: bool = True,
     verify_strict: bool = True,
     progress: Progress | None = None,
@@ -190,18 +197,24 @@ def build_package(
     --platform --python-version --only-binary=:all:``; ``find_links`` and ``no_index`` pass through
     to pip. ``verify`` checks that every module the app imports resolves inside the package
     (:mod:`bridge.deploy.verify`): a missing one raises :class:`PackageVerifyError`, or is only
-    reported when ``verify_strict`` is false. ``compile_bytecode`` adds hash-checked ``.pyc``
-    files (they never depend on timestamps), which needs this interpreter to be the runtime's
-    Python version.
+    reported when ``verify_strict`` is false.
+
+    Byte code: the code directory is read-only on the platforms, so a package without ``.pyc``
+    files makes every new instance compile every module it imports. ``compile_bytecode=None`` (the
+    default) adds hash-based ``.pyc`` files (they never depend on timestamps) whenever this
+    interpreter is the runtime's Python version, and otherwise builds without them and says why on
+    ``stderr`` (:func:`bytecode_unavailable`); ``True`` insists (a :class:`ConfigError` when it
+    cannot), ``False`` leaves them out.
     """
     progress = progress or Progress(quiet=True)
     version = deployment.python_version
-    if compile_bytecode and f"{sys.version_info[0]}.{sys.version_info[1]}" != version:
-        raise ConfigError(
-            f"--compile writes bytecode for this Python ({sys.version_info[0]}.{sys.version_info[1]}), "
-            f"which the Python {version} runtime would ignore: run bridge with Python {version}, "
-            "or drop --compile"
-        )
+    unavailable = bytecode_unavailable(version)
+    if compile_bytecode and unavailable:
+        raise ConfigError(f"--compile: {unavailable}")
+    if compile_bytecode is None:
+        compile_bytecode = unavailable is None
+        if unavailable:
+            print(f"bridge: no byte code in the package: {unavailable}", file=sys.stderr, flush=True)
     if dependencies is None:
         dependencies = Dependencies(requirements_file=requirements)
         if requirements is not None and not requirements.is_file():
@@ -259,6 +272,7 @@ def build_package(
             strict=verify_strict,
         )
     if compile_bytecode:
+        progress.step(f"compiling byte code for Python {version}")
         _compile(staging)
 
     zip_path = out_dir / CODE_ZIP
@@ -274,6 +288,7 @@ def build_package(
         excluded=selection.excluded,
         verification=verification,
         entry=deployment.entry_module,
+        bytecode=bool(compile_bytecode),
     )
 
 
@@ -536,6 +551,22 @@ def _name(line: str) -> str:
         return canonical(Requirement(text).name)
     except InvalidRequirement:
         return ""
+
+
+def bytecode_unavailable(version: str) -> str | None:
+    """Why this interpreter cannot write byte code the Python ``version`` runtime would use,
+    and how to get it; ``None`` when it can. A ``.pyc`` holds its Python version's magic number:
+    any other version ignores it (https://docs.python.org/3/library/importlib.html#importlib.util.MAGIC_NUMBER).
+    """
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if here == version:
+        return None
+    return (
+        f"the python{version} runtime needs Python {version} byte code and bridge runs on Python {here}; "
+        f"to include it, choose the runtime matching this Python (--runtime python{here}, where the "
+        f"platform offers it) or build with Python {version} (python{version} -m bridge ..., or in "
+        "the runtime's image)"
+    )
 
 
 def _compile(staging: Path) -> None:
