@@ -156,9 +156,6 @@ def _package(bin_python: Path, version: str, sample: Path, out: Path, compiled: 
     command = [str(bin_python), "-m", "bridge", "package", "--platform", PLATFORM, "--project", str(sample)]
     command += ["--runtime", f"python{version}", "--out", str(out), "--json"]
     command.append("--compile" if compiled else "--no-compile")
-    # Each sample's journey.py (a local end-to-end script the handler never imports) needs httpx,
-    # which the requirements do not list: the import check would refuse the package.
-    command.append("--no-verify")
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=_env())
     if done.returncode != 0:
         raise RuntimeError(f"bridge package failed for {sample.name}:\n{done.stderr[-2000:]}")
