@@ -20,7 +20,7 @@ from ._options import Options
 
 TYPE_CHECKING = False  # typing and logging cost start-up time; neither is needed until used
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TypeVar, Union
+    from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
     Hook = TypeVar("Hook", bound=Callable[..., Any])
     BeforeHook = Callable[[HTTPRequest], Optional[HTTPResponse]]
@@ -32,11 +32,11 @@ _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
 class Bridge:
     """A function handler serving ``app`` (any WSGI or ASGI 3 callable) on every supported platform.
 
-    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)``, as
-    ``handler(environ, start_response)`` by FC 2.0, or with a request object by Azure and Google
-    (``handler(req[, context])``). The platform is detected from each call unless ``platform`` names
-    one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``, ``aws-v2``, ``alb``, ``huawei``, ``azure``,
-    ``gcf``).
+    ``handler = Bridge(app)`` is called by the platform as ``handler(event, context)`` with a JSON
+    event, or with its runtime's own request: a request object (Azure, Google, Fn, OpenFaaS,
+    Fission) or FC 2.0's ``handler(environ, start_response)``. The platform is detected from each
+    call unless ``platform`` names one (``fc``, ``fc2``, ``scf``, ``scf-url``, ``aws-v1``,
+    ``aws-v2``, ``alb``, ``huawei``, ``azure``, ``gcf`` ...).
 
     Options:
         base_path: the public prefix the app is mounted under on a custom domain (``/api``); it
@@ -98,7 +98,7 @@ class Bridge:
         event_platforms = tuple(platforms) + EVENT_PLATFORMS
         # A custom name shadows a built-in; request-object platforms are named too (platform="azure").
         by_name = {p.name: p for p in reversed(event_platforms + CALL_PLATFORMS)}
-        names = tuple(by_name) + ("fc2",)
+        names = tuple(by_name)
 
         if not callable(app):
             raise ConfigError(f"Bridge(app) needs a WSGI or ASGI callable, got {type(app).__name__}")
@@ -110,6 +110,7 @@ class Bridge:
             raise ConfigError(f"lifespan must be 'auto', 'on' or 'off', not {lifespan!r}")
         self.app = app
         self.platform = platform
+        self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
         self.options = Options(
             base_path=base_path,
             stage_in_url=stage_in_url,
@@ -117,8 +118,8 @@ class Bridge:
             fc_multi_header=fc_multi_header,
             debug=debug,
             timeout=timeout,
+            interface=self.interface,
         )
-        self.interface = ("asgi" if _is_asgi(app) else "wsgi") if interface == "auto" else interface
         self.on_event = on_event
         self.manage = manage
         self.on_error = on_error
@@ -127,13 +128,11 @@ class Bridge:
         self._internal_paths: Optional[frozenset] = None  # routes only jobs may reach
         if jobs is not None:
             self.use_jobs(jobs)
-        if platform is None:
-            self._platforms = event_platforms
-        elif platform == "fc2":
-            self._platforms = ()
-        else:
-            self._platforms = (by_name[platform],)
+        self._platforms = event_platforms if platform is None else (by_name[platform],)
         self._all_platforms = event_platforms
+        self._call_platforms = CALL_PLATFORMS
+        # Those whose call is a dict (FC 2.0's environ): asked about a dict no JSON platform matched.
+        self._dict_calls = tuple(p for p in CALL_PLATFORMS if p.dict_call)
         # The one per-instance cache: the platform that matched last, tried first next time.
         self._last = self._platforms[0] if self._platforms else None
         self._lifespan_mode = lifespan
@@ -249,12 +248,10 @@ class Bridge:
     # --- the handler --------------------------------------------------------------------------------
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        """Serve one invocation: ``(event, context)`` or FC 2.0's ``(environ, start_response)``."""
+        """Serve one invocation: ``(event, context)``, or a call platform's own request (FC 2.0's
+        ``(environ, start_response)``, Azure's ``HttpRequest`` ...)."""
         started = perf_counter() if self._access_log is not None else 0.0
-        if type(event) is dict:
-            if "wsgi.input" in event and callable(context):
-                return self._serve_fc2(event, context, started)
-        else:
+        if type(event) is not dict:
             if event.__class__ not in (bytes, str, bytearray):  # a request object (Azure, Google)
                 return self._serve_call(event, context, started)
             try:
@@ -263,6 +260,10 @@ class Bridge:
                 return self._event_error(exc, event, context)
         platform = self._last
         if platform is None or not platform.matches(event):
+            # Asked only here, so a JSON event its platform matched pays nothing for dict calls.
+            for call_platform in self._dict_calls:
+                if call_platform.matches_call(event, context):
+                    return self._serve_call(event, context, started, call_platform)
             try:
                 platform = self._platform_for(event)
             except EventError as exc:
@@ -346,7 +347,8 @@ class Bridge:
     ) -> HTTPResponse:
         """Run the app on ``request``: hooks, errors and the HTTP rules a server applies.
 
-        ``run_app`` replaces the usual runner call (FC 2.0 hands a WSGI app the platform's environ).
+        ``run_app`` replaces the usual runner call (a call platform hands a WSGI app its server's
+        own environ).
         """
         try:
             if not self._initialized:
@@ -422,78 +424,20 @@ class Bridge:
             self._access_log.write(request, result["statusCode"], started)
         return result
 
-    # --- FC 2.0 ------------------------------------------------------------------------------------
+    # --- calls: a platform's own request (Azure, Google, Fn, OpenFaaS, Fission, FC 2.0) ------------
 
-    def _serve_fc2(
-        self, environ: Dict[str, Any], start_response: Callable[..., Any], started: float = 0.0
-    ) -> Iterable[bytes]:
-        from .platforms import fc2
+    def _serve_call(self, call: Any, context: Any, started: float = 0.0, platform: Any = None) -> Any:
+        """Serve a call whose first argument is a platform's own request, not a JSON event.
 
-        if self.platform is not None and self.platform != "fc2":
-            exc = PlatformMismatchError(
-                f"this handler serves platform={self.platform!r} but was called as FC 2.0 WSGI"
-            )
-            _log_error("[-] %s", exc)
-            return fc2.respond(_error_response(exc.status, str(exc)), start_response)
-        try:
-            if self.interface == "wsgi":
-                environ = fc2.prepare_environ(environ, self.options)
-                remote = environ.get("REMOTE_ADDR")
-                request = HTTPRequest(
-                    environ.get("REQUEST_METHOD", "GET"),
-                    environ["PATH_INFO"],
-                    b"",
-                    client=(remote, 0) if remote else None,
-                    request_id=environ["bridge.request_id"],
-                    event=environ,
-                    context=environ.get("bridge.context"),
-                )
-                check_request(request)
-            else:
-                request = fc2.request_from_environ(environ, self.options)
-                check_request(request)
-        except _UNREADABLE as exc:
-            exc = _as_event_error(exc, f"the {fc2.TITLE} environ")
-            _log_error("[-] rejected fc2 call: %s", exc)
-            request = HTTPRequest("-", "", b"", event=environ, context=environ.get("fc.context"))
-            if self.on_error is not None:
-                self._report(exc, request)
-            response = _error_response(exc.status, str(exc))
-            if self._access_log is not None:
-                self._access_log.write(request, response.status, started)
-            return fc2.respond(response, start_response)
-        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
-            return fc2.respond(_error_response(404, "Not Found"), start_response)  # a job's route
-        if self.interface == "wsgi":
-            from .runners.wsgi import run_wsgi
-
-            response = self._respond(request, lambda: run_wsgi(self.app, request, environ))
-        else:
-            response = self._respond(request)
-        try:
-            body = fc2.respond(response, start_response)
-        except ResponseHeaderError as exc:
-            response = self._failed(exc, request)
-            body = fc2.respond(response, start_response)
-        if self._access_log is not None:
-            self._access_log.write(request, response.status, started)
-        return body
-
-    # --- request objects (Azure, Google) -----------------------------------------------------------
-
-    def _serve_call(self, call: Any, context: Any, started: float = 0.0) -> Any:
-        """Serve a call whose first argument is a platform's request object, not a JSON event.
-
-        The platform is the first of ``CALL_PLATFORMS`` whose ``matches_call`` accepts the call; it
-        decodes the object and encodes the answer in its runtime's own response type.
+        The platform (unless given) is the first of ``CALL_PLATFORMS`` whose ``matches_call``
+        accepts the call; it decodes the request and encodes the answer in its runtime's own form.
         """
-        from .platforms import CALL_PLATFORMS
-
-        platform = next((p for p in CALL_PLATFORMS if p.matches_call(call, context)), None)
+        if platform is None:
+            platform = next((p for p in self._call_platforms if p.matches_call(call, context)), None)
         if platform is None:
             if self.on_event is not None:
                 return self.on_event(call, context)
-            titles = ", ".join(p.title for p in CALL_PLATFORMS)
+            titles = ", ".join(p.title for p in self._call_platforms if not p.dict_call)
             exc = EventError(
                 f"the event must be a JSON object (dict, bytes or str) or a request object of {titles};"
                 f" got {type(call).__module__}.{type(call).__name__}"
@@ -504,16 +448,13 @@ class Bridge:
                 f"this handler serves platform={self.platform!r} but was called as {platform.title}"
             )
             _log_error("[-] %s", exc)
-            return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
+            response = _error_response(exc.status, str(exc))
+            return platform.encode(response, platform.call_stub(call, context), self.options)
         try:
             request = platform.decode(call, context, self.options)
             check_request(request)
         except _UNREADABLE as exc:
-            exc = _as_event_error(exc, f"the {platform.title} request")
-            _log_error("[%s] rejected %s request: %s", _request_id(context) or "-", platform.name, exc)
-            if self.on_error is not None:
-                self._report(exc, HTTPRequest("-", "", b"", event=call, context=context))
-            return platform.encode(_error_response(exc.status, str(exc)), None, self.options)
+            return self._rejected_call(platform, exc, call, context, started)
         environ = platform.wsgi_environ(request, self.options) if self._wsgi is not None else None
         if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
             response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
@@ -530,6 +471,20 @@ class Bridge:
         if self._access_log is not None:
             self._access_log.write(request, response.status, started)
         return result
+
+    def _rejected_call(self, platform: Any, exc: Exception, call: Any, context: Any, started: float) -> Any:
+        """The platform's 400 answer to a call it could not read; one log line."""
+        what = platform.call_argument
+        exc = _as_event_error(exc, f"the {platform.title} {what}")
+        _log_error("[%s] rejected %s %s: %s", _request_id(context) or "-", platform.name, what, exc)
+        stub = platform.call_stub(call, context)
+        request = stub if stub is not None else HTTPRequest("-", "", b"", event=call, context=context)
+        if self.on_error is not None:
+            self._report(exc, request)
+        response = _error_response(exc.status, str(exc))
+        if self._access_log is not None:
+            self._access_log.write(request, response.status, started)
+        return platform.encode(response, stub, self.options)
 
     # --- internals ---------------------------------------------------------------------------------
 
@@ -664,7 +619,7 @@ def _parse_event(event: Any) -> Dict[str, Any]:
 
 def _unknown_event_message(event: Dict[str, Any], platforms: Sequence[Any]) -> str:
     keys = ", ".join(sorted(_printable(str(k)) for k in event)[:12]) or "none"
-    titles = "; ".join(p.title for p in platforms) or "FC 2.0 WSGI calls only"
+    titles = "; ".join(p.title for p in platforms)
     return (
         f"not an HTTP event this handler serves (top-level keys: {keys}). Expected one of: {titles}. "
         "For other events (timers, queues), pass Bridge(app, on_event=fn)."

@@ -37,6 +37,7 @@ class Options:
         "fc_multi_header",
         "debug",
         "timeout",
+        "interface",
     )
 
     def __init__(
@@ -48,6 +49,7 @@ class Options:
         fc_multi_header: str = "mutate",
         debug: bool = False,
         timeout: Optional[float] = None,
+        interface: Optional[str] = None,
     ) -> None:
         if fc_multi_header not in FC_MULTI_HEADER_MODES:
             from ._errors import ConfigError
@@ -67,3 +69,6 @@ class Options:
         self.fc_multi_header = fc_multi_header
         self.debug = debug
         self.timeout = timeout
+        # "wsgi" or "asgi", the app's kind: a platform whose server made a WSGI environ (FC 2.0)
+        # reads only what the bridge needs of it when the app reads the rest itself.
+        self.interface = interface

@@ -6,6 +6,7 @@ import ...`` would find whichever was imported last.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any, Dict, List
@@ -21,6 +22,24 @@ def load_event(name: str) -> Dict[str, Any]:
 def event_bytes(name: str) -> bytes:
     """The same event as FC 3.0's runtime hands it over: JSON bytes."""
     return (EVENTS / f"{name}.json").read_bytes()
+
+
+def fc2_environ(**changes: Any) -> Dict[str, Any]:
+    """A minimal environ as FC 2.0's runtime calls ``handler(environ, start_response)`` with."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/hello",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "fc.example.com",
+        "REMOTE_ADDR": "1.2.3.4",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "fc.request_uri": "/hello",
+    }
+    environ.update(changes)
+    return environ
 
 
 class RecordingWSGI:

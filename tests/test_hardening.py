@@ -6,12 +6,12 @@ traceback, and the next invocation works.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 
 import pytest
 from _support import RecordingASGI, RecordingWSGI, event_bytes, load_event
+from _support import fc2_environ as _fc2_environ
 
 from bridge import Bridge
 
@@ -286,23 +286,6 @@ def test_deeply_nested_value_inside_a_known_event_is_a_400():
 
 
 # --- FC 2.0's environ path ----------------------------------------------------------------------------
-
-
-def _fc2_environ(**changes):
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": "/hello",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "fc.example.com",
-        "REMOTE_ADDR": "1.2.3.4",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.url_scheme": "http",
-        "fc.request_uri": "/hello",
-    }
-    environ.update(changes)
-    return environ
 
 
 @pytest.mark.parametrize("app_kind", ["wsgi", "asgi"])

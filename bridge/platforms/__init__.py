@@ -13,6 +13,7 @@ from .aws_alb import AwsAlb
 from .aws_v1 import AwsApiGatewayV1
 from .aws_v2 import AwsHttpApiV2
 from .azure import AzureFunctions
+from .fc2 import FC2
 from .fc3 import FC3
 from .fission import FissionPython
 from .fn import FnProject
@@ -40,10 +41,11 @@ CALL_PLATFORMS: Tuple[Platform, ...] = (
     GoogleCloudFunctions(),
     FnProject(),
     OpenFaaSHttp(),
+    FC2(),  # handler(environ, start_response): a dict call (Platform.dict_call)
 )
 
-#: Every platform name ``Bridge(platform=...)`` and the CLI accept; ``fc2`` is the WSGI-style call.
-PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS + CALL_PLATFORMS) + ("fc2",)
+#: Every platform name ``Bridge(platform=...)`` and the CLI accept.
+PLATFORM_NAMES: Tuple[str, ...] = tuple(p.name for p in EVENT_PLATFORMS + CALL_PLATFORMS)
 
 BY_NAME: Dict[str, Platform] = {p.name: p for p in EVENT_PLATFORMS + CALL_PLATFORMS}
 

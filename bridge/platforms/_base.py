@@ -57,17 +57,33 @@ class Platform:
         """The value the handler returns to the platform for ``response``."""
         raise NotImplementedError
 
-    # --- request objects: platforms that call the handler with an object, not a JSON event -------
+    # --- calls: platforms that call the handler with their runtime's own request, not a JSON event --
 
     def matches_call(self, event: Any, context: Any) -> bool:
-        """True when ``handler(event, context)`` is this platform's call with a request object
-        (Azure's ``HttpRequest``, the Flask ``Request`` of Google's functions-framework).
+        """True when ``handler(event, context)`` is this platform's call with its runtime's own
+        request (Azure's ``HttpRequest``, the Flask ``Request`` of Google's functions-framework,
+        FC 2.0's ``(environ, start_response)``).
 
-        Bridge asks only when ``event`` is not a JSON event (dict, bytes or str), so JSON platforms
-        keep the default, False. Such a platform's :meth:`decode` takes the object and
-        :meth:`encode` returns what its runtime expects back (an ``HttpResponse``, a Flask response).
+        Bridge asks only when ``event`` is not a JSON event (dict, bytes or str), or, for a
+        platform with :attr:`dict_call`, about a dict no JSON platform matched; JSON platforms keep
+        the default, False. Such a platform's :meth:`decode` takes the request and :meth:`encode`
+        returns what its runtime expects back (an ``HttpResponse``, a Flask response).
         """
         return False
+
+    #: What a call platform's first argument is, in error messages (Azure's ``request``, FC 2.0's
+    #: ``environ``).
+    call_argument: str = "request"
+    #: True when the call's first argument is a dict (FC 2.0's environ): Bridge then asks
+    #: :meth:`matches_call` about a dict no JSON platform matched, before reading it as an event.
+    dict_call: bool = False
+
+    def call_stub(self, event: Any, context: Any) -> Optional[HTTPRequest]:
+        """What :meth:`encode` gets for an answer made before the call was read (a handler serving
+        another platform, a call that cannot be read): None by default. A platform whose answer
+        needs something of the call (FC 2.0's ``start_response``) returns a request standing for
+        it, method ``-``; it is also what ``on_error`` and the access log then get."""
+        return None
 
     def wsgi_environ(self, request: HTTPRequest, options: Options) -> Optional[Dict[str, Any]]:
         """The WSGI environ the platform's own server already made for ``request``, for a WSGI app to

@@ -1,19 +1,22 @@
 """Alibaba Cloud Function Compute 2.0: the WSGI-style HTTP trigger, ``handler(environ, start_response)``.
 
-Not an event: FC 2.0's Python runtime is itself a WSGI server. A WSGI app runs on the environ it
-gets, with the default URL's proxy prefix moved into ``SCRIPT_NAME``; an ASGI app gets a request
-built from that environ. Reference: alibaba-fc.md §2 (https://help.aliyun.com/document_detail/56316.htm).
+Not an event: FC 2.0's Python runtime is itself a WSGI server, so this is a call platform
+(:meth:`Platform.matches_call`) whose call is a dict. A WSGI app runs on the environ it gets, with
+the default URL's proxy prefix moved into ``SCRIPT_NAME``; an ASGI app gets a request built from
+that environ. The answer goes back through ``start_response``, the call's second argument, which
+:meth:`FC2.decode` keeps on the request (:attr:`FC2Request.start_response`) for :meth:`FC2.encode`.
+Reference: alibaba-fc.md §2 (https://help.aliyun.com/document_detail/56316.htm).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .._errors import EventError, ResponseHeaderError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
-from ._base import HOP_BY_HOP, apply_base_path, path_from_decoded, raw_query_bytes, server_of
+from ._base import HOP_BY_HOP, Platform, apply_base_path, path_from_decoded, raw_query_bytes, server_of
 
 NAME = "fc2"
 TITLE = "Alibaba FC 2.0 HTTP trigger"
@@ -22,9 +25,60 @@ TITLE = "Alibaba FC 2.0 HTTP trigger"
 _PROXY_PREFIX = "/2016-08-15/proxy/"
 
 
-def is_call(event: Any, context: Any) -> bool:
-    """True for FC 2.0's ``handler(environ, start_response)`` call."""
-    return isinstance(event, dict) and "wsgi.input" in event and callable(context)
+class FC2Request(HTTPRequest):
+    """A request of an FC 2.0 call, with the call's ``start_response``, which the answer goes through.
+
+    ``context`` stays FC's own context object (``environ["fc.context"]``), as on every platform: the
+    cold-start hooks and the remaining time read it.
+    """
+
+    __slots__ = ("start_response",)
+
+
+class FC2(Platform):
+    """FC 2.0's ``handler(environ, start_response)`` call; see the module docstring."""
+
+    name = NAME
+    title = TITLE
+    call_argument = "environ"
+    dict_call = True
+
+    def matches(self, event: Dict[str, Any]) -> bool:
+        return False  # never a JSON event
+
+    def matches_call(self, event: Any, context: Any) -> bool:
+        return isinstance(event, dict) and "wsgi.input" in event and callable(context)
+
+    def decode(self, event: Any, context: Any, options: Options) -> HTTPRequest:
+        """For a WSGI app, only what the bridge itself reads (the app reads FC's environ, made ready
+        here by :func:`prepare_environ`); for an ASGI app, the whole request."""
+        if options.interface == "wsgi":
+            environ = prepare_environ(event, options)
+            remote = environ.get("REMOTE_ADDR")
+            request = FC2Request(
+                environ.get("REQUEST_METHOD", "GET"),
+                environ["PATH_INFO"],
+                b"",
+                client=(remote, 0) if remote else None,
+                request_id=environ["bridge.request_id"],
+                event=environ,
+                context=environ.get("bridge.context"),
+            )
+        else:
+            request = request_from_environ(event, options)
+        request.start_response = context
+        return request
+
+    def wsgi_environ(self, request: HTTPRequest, options: Options) -> Optional[Dict[str, Any]]:
+        return request.event  # FC's own environ, prepared by decode
+
+    def encode(self, response: HTTPResponse, request: Any, options: Options) -> Any:
+        return respond(response, request.start_response)
+
+    def call_stub(self, event: Any, context: Any) -> HTTPRequest:
+        stub = FC2Request("-", "", b"", event=event, context=event.get("fc.context"))
+        stub.start_response = context
+        return stub
 
 
 def proxy_prefix(environ: Dict[str, Any]) -> str:
@@ -92,7 +146,7 @@ def check_environ(environ: Dict[str, Any]) -> None:
         raise EventError(f"{TITLE} environ's wsgi.url_scheme is neither http nor https")
 
 
-def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPRequest:
+def request_from_environ(environ: Dict[str, Any], options: Options) -> FC2Request:
     """An :class:`HTTPRequest` for an ASGI app from FC 2.0's environ."""
     check_environ(environ)
     headers: List[Tuple[str, str]] = []
@@ -111,7 +165,7 @@ def request_from_environ(environ: Dict[str, Any], options: Options) -> HTTPReque
     path, raw_path = path_from_decoded(_wire_text(environ.get("PATH_INFO") or "/", "path (PATH_INFO)"))
     remote = environ.get("REMOTE_ADDR")
     context = environ.get("fc.context")
-    request = HTTPRequest(
+    request = FC2Request(
         (environ.get("REQUEST_METHOD") or "GET").upper(),
         path,
         raw_path,
