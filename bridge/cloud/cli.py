@@ -116,24 +116,9 @@ def register(subparsers: Any) -> None:
     packaged.add_argument(
         "--out", type=Path, metavar="DIR", help="where the package is built (default: build/<platform>/)"
     )
-    packaged.add_argument(
-        "--requirements", type=Path, metavar="FILE", help="requirements file (default: the project's)"
-    )
-    packaged.add_argument("--no-requirements", action="store_true", help="install no dependencies")
-    packaged.add_argument(
-        "--find-links",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also look for wheels in DIR",
-    )
-    packaged.add_argument(
-        "--no-index", action="store_true", help="do not use the package index (pip --no-index)"
-    )
-    from ..deploy.cli import add_bytecode_options
+    from ..deploy.cli import add_dependency_options
 
-    add_bytecode_options(packaged)
+    add_dependency_options(packaged)
 
     def add(name: str, parents: List[Any], help_text: str, description: str, examples: str) -> Any:
         parser = subparsers.add_parser(

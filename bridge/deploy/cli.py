@@ -50,25 +50,7 @@ def register(subparsers: Any) -> None:
             help="web-mode server (default: gunicorn for WSGI, uvicorn for ASGI)",
         )
         parser.add_argument("--runtime", help="Python runtime, e.g. python3.10, overriding the project's")
-        parser.add_argument(
-            "--requirements",
-            type=Path,
-            metavar="FILE",
-            help="requirements file (default: the project's, else requirements.txt)",
-        )
-        parser.add_argument("--no-requirements", action="store_true", help="install no dependencies")
-        parser.add_argument(
-            "--find-links",
-            type=Path,
-            action="append",
-            default=[],
-            metavar="DIR",
-            help="also look for wheels in DIR (pip --find-links; repeatable)",
-        )
-        parser.add_argument(
-            "--no-index", action="store_true", help="do not use the package index (pip --no-index)"
-        )
-        add_bytecode_options(parser)
+        add_dependency_options(parser)
         parser.add_argument(
             "--no-verify",
             action="store_true",
@@ -236,6 +218,29 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         for line in report.lines():
             print(line)
     return report.as_dict()
+
+
+def add_dependency_options(parser: Any) -> None:
+    """What the code package installs and how: shared by ``build``, ``package`` and ``deploy``."""
+    parser.add_argument(
+        "--requirements",
+        type=Path,
+        metavar="FILE",
+        help="requirements file (default: the project's, else requirements.txt)",
+    )
+    parser.add_argument("--no-requirements", action="store_true", help="install no dependencies")
+    parser.add_argument(
+        "--find-links",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also look for wheels in DIR (pip --find-links; repeatable)",
+    )
+    parser.add_argument(
+        "--no-index", action="store_true", help="do not use the package index (pip --no-index)"
+    )
+    add_bytecode_options(parser)
 
 
 def add_bytecode_options(parser: Any) -> None:
