@@ -53,7 +53,8 @@ def run_command(app: Any, argv: List[str], manage: Any = True) -> Dict[str, Any]
     return {
         "exit_code": 2,
         "output": f"{type(target).__name__} has no command line faas-bridge knows (Flask or Django); "
-        "pass Bridge(app, manage=fn) with fn(argv) -> exit code\n",
+        "for bridge manage pass Bridge(app, manage=fn) with fn(argv) -> exit code; for a schedule, "
+        'post to one of the app\'s routes instead (post = "/internal/...")\n',
     }
 
 

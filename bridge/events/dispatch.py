@@ -24,9 +24,9 @@ import sys
 from typing import Any, Callable, Dict, List
 
 from .._errors import EventError
+from .._manage import run_command
 from .._model import HTTPRequest, HTTPResponse
 from . import queue, storage, timer
-from .command import run_command
 from .jobs import Job, Jobs
 
 #: The header on every request a job sends; its value is ``kind:name``.
