@@ -1,8 +1,9 @@
 """The native triggers for ``[schedules]`` and ``[events]``, one function per vendor.
 
-Every job's trigger goes to one function of the plan, :func:`jobs_function`: the catch-all
-function (all of them in an all-in-one build). The handler there matches the event to its job by
-trigger name, bucket or queue (:mod:`bridge.events.dispatch`).
+Each job's trigger goes to the function of the plan that runs it (:func:`function_jobs`): the one
+serving the route it posts to, or the ``jobs`` function for commands (:mod:`bridge.split.jobs`);
+all of them in an all-in-one build. The handler there matches the event to its job by trigger
+name, bucket or queue (:mod:`bridge.events.dispatch`).
 
 An event source of another vendor (``s3:`` on FC, say) cannot fire there: a :class:`ConfigError`
 names it rather than leaving it out.
@@ -48,12 +49,12 @@ def project_jobs(deployment: Deployment) -> Optional[Jobs]:
     return jobs if jobs else None
 
 
-def jobs_function(deployment: Deployment) -> DeployedFunction:
-    """The function that receives every job's events."""
-    for function in deployment.functions:
-        if function.catch_all:
-            return function
-    return deployment.functions[0]
+def function_jobs(deployment: Deployment, function: DeployedFunction) -> Optional[Jobs]:
+    """The jobs whose triggers ``function`` gets, or ``None``."""
+    jobs = project_jobs(deployment)
+    if jobs is None or not function.jobs:
+        return None
+    return jobs.only(function.jobs)
 
 
 def _where(job: Job) -> str:

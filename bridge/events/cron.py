@@ -22,7 +22,7 @@ from typing import List, Tuple
 from .._errors import ConfigError
 
 _EVERY_RE = re.compile(r"^([1-9][0-9]*)([smhd])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _AWS_UNITS = {"m": "minute", "h": "hour", "d": "day"}
 _FIELD_RE = re.compile(r"^[0-9A-Za-z*/,\-]+$")
 
@@ -49,7 +49,7 @@ def split_cron(text: str, where: str) -> List[str]:
 def fc_expression(cron: str | None, every: str | None, where: str) -> str:
     if every is not None:
         count, unit = parse_every(every, where)
-        seconds = count * _UNIT_SECONDS[unit]
+        seconds = count * UNIT_SECONDS[unit]
         if seconds < 60:
             raise ConfigError(f"{where}: every = {every!r}: FC timers fire at most once a minute")
         return f"@every {count}{unit}"
