@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import time
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,14 @@ TIMEOUT_S = 60.0
 SERVED_BY = re.compile(r"^bridge: POST (/_bridge/\S+) -> (\d{3}) \([^,()]*, ([a-z][a-z0-9-]*)\)", re.M)
 
 pytest.importorskip("flask_sqlalchemy")
+
+
+def logged(gateway, count: int) -> str:
+    """The gateway's output once it has logged ``count`` job requests (it logs after answering)."""
+    deadline = time.monotonic() + 10
+    while len(SERVED_BY.findall(gateway.log)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return gateway.log
 
 OPS_APP = """
 import flask
@@ -113,7 +122,7 @@ def test_a_split_plan_fires_the_cleanup_in_todo_jobs(tmp_path: Path) -> None:
             fired = client.post("/_bridge/schedules/cleanup")
             assert fired.status_code == 200, fired.text + gateway.log
             assert fired.json()["result"]["exit_code"] == 0
-        log = gateway.log
+        log = logged(gateway, 1)
     assert SERVED_BY.findall(log) == [("/_bridge/schedules/cleanup", "200", "todo-jobs")], log
     assert "-> todo-jobs: curl -X POST" in log
 
@@ -132,7 +141,7 @@ def test_a_route_job_runs_in_the_function_serving_its_route_and_http_callers_get
             # The job's route is not for HTTP callers, here as deployed.
             assert client.post(gateway.prefix + "/internal/digest", json={}).status_code == 404
             assert client.get(gateway.prefix + "/").text == "home"
-        log = gateway.log
+        log = logged(gateway, 1)
     assert SERVED_BY.findall(log) == [("/_bridge/schedules/digest", "200", "ops-ops")], log
 
 
@@ -159,3 +168,11 @@ def test_a_platform_without_job_triggers_says_so_instead_of_firing(ops_project: 
             assert refused.status_code == 400
             assert refused.json()["error"].startswith("openfaas has no timer, storage or queue trigger")
         assert "(not fired here: openfaas has no timer" in gateway.log
+
+
+def test_huawei_fires_its_own_timer_event(ops_project: Path) -> None:
+    serve = ("ops:app", "--chdir", str(ops_project), "--platform", "huawei")
+    with bridge_serve(*serve) as gateway, httpx.Client(base_url=gateway.root, timeout=TIMEOUT_S) as client:
+        fired = client.post("/_bridge/schedules/digest")
+        assert fired.status_code == 200, fired.text + gateway.log
+        assert json.loads(fired.json()["result"]["body"]) == {"job": "digest", "vendor": "huawei"}

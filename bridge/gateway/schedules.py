@@ -41,6 +41,7 @@ TIMER_VENDORS = {
     "aws-v1": "aws",
     "aws-v2": "aws",
     "alb": "aws",
+    "huawei": "huawei",
 }
 
 
