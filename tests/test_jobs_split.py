@@ -141,7 +141,9 @@ def test_a_group_named_jobs_clashes_with_the_jobs_function():
         plan_for(project)
 
 
-def test_bridge_plan_shows_each_functions_jobs(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def shop_dir(tmp_path, monkeypatch):
+    """A project directory: an app with a blueprint route a schedule posts to, and a command."""
     (tmp_path / "shop.py").write_text(
         "import flask\napp = flask.Flask('shop')\nbp = flask.Blueprint('ops', 'ops')\n"
         "@bp.post('/internal/digest')\ndef digest():\n    return 'ok'\n"
@@ -154,14 +156,35 @@ def test_bridge_plan_shows_each_functions_jobs(tmp_path, monkeypatch, capsys):
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(__import__("sys").modules, "shop", raising=False)
-    assert main(["plan", "--project", str(tmp_path), "--gateway", "fc"]) == 0
+    return tmp_path
+
+
+def test_bridge_plan_shows_each_functions_jobs(shop_dir, capsys):
+    assert main(["plan", "--project", str(shop_dir), "--gateway", "fc"]) == 0
     out = capsys.readouterr().out
     assert "shop-jobs (no HTTP trigger)  memory=512MB timeout=600s\n    job schedules.cleanup" in out
     assert "shop-ops  memory=512MB timeout=30s\n    OPTIONS,POST" in out and "    job schedules.digest" in out
-    assert main(["plan", "--project", str(tmp_path), "--gateway", "fc", "--json"]) == 0
+    assert main(["plan", "--project", str(shop_dir), "--gateway", "fc", "--json"]) == 0
     data = {f["name"]: f for f in json.loads(capsys.readouterr().out)["functions"]}
     assert (data["shop-jobs"]["jobs"], data["shop-jobs"]["http"]) == (["schedules.cleanup"], False)
     assert data["shop-ops"]["jobs"] == ["schedules.digest"] and data["shop-ops"]["http"] is True
+
+
+def test_bridge_build_json_names_each_functions_jobs(shop_dir, capsys):
+    out = shop_dir / "out"
+    argv = ["build", "--platform", "aws", "--project", str(shop_dir), "--out", str(out), "--no-package"]
+    assert main([*argv, "--runtime", "python3.12", "--json"]) == 0
+    functions = {f["name"]: f for f in json.loads(capsys.readouterr().out)["functions"]}
+    assert functions["shop-jobs"] == {
+        "name": "shop-jobs",
+        "memory_mb": 512,
+        "timeout_s": 600,
+        "routes": 0,
+        "http": False,
+        "jobs": ["schedules.cleanup"],
+    }
+    assert functions["shop-ops"]["jobs"] == ["schedules.digest"] and functions["shop-ops"]["http"] is True
+    assert json.loads((out / "bridge-build.json").read_text())["settings"]["shop-jobs"]["timeout"] == 600
 
 
 # --- the deploy files ----------------------------------------------------------------------------

@@ -138,3 +138,24 @@ def test_other_targets_refuse_jobs_naming_the_platform_and_what_to_do(tmp_path, 
     assert message.startswith(f"schedules.cleanup, schedules.digest: {target.title} builds write no timer")
     assert job_triggers.NATIVE_SCHEDULERS[name] in message and "Build for fc, scf, aws, huawei" in message
     assert not (tmp_path / "out").exists()
+
+
+def test_the_todo_sample_builds_its_cleanup_as_a_functiongraph_timer(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from _deploy_fixtures import EXAMPLES
+
+    copy = tmp_path / "flask_todo"
+    shutil.copytree(EXAMPLES / "flask_todo", copy, ignore=shutil.ignore_patterns("__pycache__", "instance"))
+    out = tmp_path / "out"
+    argv = ["build", "--platform", "huawei", "--project", str(copy), "--out", str(out), "--no-package"]
+    done = subprocess.run([sys.executable, "-m", "bridge", *argv], capture_output=True, text=True, cwd=copy)
+    assert done.returncode == 0, done.stderr
+    (function,) = json.loads((out / "functiongraph.json").read_text())["functions"]
+    assert function["triggers"][1] == {
+        "trigger_type_code": "TIMER",
+        "trigger_status": "ACTIVE",
+        "event_data": {"name": "cleanup", "schedule_type": "Rate", "schedule": "1h", "user_event": "cleanup"},
+    }

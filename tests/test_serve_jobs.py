@@ -33,6 +33,7 @@ def logged(gateway, count: int) -> str:
         time.sleep(0.05)
     return gateway.log
 
+
 OPS_APP = """
 import flask
 
@@ -55,6 +56,11 @@ def uploaded():
 @app.get("/")
 def home():
     return "home"
+
+
+@app.cli.command("purge")
+def purge():
+    print("purged")
 
 
 app.register_blueprint(ops)
@@ -176,3 +182,38 @@ def test_huawei_fires_its_own_timer_event(ops_project: Path) -> None:
         fired = client.post("/_bridge/schedules/digest")
         assert fired.status_code == 200, fired.text + gateway.log
         assert json.loads(fired.json()["result"]["body"]) == {"job": "digest", "vendor": "huawei"}
+
+
+def test_as_deployed_fires_the_jobs_in_the_built_packages_functions(
+    ops_project: Path, tmp_path: Path
+) -> None:
+    """The package's own entry hands its handler the jobs file; the split's `ops-jobs` runs the command."""
+    import subprocess
+    import sys
+
+    from _deploy_fixtures import wheels_from_installed
+    from _serving import child_env
+
+    wheels = wheels_from_installed(tmp_path / "wheels", "flask")[0].parent
+    (ops_project / "requirements.txt").write_text("flask\n")
+    (ops_project / "bridge.toml").write_text(
+        'app = "ops:app"\nname = "ops"\n[schedules]\ncleanup = { every = "1h", command = "purge" }\n'
+        'digest = { cron = "0 8 * * 1-5", post = "/internal/digest" }\n'
+    )
+    build = [sys.executable, "-m", "bridge", "build", "--platform", "fc", "--project", str(ops_project)]
+    build += ["--split", "per-blueprint", "--find-links", str(wheels), "--no-index"]
+    built = subprocess.run(build, capture_output=True, text=True, cwd=ops_project, env=child_env())
+    assert built.returncode == 0, built.stderr
+    serve = ("--as-deployed", "--project", str(ops_project), "--platform", "fc")
+    with bridge_serve(*serve) as gateway, httpx.Client(base_url=gateway.root, timeout=TIMEOUT_S) as client:
+        cleanup = client.post("/_bridge/schedules/cleanup")
+        assert cleanup.status_code == 200, cleanup.text + gateway.log
+        assert cleanup.json()["result"] == {"exit_code": 0, "output": "purged\n"}
+        digest = client.post("/_bridge/schedules/digest")
+        assert json.loads(digest.json()["result"]["body"]) == {"job": "digest", "vendor": "fc"}
+        assert client.post(gateway.prefix + "/internal/digest", json={}).status_code == 404
+        log = logged(gateway, 2)
+    assert SERVED_BY.findall(log) == [
+        ("/_bridge/schedules/cleanup", "200", "ops-jobs"),
+        ("/_bridge/schedules/digest", "200", "ops-ops"),
+    ], log

@@ -12,9 +12,10 @@ handed to the function the plan puts the job on (its instance, its route guard, 
 what runs here is what the deployed trigger runs. The answer is the handler's result as JSON, 200
 when the job succeeded and 500 when it failed.
 
-Schedules fire on demand, not on their clock: a local run is for trying a job now, as Vercel's
-local cron advice (request the job's path) and ``bridge invoke --timer`` do; a clock would fire
-hourly jobs never, or minute jobs into a debugging session.
+Schedules fire on demand, not on their clock: a local run is for trying a job now, as ``vercel
+crons`` triggers a cron job "immediately for testing" (https://vercel.com/docs/cli/crons) and
+``bridge invoke --timer`` does; a clock would fire hourly jobs never, and minute jobs into a
+debugging session.
 """
 
 from __future__ import annotations
