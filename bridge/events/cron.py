@@ -21,7 +21,7 @@ A schedule a vendor cannot express raises :class:`~bridge.ConfigError` naming it
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 from .._errors import ConfigError
 
@@ -80,17 +80,23 @@ def aws_expression(cron: str | None, every: str | None, where: str) -> str:
         name = _AWS_UNITS[unit]
         return f"rate({count} {name}{'' if count == 1 else 's'})"
     minute, hour, dom, month, dow = split_cron(cron or "", where)
+    dom, dow = _one_day_field(dom, dow, cron or "", where, "EventBridge", _aws_weekdays)
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
+def _one_day_field(
+    dom: str, dow: str, cron: str, where: str, vendor: str, weekdays: Callable[[str, str, str], str]
+) -> Tuple[str, str]:
+    """Day-of-month and day-of-week for a Quartz-style cron, which takes one of them and ``?`` for
+    the other; ``weekdays`` writes a day-of-week field in the vendor's numbering."""
     if dom != "*" and dow != "*":
         raise ConfigError(
-            f"{where}: cron = {cron!r} sets both day-of-month and day-of-week; EventBridge takes one of "
+            f"{where}: cron = {cron!r} sets both day-of-month and day-of-week; {vendor} takes one of "
             "them (the other is '?')"
         )
     if dow == "*":
-        dow = "?"
-    else:
-        dom = "?"
-        dow = _aws_weekdays(dow, cron or "", where)
-    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+        return dom, "?"
+    return "?", weekdays(dow, cron, where)
 
 
 _HUAWEI_RATE_LIMITS = {"m": 60, "h": 24, "d": 30}
@@ -110,15 +116,7 @@ def huawei_schedule(cron: str | None, every: str | None, where: str) -> Tuple[st
             )
         return "Rate", f"{count}{unit}"
     minute, hour, dom, month, dow = split_cron(cron or "", where)
-    if dom != "*" and dow != "*":
-        raise ConfigError(
-            f"{where}: cron = {cron!r} sets both day-of-month and day-of-week; FunctionGraph takes one of "
-            "them (the other is '?')"
-        )
-    if dow == "*":
-        dow = "?"
-    else:
-        dom, dow = "?", _named_weekdays(dow, cron or "", where)
+    dom, dow = _one_day_field(dom, dow, cron or "", where, "FunctionGraph", _named_weekdays)
     return "Cron", f"0 {minute} {hour} {dom} {month} {dow}"
 
 

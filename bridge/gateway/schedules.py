@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from ..emulators import GatewayRequest, GatewayResponse
+from .deployed import TARGET_FOR_PLATFORM
 
 if TYPE_CHECKING:
     from ..events.jobs import Job, Jobs
@@ -33,17 +34,9 @@ if TYPE_CHECKING:
 #: The gateway's own paths; the app's routes below it are not reachable while the project has jobs.
 PREFIX = "/_bridge/"
 
-#: Each served platform's timer: the vendor whose event a schedule fires as.
-TIMER_VENDORS = {
-    "fc": "fc",
-    "fc2": "fc",
-    "scf": "scf",
-    "scf-url": "scf",
-    "aws-v1": "aws",
-    "aws-v2": "aws",
-    "alb": "aws",
-    "huawei": "huawei",
-}
+#: Each served platform's timer: the vendor whose event a schedule fires as, the one whose package
+#: ``--as-deployed`` runs for it (and FunctionGraph's own).
+TIMER_VENDORS = {**TARGET_FOR_PLATFORM, "huawei": "huawei"}
 
 
 @dataclass
