@@ -284,8 +284,11 @@ def _project_jobs(args: argparse.Namespace, routes: Any, chdir: str | None) -> T
 
     try:
         project = load_project(Path(args.project or chdir or "."))
-    except ConfigError:
-        return None, {}  # no project definition: an app served on its own
+    except ConfigError as exc:
+        if not str(exc).startswith("no project definition"):  # an app served on its own: nothing to say
+            log = logging.getLogger("bridge.gateway")
+            log.warning("%s: its [schedules] and [events] are not served", exc)
+        return None, {}
     if not project.jobs:
         return None, {}
     (name, _), *_ = routes.functions
