@@ -122,7 +122,7 @@ OTHER_TARGETS = sorted(set(TARGETS) - set(job_triggers.JOB_TARGETS))
 
 
 def test_every_target_either_writes_job_triggers_or_names_what_to_do():
-    assert sorted(job_triggers.NATIVE_SCHEDULERS) == OTHER_TARGETS
+    assert set(OTHER_TARGETS) <= set(job_triggers.NATIVE_SCHEDULERS)
 
 
 @pytest.mark.parametrize("name", OTHER_TARGETS)

@@ -44,6 +44,7 @@ NATIVE_SCHEDULERS = {
     "openfaas": "the OpenFaaS cron-connector",
     "fn": "an external scheduler (Fn has no timer trigger)",
     "fission": "a Fission time trigger",
+    "kubeless": "a Kubeless cronjob trigger",
 }
 
 
