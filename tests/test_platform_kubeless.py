@@ -32,11 +32,11 @@ CONTEXT = {"function-name": "handler", "timeout": 180.0, "runtime": "python3.8",
 
 
 def through_runtime(
-    handler: Any, path: str = "/", **request: Any
+    handler: Any, path: str = "/", context: Any = None, **request: Any
 ) -> Tuple[int, List[Tuple[str, str]], bytes]:
     """``(status, headers, body)`` of ``handler`` served by the runtime's bottle app."""
     environ = EnvironBuilder(path=path, **request).get_environ()
-    result = run_wsgi(runtime_app(handler, CONTEXT), environ)
+    result = run_wsgi(runtime_app(handler, context or CONTEXT), environ)
     return int(result.status.split(" ", 1)[0]), result.headers, result.body
 
 
@@ -132,6 +132,19 @@ def test_an_asgi_app_gets_the_body_the_runtime_read_before_the_pickle():
         Bridge(app), "/a%2Fb/c", method="POST", data=b'{"k": 1}', content_type="application/json"
     )
     assert status == 200 and body == b'/a/b/c|{"k": 1}'
+
+
+def test_an_asgi_app_is_stopped_within_the_functions_timeout_with_a_504():
+    import asyncio
+    import time
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http":
+            await asyncio.sleep(30)
+
+    started = time.monotonic()
+    status, _, body = through_runtime(Bridge(app), "/slow", context={**CONTEXT, "timeout": 0.5})
+    assert status == 504 and time.monotonic() - started < 5, body
 
 
 def test_a_base_path_an_ingress_strips_becomes_the_mount_point():
