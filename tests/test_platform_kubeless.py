@@ -118,6 +118,19 @@ def test_the_runtime_routes_no_put_and_no_options():
         assert status == 405 and app.environ == {}
 
 
+def test_the_runtime_parses_a_json_body_before_the_app_and_refuses_a_path_that_is_not_utf8():
+    app = RecordingWSGI()
+    status, _, _ = through_runtime(
+        Bridge(app), "/x", method="POST", data=b"{", content_type="application/json"
+    )
+    assert status == 500 and app.environ == {}  # json.loads in the runtime, before the function
+    status, _, body = through_runtime(Bridge(app), "/x", method="POST", data=b"{", content_type="text/plain")
+    assert status == 200 and app.environ["PATH_INFO"] == "/x"
+    environ = EnvironBuilder(path="/x").get_environ()
+    environ["PATH_INFO"] = "/\xff"  # the byte 0xff, as a WSGI server hands it
+    assert run_wsgi(runtime_app(Bridge(RecordingWSGI()), CONTEXT), environ).status.startswith("400")
+
+
 def test_an_asgi_app_gets_the_body_the_runtime_read_before_the_pickle():
     async def app(scope, receive, send):
         if scope["type"] != "http":
