@@ -160,3 +160,24 @@ def test_a_package_over_the_function_object_limit_says_to_serve_it_from_a_url():
     }  # fmt: skip
     message = target.too_large_message(package)
     assert "--no-requirements" in message and "url+zip" in message and "deploying-large-functions" in message
+
+
+def test_bridge_build_writes_the_function_with_the_package(tmp_path, capsys):
+    from bridge.cli import main
+
+    project = make_project(tmp_path / "project", runtime="python3.11").root
+    (project / "flask_hello.py").write_text(
+        'import flask\n\napp = flask.Flask(__name__)\napp.add_url_rule("/", "i", lambda: "hi")\n'
+    )
+    (project / "bridge.toml").write_text('app = "flask_hello:app"\nname = "hello"\nruntime = "python3.11"\n')
+    out = tmp_path / "out"
+    code = main(
+        ["build", "--platform", "kubeless", "--project", str(project), "--out", str(out), "--no-requirements"]
+    )
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert code == 0, captured.err
+    assert f"wrote {out / 'kubeless-function.yaml'}" in printed
+    spec = yaml.safe_load((out / "kubeless-function.yaml").read_text())["spec"]
+    assert base64.b64decode(spec["function"]) == (out / "code.zip").read_bytes()
+    assert (out / "kubeless-trigger.yaml").is_file()
