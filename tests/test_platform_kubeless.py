@@ -183,6 +183,14 @@ def test_a_message_trigger_call_is_refused_with_the_reason(caplog):
     assert handler(kubeless_event("/ok"), CONTEXT).status_code == 200
 
 
+def test_a_cronjob_trigger_call_is_the_get_it_is():
+    # kubeless/cronjob-trigger pkg/utils/kubelessutil.go: `curl -Lv -H "Event-Namespace:
+    # cronjobtrigger.kubeless.io" ... <function service>`, a plain GET of the function's root.
+    app = RecordingWSGI()
+    answer = Bridge(app)(kubeless_event("/", "cronjobtrigger.kubeless.io"), CONTEXT)
+    assert answer.status_code == 200 and app.environ["PATH_INFO"] == "/"
+
+
 @pytest.mark.parametrize(
     "change, needle",
     [

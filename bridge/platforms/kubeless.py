@@ -22,6 +22,8 @@ Ingress rule; ``bridge build`` writes it so the Ingress forwards the path unchan
 
 Calls from message triggers (Kafka, NATS, Kinesis, S3: ``event-namespace`` ``<kind>triggers.kubeless.io``,
 kubeless/kafka-trigger ``pkg/utils``) are not HTTP requests: they are refused with a 400 that says so.
+A CronJobTrigger's job is a plain GET of the function's root (``cronjobtrigger.kubeless.io``,
+kubeless/cronjob-trigger ``pkg/utils/kubelessutil.go``): the app serves it as the request it is.
 """
 
 from __future__ import annotations
