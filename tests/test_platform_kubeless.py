@@ -196,8 +196,9 @@ def test_a_cronjob_trigger_call_is_the_get_it_is():
     [
         (lambda e: e["extensions"].pop("request"), b"no bottle request"),
         (lambda e: e["extensions"]["request"].environ.pop("REQUEST_METHOD"), b"no REQUEST_METHOD"),
-        (lambda e: e["extensions"]["request"].environ.update(HTTP_X_A=5), b"holds a int in HTTP_X_A"),
+        (lambda e: e["extensions"]["request"].environ.update(HTTP_X_A=5), b"holds a int in 'HTTP_X_A'"),
         (lambda e: e["extensions"]["request"].environ.pop("bottle.request.body"), b"body could not be read"),
+        (lambda e: e["extensions"]["request"].environ.update(HTTP_HOST="\u4e2d"), b"not a latin-1 string"),
     ],
 )
 def test_an_unreadable_event_gets_a_400_that_names_the_field(change, needle):

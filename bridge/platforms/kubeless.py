@@ -93,9 +93,8 @@ class KubelessPython(Platform):
             raise EventError(
                 f"{TITLE} event has no bottle request in extensions.request (the runtime's HTTP call)"
             )
-        method = environ.get("REQUEST_METHOD")
-        if not isinstance(method, str) or not method:
-            raise EventError(f"{TITLE} request has no REQUEST_METHOD")
+        _check_cgi(environ)
+        method = environ["REQUEST_METHOD"]
         try:
             # Already read by the runtime (bottle.request.body in the environ); read again only
             # where the request has never crossed a process (a local call).
@@ -118,7 +117,7 @@ class KubelessPython(Platform):
         if path != path_info:
             path, raw_path = path_from_decoded(path_info)
         # TLS ends at the Ingress controller, which says so in X-Forwarded-Proto.
-        scheme = forwarded_scheme(index.get("x-forwarded-proto"), _text(environ, "wsgi.url_scheme") or "http")
+        scheme = forwarded_scheme(index.get("x-forwarded-proto"), "http")
         host = index.get("host") or _text(environ, "SERVER_NAME")
         remote = environ.get("REMOTE_ADDR")
         event_id = event.get("event-id")
@@ -132,7 +131,7 @@ class KubelessPython(Platform):
             scheme=scheme,
             server=server_of(host, None, scheme),
             client=(remote, 0) if isinstance(remote, str) and remote else None,
-            root_path=_wire_text(_text(environ, "SCRIPT_NAME")),
+            root_path=_mount_point(environ),
             # An HTTP trigger's call has no event-id; ingress-nginx adds X-Request-ID to each request.
             request_id=event_id if isinstance(event_id, str) and event_id else index.get("x-request-id", ""),
             event=event,
@@ -158,6 +157,8 @@ class KubelessPython(Platform):
         environ["wsgi.url_scheme"] = request.scheme
         environ["SCRIPT_NAME"] = _native(request.root_path)
         environ["PATH_INFO"] = _native(request.path)
+        # Raw bytes a client sent in the query, percent-encoded as a browser sends them (decode did).
+        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
         environ["bridge.event"] = request.event
         environ["bridge.context"] = request.context
         environ["bridge.request_id"] = request.request_id
@@ -183,13 +184,38 @@ def _text(environ: Dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _check_cgi(environ: Dict[str, Any]) -> None:
+    """Refuse (:class:`EventError`) CGI variables that are not what PEP 3333 promises a WSGI app:
+    native strings, latin-1. CherryPy never makes others; a hand-made call might."""
+    for key, value in environ.items():
+        if not isinstance(key, str):
+            raise EventError(f"{TITLE} request environ has a {type(key).__name__} key")
+        if "." in key and not key.startswith("HTTP_"):  # wsgi.*, bottle.*: the server's objects
+            continue
+        if not isinstance(value, str):
+            raise EventError(f"{TITLE} request environ holds a {type(value).__name__} in {key!a}")
+        if not value.isascii():
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise EventError(f"{TITLE} request environ {key!a} is not a latin-1 string (PEP 3333)")
+    for key in ("REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT"):  # what an app may index unchecked
+        if not environ.get(key):
+            raise EventError(f"{TITLE} request has no {key}, which PEP 3333 requires")
+
+
+def _mount_point(environ: Dict[str, Any]) -> str:
+    """``SCRIPT_NAME``: empty under the runtime's server (its app is mounted at ``/``); a value that
+    is not a path (PEP 3333: empty or starting with ``/``) is none."""
+    script_name = _text(environ, "SCRIPT_NAME")
+    return _wire_text(script_name) if script_name.startswith("/") else ""
+
+
 def _headers(environ: Dict[str, Any]) -> List[Tuple[str, str]]:
     """The request headers from the CGI variables, names in lower case, values as wire text."""
     headers = []
     for key, value in environ.items():
         if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            if not isinstance(value, str):
-                raise EventError(f"{TITLE} request environ holds a {type(value).__name__} in {key}")
             name = key[5:] if key.startswith("HTTP_") else key
             if name == "CONTENT_LENGTH" or (name == "CONTENT_TYPE" and not value):
                 continue  # the body's length is the bridge's to set; an empty type is no header
