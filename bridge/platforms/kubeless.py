@@ -187,10 +187,14 @@ def _text(environ: Dict[str, Any], key: str) -> str:
 def _check_cgi(environ: Dict[str, Any]) -> None:
     """Refuse (:class:`EventError`) CGI variables that are not what PEP 3333 promises a WSGI app:
     native strings, latin-1. CherryPy never makes others; a hand-made call might."""
+    # bottle replaced PATH_INFO with its text and kept the server's string as bottle.raw_path.
+    native_path = "bottle.raw_path" if "bottle.raw_path" in environ else "PATH_INFO"
     for key, value in environ.items():
         if not isinstance(key, str):
             raise EventError(f"{TITLE} request environ has a {type(key).__name__} key")
-        if "." in key and not key.startswith("HTTP_"):  # wsgi.*, bottle.*: the server's objects
+        if key == "PATH_INFO" and native_path != key:
+            continue
+        if "." in key and not key.startswith("HTTP_") and key != native_path:  # the server's objects
             continue
         if not isinstance(value, str):
             raise EventError(f"{TITLE} request environ holds a {type(value).__name__} in {key!a}")
