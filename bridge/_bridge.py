@@ -509,6 +509,8 @@ class Bridge:
                 elif isinstance(context, dict):  # SCF: the limit, at the start of the invocation
                     limit = context.get("time_limit_in_ms")
                     remaining = float(limit) / 1000.0 if limit else None
+                    if limit is None and context.get("timeout"):  # Kubeless: FUNC_TIMEOUT, seconds
+                        remaining = float(context["timeout"])
                 else:  # FC: function.timeout in seconds
                     limit = getattr(getattr(context, "function", None), "timeout", None)
                     remaining = float(limit) if limit else None

@@ -214,6 +214,11 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         verify_strict=not args.no_requirements,
         progress=Progress(),
     )
+    for relative, text in target.packaged_files(deployment, report.zip_path).items():
+        path = out_dir / relative
+        path.write_text(text, encoding="utf-8", newline="\n")
+        if not args.json:
+            print(f"wrote {path}")
     if not args.json:
         for line in report.lines():
             print(line)
