@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Sequence
 
 from .deployment import MODES, SERVERS, TRIGGERS
 
@@ -203,7 +203,7 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         out_dir,
         dependencies=_dependencies(args, deployment.project),
         # Web mode needs its server in the package, unless the user ships no dependencies at all.
-        extra_requirements=[deployment.server]
+        extra_requirements=list(web_requirements(deployment))
         if deployment.options.mode == "web" and not args.no_requirements
         else [],
         find_links=[path.resolve() for path in args.find_links],
@@ -218,6 +218,13 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         for line in report.lines():
             print(line)
     return report.as_dict()
+
+
+def web_requirements(deployment: Any) -> Sequence[str]:
+    """The distributions the web-mode start script's server needs."""
+    from ..web.server import SERVER_REQUIREMENTS
+
+    return SERVER_REQUIREMENTS[deployment.server]
 
 
 def add_dependency_options(parser: Any) -> None:
