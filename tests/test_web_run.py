@@ -168,6 +168,44 @@ def test_a_wrong_server_for_the_app_says_what_to_use() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_without_gunicorn_the_start_command_names_the_extra() -> None:
+    # As if gunicorn were not installed, in the command the start scripts run.
+    script = (
+        "import sys\nsys.modules['gunicorn'] = None\nfrom bridge.web.cli import main\n"
+        f"sys.exit(main([{FLASK!r}, '--port', '0']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=APPS, env=child_env(), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert 'pip install "faas-bridge[web]"' in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_in_web_mode_refuses_the_emulation_options() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bridge",
+            "serve",
+            FASTAPI,
+            "--platform",
+            "fc",
+            "--mode",
+            "web",
+            "--stage",
+            "x",
+        ],
+        cwd=APPS,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "--stage: not for --mode web" in result.stderr and "Traceback" not in result.stderr
+
+
 # --- serving: processes and a streaming client ----------------------------------------------------
 
 

@@ -281,7 +281,8 @@ def _serve_web(args: argparse.Namespace) -> int:
     ]
     if unsupported:
         raise ConfigError(
-            f"{', '.join(unsupported)}: the trigger emulation's options; --mode web serves the app as it is"
+            f"{', '.join(unsupported)}: not for --mode web, which serves TARGET or --project DIR as "
+            "`bridge run` does; leave them out, or use --mode event"
         )
     web = argparse.Namespace(
         target=args.target,
