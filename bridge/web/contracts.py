@@ -6,8 +6,8 @@ how long it waits between SIGTERM and SIGKILL.
   instance carries ``FC_FUNCTION_NAME``, ``FC_INSTANCE_ID`` and ``FC_FUNCTION_MEMORY_SIZE``.
 - Tencent SCF web function: ``0.0.0.0:9000``, fixed
   (https://www.tencentcloud.com/document/product/583/40690); ``TENCENTCLOUD_RUNENV=SCF``.
-- Huawei FunctionGraph HTTP function: port 8000
-  (https://support.huaweicloud.com/intl/en-us/productdesc-functiongraph/functiongraph_02_1002.html);
+- Huawei FunctionGraph HTTP function: ``127.0.0.1:8000``, "The bound IP address is 127.0.0.1"
+  (https://support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_1442.html);
   ``RUNTIME_FUNC_NAME``, ``RUNTIME_MEMORY`` (MB) and ``RUNTIME_CPU`` are preset
   (https://support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_0154.html).
 - Knative Serving and Cloud Run: ``$PORT`` (Cloud Run's default 8080), ``K_SERVICE`` set; SIGTERM,
@@ -17,9 +17,10 @@ how long it waits between SIGTERM and SIGKILL.
 
 Forwarded headers (``X-Forwarded-For``/``-Proto``) are believed only from the front end. The
 Knative runtime contract says "all traffic is intermediated by an L7 proxy" and Cloud Run's port is
-reached only through Google's front end, so there any peer is the front end. FC, SCF and Huawei do
-not document the address their proxy connects from, and the server must listen on 0.0.0.0, so the
-default there is the servers' own: loopback only (uvicorn's and gunicorn's ``127.0.0.1``).
+reached only through Google's front end, so there any peer is the front end. Huawei's runtime
+reaches the server on loopback, so loopback is its front end. FC and SCF do not document the
+address their proxy connects from, and the server must listen on 0.0.0.0, so the default there is
+the servers' own: loopback only (uvicorn's and gunicorn's ``127.0.0.1``).
 
 The grace period of FC, SCF and Huawei web functions is not documented; 10 s (Cloud Run's, the
 shortest documented) is the assumption everywhere, and ``--grace`` changes it.
@@ -121,6 +122,7 @@ CONTRACTS: Dict[str, StartContract] = {
     "huawei": StartContract(
         "huawei",
         "Huawei FunctionGraph HTTP function",
+        host=LOOPBACK,
         default_port=8000,
         detect=lambda env: bool(env.get("RUNTIME_FUNC_NAME")),
         memory_variable="RUNTIME_MEMORY",
