@@ -78,9 +78,9 @@ def get(url: str, deadline: float) -> str:
             time.sleep(0.1)
 
 
-def serve_once(script: Path, path: str) -> str:
+def serve_once(script: Path, path: str, port_variable: str = "BRIDGE_PORT") -> str:
     port = free_port()
-    environment = dict(os.environ, BRIDGE_PYTHON=sys.executable, BRIDGE_PORT=str(port))
+    environment = dict(os.environ, BRIDGE_PYTHON=sys.executable, **{port_variable: str(port)})
     server = subprocess.Popen(
         [str(script)],
         env=environment,
@@ -124,6 +124,11 @@ def test_start_script_serves_an_asgi_app_with_uvicorn(tmp_path: Path) -> None:
     script = unpacked_web_package(tmp_path, "scf", app="asgi_hello:app") / "scf_bootstrap"
     assert b"--server uvicorn" in script.read_bytes()
     assert serve_once(script, "/x") == "asgi says /x"
+
+
+def test_the_fc_bootstrap_listens_on_fc_server_port(tmp_path: Path) -> None:
+    script = unpacked_web_package(tmp_path, "fc") / "bootstrap"
+    assert serve_once(script, "/port", port_variable="FC_SERVER_PORT") == "hello from /port"
 
 
 def test_start_script_serves_a_django_project(tmp_path: Path) -> None:

@@ -311,6 +311,19 @@ def test_bridge_run_streams_what_the_bare_server_streams(target: str, path: str)
     assert_streamed(got)
 
 
+@pytest.mark.parametrize(
+    ("platform", "target"), [("fc", FLASK), ("scf", FASTAPI), ("huawei", FLASK), ("knative", FASTAPI)]
+)
+def test_sse_streams_on_each_platforms_start_contract(platform: str, target: str) -> None:
+    port = free_port()
+    # Only the port is overridden: host, keep-alive, forwarded headers and grace are the platform's.
+    with running(bridge_run(target, port, "--platform", platform), port):
+        got = Streamed(port, "/events")
+    assert got.status == 200 and ("content-type", "text/event-stream; charset=utf-8") in got.headers
+    assert got.body.count(b"data: event") == CHUNKS
+    assert_streamed(got)
+
+
 @pytest.mark.parametrize(("target", "path"), [(FASTAPI, "/events"), (FLASK, "/stream")])
 def test_bridge_serve_in_web_mode_streams(target: str, path: str) -> None:
     bare_port = free_port()
