@@ -169,6 +169,19 @@ def test_a_wrong_server_for_the_app_says_what_to_use() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_an_asgi_app_is_never_given_several_workers() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bridge.web", FASTAPI, "--workers", "2", "--print"],
+        cwd=APPS,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "an ASGI app runs in one process per instance, so that lifespan runs once" in result.stderr
+
+
 def test_without_gunicorn_the_start_command_names_the_extra() -> None:
     # As if gunicorn were not installed, in the command the start scripts run.
     script = (

@@ -90,6 +90,11 @@ def run_command(
             raise ConfigError(f"--{name} must be positive, not {value}")
     app = load_target(spec, chdir=chdir)
     interface = _interface(app)
+    if interface == "asgi" and max(args.workers or 1, args.threads or 1) > 1:
+        raise ConfigError(
+            "--workers and --threads size WSGI servers: an ASGI app runs in one process per instance, "
+            "so that lifespan runs once, and serves concurrent requests on its event loop"
+        )
     sizing = size(
         interface,
         cpus=instance_cpus(environ, contract.cpu_variable),
