@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
         parser.add_argument(
             "--mode",
             choices=MODES,
-            help="event: the platform calls index.handler (default); web: a start script "
-            "serves the app with gunicorn/uvicorn on port 9000 (FC, SCF)",
+            help="event: the platform calls index.handler (default); web: the start script or image runs "
+            "`bridge run`, gunicorn/uvicorn on the platform's port (FC, SCF, Knative)",
         )
         parser.add_argument(
             "--server",
