@@ -155,6 +155,14 @@ def test_bridge_run_serves_django_settings_with_gunicorn() -> None:
     assert (plan["server"], plan["interface"], plan["port"]) == ("gunicorn", "wsgi", 9000)
 
 
+def test_bridge_run_takes_the_projects_app_and_concurrency(tmp_path: Path) -> None:
+    (tmp_path / "bridge.toml").write_text('app = "hello:app"\nname = "hello"\nconcurrency = 12\n')
+    (tmp_path / "hello.py").write_text("def app(environ, start_response):\n    return []\n")
+    plan = run_print("--project", str(tmp_path), "--platform", "scf")
+    assert (plan["interface"], plan["concurrency"]) == ("wsgi", 12)
+    assert plan["threads"] == -(-12 // plan["workers"])
+
+
 def test_a_wrong_server_for_the_app_says_what_to_use() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bridge.web", FLASK, "--server", "uvicorn", "--print"],

@@ -82,7 +82,7 @@ def run_command(
     from .sizing import instance_cpus, instance_memory_mb, size
 
     environ = os.environ if environ is None else environ
-    spec, chdir = _target(args)
+    spec, chdir, project_concurrency = _target(args)
     contract = get_contract(args.platform, environ)
     for name in ("workers", "threads", "concurrency", "grace"):
         value = getattr(args, name)
@@ -99,7 +99,7 @@ def run_command(
         interface,
         cpus=instance_cpus(environ, contract.cpu_variable),
         memory_mb=instance_memory_mb(environ, contract.memory_variable),
-        concurrency=args.concurrency,
+        concurrency=args.concurrency or project_concurrency,
         workers=args.workers,
         threads=args.threads,
     )
@@ -129,6 +129,8 @@ def run_command(
 
 
 def _target(args: argparse.Namespace) -> Any:
+    """``(target, directory, concurrency)``: from the arguments, or the project's ``app``/``django``
+    and ``concurrency``."""
     if args.project and args.target:
         raise ConfigError("bridge run takes TARGET or --project DIR, not both")
     if args.project:
@@ -137,10 +139,10 @@ def _target(args: argparse.Namespace) -> Any:
         from ..project import load_project
 
         project = load_project(Path(args.project))
-        return project.app, str(project.root)
+        return project.app, str(project.root), project.concurrency
     if not args.target:
         raise ConfigError("bridge run needs a TARGET (module:attr or Django settings) or --project DIR")
-    return args.target, args.chdir
+    return args.target, args.chdir, None
 
 
 def _interface(app: Any) -> str:
