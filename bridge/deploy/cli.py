@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Sequence
 
 from .deployment import MODES, SERVERS, TRIGGERS
 
@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
         parser.add_argument(
             "--mode",
             choices=MODES,
-            help="event: the platform calls index.handler (default); web: a start script "
-            "serves the app with gunicorn/uvicorn on port 9000 (FC, SCF)",
+            help="event: the platform calls index.handler (default); web: the start script or image runs "
+            "`bridge run`, gunicorn/uvicorn on the platform's port (FC, SCF, Knative)",
         )
         parser.add_argument(
             "--server",
@@ -203,7 +203,7 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         out_dir,
         dependencies=_dependencies(args, deployment.project),
         # Web mode needs its server in the package, unless the user ships no dependencies at all.
-        extra_requirements=[deployment.server]
+        extra_requirements=list(web_requirements(deployment))
         if deployment.options.mode == "web" and not args.no_requirements
         else [],
         find_links=[path.resolve() for path in args.find_links],
@@ -223,6 +223,13 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         for line in report.lines():
             print(line)
     return report.as_dict()
+
+
+def web_requirements(deployment: Any) -> Sequence[str]:
+    """The distributions the web-mode start script's server needs."""
+    from ..web.server import SERVER_REQUIREMENTS
+
+    return SERVER_REQUIREMENTS[deployment.server]
 
 
 def add_dependency_options(parser: Any) -> None:

@@ -51,7 +51,7 @@ class DeployOptions:
         if server not in SERVERS:
             raise ConfigError(f"--server must be one of {', '.join(SERVERS)}, not {server!r}")
         self.platform = platform
-        #: ``event``: the platform calls ``index.handler``; ``web``: a start script runs a server on 9000.
+        #: ``event``: the platform calls ``index.handler``; ``web``: a start script runs ``bridge run``.
         self.mode = mode
         #: SCF only: ``url`` (Function URL, the default) or ``apigw`` (API Gateway, being retired).
         self.trigger = trigger

@@ -35,6 +35,13 @@ def register(subparsers: Any) -> None:
         "--reload", action="store_true", help="restart the function instances when code changes"
     )
     serve.add_argument(
+        "--mode",
+        choices=("event", "web"),
+        default="event",
+        help="event (default): through the platform's trigger emulation; web: the app on the web-function "
+        "server, as `bridge run` serves it (streams, SSE and WebSockets as they are)",
+    )
+    serve.add_argument(
         "--routes", metavar="FILE", help="JSON route table [{path, methods, function, target}]"
     )
     serve.add_argument(
@@ -173,6 +180,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from .worker import WorkerSpec
 
     _configure_logging()
+    if args.mode == "web":
+        return _serve_web(args)
     options = emulator_options(args)
     chdir = os.path.abspath(args.chdir) if args.chdir else None
     if sum(map(bool, (args.target, args.routes, args.project))) > 1:
@@ -250,6 +259,53 @@ def run_serve(args: argparse.Namespace) -> int:
         if reloader is not None:
             reloader.stop()
     return 0
+
+
+def _serve_web(args: argparse.Namespace) -> int:
+    """``bridge serve --mode web``: ``bridge run`` on this machine, announced as the gateway is."""
+    from ..web.cli import run_command
+    from ..web.contracts import CONTRACTS
+
+    unsupported = [
+        flag
+        for flag, given in (
+            ("--routes", args.routes),
+            ("--as-deployed", args.as_deployed),
+            ("--reload", args.reload),
+            ("--split", args.split),
+            ("--stage", args.stage),
+            ("--default-domain", args.default_domain),
+            ("-o", args.option),
+        )
+        if given
+    ]
+    if unsupported:
+        raise ConfigError(
+            f"{', '.join(unsupported)}: not for --mode web, which serves TARGET or --project DIR as "
+            "`bridge run` does; leave them out, or use --mode event"
+        )
+    web = argparse.Namespace(
+        target=args.target,
+        project=args.project,
+        chdir=args.chdir,
+        # The platform's grace period and keep-alive; the address is this machine's.
+        platform=args.platform if args.platform in CONTRACTS else "local",
+        host=args.host,
+        port=args.port,
+        server="auto",
+        workers=None,
+        threads=None,
+        concurrency=None,
+        forwarded_allow_ips=None,
+        grace=None,
+        print_plan=False,
+    )
+
+    def announce(host: str, port: int) -> None:
+        shown_host = f"[{host}]" if ":" in host else host
+        print(f"bridge serve: web mode listening on http://{shown_host}:{port}/", flush=True)
+
+    return run_command(web, on_ready=announce)
 
 
 def run_invoke(args: argparse.Namespace) -> int:
