@@ -104,6 +104,23 @@ def flask_broken() -> Response:
     return Response(chunks(), mimetype="text/plain")
 
 
+@flask_app.get("/big")
+def flask_big() -> Response:
+    from flask import request
+
+    size = int(request.args.get("size", 1024))
+    chunk = int(request.args.get("chunk", 65536))
+    block = b"x" * chunk
+
+    def chunks():
+        left = size
+        while left > 0:
+            yield block[: min(chunk, left)]
+            left -= chunk
+
+    return Response(chunks(), mimetype="application/octet-stream")
+
+
 @flask_app.get("/hello")
 def flask_hello() -> str:
     return "hello"
