@@ -2,13 +2,16 @@
 
 ``release`` is set by a test once it has seen the first chunk: the apps wait on it before they
 produce the last, so a test proves the first chunk left first without any wall-clock threshold.
-Without a test (the bootstrap run as Lambda runs it) ``release`` is already set.
+Without a test (the bootstrap run as Lambda runs it) ``release`` is already set. An app in another
+process (behind ``bridge serve``) waits instead for the file ``STREAMING_RELEASE_FILE`` names.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
+import time
 
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
@@ -19,6 +22,17 @@ from bridge import Bridge
 release = threading.Event()
 release.set()
 
+
+def wait_release(timeout: float = 30.0) -> None:
+    """Block until the test lets the app produce the rest of its response."""
+    path = os.environ.get("STREAMING_RELEASE_FILE")
+    if not path:
+        release.wait(timeout)
+        return
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
 fastapi_app = FastAPI()
 
 
@@ -26,7 +40,7 @@ fastapi_app = FastAPI()
 async def fastapi_stream() -> StreamingResponse:
     async def chunks():
         yield b"first chunk\n"
-        await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+        await asyncio.get_running_loop().run_in_executor(None, wait_release)
         yield b"second chunk\n"
         yield b"last chunk\n"
 
@@ -40,7 +54,7 @@ async def fastapi_stream() -> StreamingResponse:
 async def fastapi_events() -> StreamingResponse:
     async def events():
         yield "event: tick\ndata: 1\n\n"
-        await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+        await asyncio.get_running_loop().run_in_executor(None, wait_release)
         yield "event: tick\ndata: 2\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
@@ -75,7 +89,7 @@ flask_app = Flask(__name__)
 def flask_stream() -> Response:
     def chunks():
         yield "first chunk\n"
-        release.wait(30)
+        wait_release()
         yield "second chunk\n"
         yield "last chunk\n"
 
@@ -89,7 +103,7 @@ def flask_stream() -> Response:
 def flask_events() -> Response:
     def events():
         yield "event: tick\ndata: 1\n\n"
-        release.wait(30)
+        wait_release()
         yield "event: tick\ndata: 2\n\n"
 
     return Response(events(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
