@@ -139,6 +139,49 @@ def test_streamed_response_equals_the_real_servers(standin, framework, path):
     assert got == _real(framework, path)
 
 
+def _gunicorn(path: str) -> Tuple[int, Dict[str, List[str]], bytes]:
+    """``path`` from the Flask app under gunicorn (a sync worker), as a web function would serve it."""
+    import http.client
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--chdir", str(TESTS)]
+    server = subprocess.Popen(
+        [*command, "apps.streaming_apps:flask_app"],
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", path, headers={"Accept": "*/*"})
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        response = connection.getresponse()
+        return response.status, _grouped(response.getheaders()), response.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("path", ["/stream", "/events"])
+def test_flask_streamed_response_equals_gunicorns(standin, path):
+    serve(standin, Bridge(streaming_apps.flask_app), streaming=True)
+    invocation = standin.invoke(function_url_event(path)).wait()
+    prelude = invocation.prelude()
+    pairs = list(prelude["headers"].items()) + [("set-cookie", c) for c in prelude.get("cookies", [])]
+    assert (prelude["statusCode"], _grouped(pairs), invocation.body) == _gunicorn(path)
+
+
 # --- errors ----------------------------------------------------------------------------------------------
 
 
