@@ -50,6 +50,7 @@ def register(subparsers: Any) -> None:
             help="web-mode server (default: gunicorn for WSGI, uvicorn for ASGI)",
         )
         parser.add_argument("--runtime", help="Python runtime, e.g. python3.10, overriding the project's")
+        add_streaming_option(parser)
         add_dependency_options(parser)
         parser.add_argument(
             "--no-verify",
@@ -87,7 +88,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     deployment, target, out_dir = _prepare(args)
     written = write_deploy_files(deployment, target, out_dir)
-    choices = {option: getattr(args, option) for option in ("split", "depth", "mode", "server", "runtime")}
+    choices = {option: getattr(args, option) for option in _REMEMBERED}
     choices["trigger"] = args.trigger
     written.append(write_manifest(deployment, target, out_dir, choices))
     result: Dict[str, Any] = {"deploy_files": [str(path) for path in written], "package": None}
@@ -162,7 +163,7 @@ def _prepare(args: argparse.Namespace) -> Any:
     out_dir = (args.out if args.out is not None else root / "build" / target.name).resolve()
     # `bridge package` after `bridge build`: what the command line leaves open is what was built.
     built = read_manifest(out_dir) if args.run is run_package else {}
-    for option in ("split", "depth", "mode", "server", "runtime"):
+    for option in _REMEMBERED:
         if getattr(args, option) is None and built.get(option) is not None:
             setattr(args, option, built[option])
     options = DeployOptions(
@@ -171,6 +172,7 @@ def _prepare(args: argparse.Namespace) -> Any:
         trigger=getattr(args, "trigger", None) or built.get("trigger") or "url",
         server=args.server or "auto",
         domain_name=getattr(args, "domain", "auto"),
+        streaming=bool(args.streaming),
     )
     if options.trigger == "apigw" and target.name != "scf":
         from .._errors import ConfigError
@@ -230,6 +232,19 @@ def web_requirements(deployment: Any) -> Sequence[str]:
     from ..web.server import SERVER_REQUIREMENTS
 
     return SERVER_REQUIREMENTS[deployment.server]
+# What `bridge package` takes over from the `bridge build` it follows (build/<platform>/ manifest).
+_REMEMBERED = ("split", "depth", "mode", "server", "runtime", "streaming")
+
+
+def add_streaming_option(parser: Any) -> None:
+    """``--streaming``: shared by ``build``, ``package`` and ``deploy``."""
+    parser.add_argument(
+        "--streaming",
+        action="store_true",
+        default=None,
+        help="AWS: stream responses through a Function URL (InvokeMode RESPONSE_STREAM), served by "
+        "faas-bridge's own Runtime API loop; one function, no --split",
+    )
 
 
 def add_dependency_options(parser: Any) -> None:

@@ -59,7 +59,8 @@ def package_files(deployment: Deployment, target: Target) -> Dict[str, PackageFi
         files[ROUTES_FILE] = PackageFile(routes_json(deployment))
     if deployment.options.mode == "web" and target.bootstrap_name:
         files[target.bootstrap_name] = PackageFile(start_script(deployment, target), executable=True)
-    files.update((path, PackageFile(text)) for path, text in target.package_files(deployment).items())
+    for path, text in target.package_files(deployment).items():
+        files[path] = text if isinstance(text, PackageFile) else PackageFile(text)
     return files
 
 

@@ -57,6 +57,12 @@ def register(subparsers: Any) -> None:
         help="with --project: the gateway whose route table and matching rule route requests "
         "(default: the platform's; nginx for scf-url and alb)",
     )
+    serve.add_argument(
+        "--streaming",
+        action="store_true",
+        help="aws-v2: run TARGET as `bridge build --streaming` deploys it (bridge.aws_runtime against a "
+        "local Runtime API) and stream its responses as a RESPONSE_STREAM Function URL does",
+    )
     serve.add_argument("--methods", help="the trigger's allowed methods, e.g. GET,POST (default: all)")
     serve.add_argument("--timeout", type=float, default=30.0, help="function timeout in seconds (default 30)")
     serve.add_argument(
@@ -189,6 +195,11 @@ def run_serve(args: argparse.Namespace) -> int:
     if (args.routes or args.project) and args.platform == "fc2":
         # A route table is a custom domain's: paths arrive without FC 2.0's proxy prefix.
         options.setdefault("custom_domain", True)
+    if args.streaming and (args.platform != "aws-v2" or not args.target):
+        raise ConfigError(
+            "--streaming serves one TARGET as AWS's streaming runtime: use --platform aws-v2 with a TARGET "
+            "(web functions stream in `bridge run`)"
+        )
     deployed: Dict[str, Any] = {}
     if args.as_deployed:
         from .deployed import prepare
@@ -231,7 +242,12 @@ def run_serve(args: argparse.Namespace) -> int:
             target = DEPLOYED_TARGET.format(function=name)
             timeout = float(deployed["functions"].get(name, {}).get("timeout") or timeout)
         spec = WorkerSpec(target, args.platform, {**options, "function_name": name}, chdir)
-        functions[name] = Function(name, spec, timeout)
+        if args.streaming:
+            from .streaming import StreamingFunction
+
+            functions[name] = StreamingFunction(name, spec, timeout)
+        else:
+            functions[name] = Function(name, spec, timeout)
     gateway = Gateway(routes, functions, args.platform)
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
