@@ -1,0 +1,328 @@
+"""Split plans on the open-source platforms: OpenWhisk, OpenFaaS, Fission and Fn.
+
+Each platform routes a split in its own form: OpenWhisk API Gateway resources (``apis`` in the
+wskdeploy manifest), OpenFaaS ``FunctionIngress`` paths (ingress-nginx regexes), Fission
+``HTTPTrigger`` s, Fn trigger sources. For the Flask todo sample and an app with parametrised
+routes, the generated files are checked against the platforms' documented formats, then read
+back: every sample request is routed *by the generated file* with that gateway's rule
+(:mod:`bridge.split.tables`), and the built package, run as the platform runs it (one process
+per function, configured only by what the deploy file gives it), must answer its own routes and
+give the route guard's 404 for another function's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import pytest
+import yaml
+
+from bridge._errors import ConfigError
+from bridge.deploy import Deployment, DeployOptions, get_target
+from bridge.deploy.build import load_app
+from bridge.deploy.dependencies import Dependencies
+from bridge.deploy.package import build_package
+from bridge.project import load_project
+from bridge.split.plan import make_plan
+from bridge.split.routes import discover_routes
+from bridge.split.tables import GatewayRoute, gateway
+
+ROOT = Path(__file__).resolve().parent.parent
+TODO = ROOT / "examples" / "flask_todo"
+
+pytest.importorskip("flask")
+
+ITEMS_APP = '''\
+"""A Flask app with parametrised routes, a path converter and a slash-redirecting route."""
+
+from flask import Flask, url_for
+
+app = Flask(__name__, static_folder=None)
+
+
+@app.get("/")
+def index():
+    return "index"
+
+
+@app.route("/items", methods=["GET", "POST"])
+def items():
+    return "items"
+
+
+@app.route("/items/<int:item_id>", methods=["GET", "PUT", "DELETE"])
+def item(item_id):
+    return "item %d at %s" % (item_id, url_for("item", item_id=item_id))
+
+
+@app.get("/items/<int:item_id>/tags/<tag>")
+def tag(item_id, tag):
+    return "tag %s" % tag
+
+
+@app.get("/files/<path:name>")
+def files(name):
+    return "file " + name
+
+
+@app.get("/about/")
+def about():
+    return "about"
+
+
+@app.get("/health")
+def health():
+    return "ok"
+'''
+
+#: (method, path, what the app answers) of the items app.
+ITEMS_REQUESTS: List[Tuple[str, str, str]] = [
+    ("GET", "/", "index"),
+    ("POST", "/items", "items"),
+    ("GET", "/items/7", "item 7 at /items/7"),
+    ("DELETE", "/items/7", "item 7 at /items/7"),
+    ("GET", "/items/7/tags/red", "tag red"),
+    ("GET", "/files/a/b.txt", "file a/b.txt"),
+    ("GET", "/about/", "about"),
+    ("GET", "/health", "ok"),
+]
+
+#: What the route guard answers a request for another function's route.
+GUARD_404 = "Not Found"
+
+#: (method, path, what the page contains) of the todo sample (its 404s are its own pages).
+TODO_REQUESTS: List[Tuple[str, str, str]] = [
+    ("GET", "/", "Todo"),
+    ("GET", "/health", "ok"),
+    ("GET", "/api/todos", "["),
+    ("GET", "/api/todos/1", "no todo with id 1"),
+    ("GET", "/todos/1/edit", ""),
+    ("GET", "/static/style.css", ""),
+]
+
+
+@pytest.fixture
+def items_root(tmp_path: Path) -> Path:
+    root = tmp_path / "items"
+    root.mkdir()
+    (root / "items.py").write_text(ITEMS_APP)
+    (root / "bridge.toml").write_text('app = "items:app"\nname = "shop"\nruntime = "python3.11"\n')
+    return root
+
+
+@pytest.fixture
+def todo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Dict[str, str]:
+    database = f"sqlite:///{tmp_path / 'todo.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setenv("SECRET_KEY", "test-only")
+    return {"DATABASE_URL": database, "SECRET_KEY": "test-only"}
+
+
+def split_deployment(root: Path, platform: str, split: str = "per-route") -> Tuple[Deployment, object]:
+    """The deployment ``bridge build --platform P --split S`` makes (the sample's timer job left
+    out: these platforms get no timer triggers), and its target."""
+    cwd = os.getcwd()
+    try:
+        project = dataclasses.replace(load_project(root), jobs=None, runtime="python3.11")
+        routes = discover_routes(load_app(project))
+    finally:
+        os.chdir(cwd)
+    target = get_target(platform)
+    options = DeployOptions(platform)
+    plan = make_plan(project, routes, split=split, gateways=(target.gateway(options),))
+    deployment = Deployment(project, plan, options, app_routes=routes)
+    target.check(deployment)
+    return deployment, target
+
+
+def build(deployment: Deployment, target, out: Path) -> Dict[str, str]:
+    """Writes the package to ``out/code`` and returns the deploy files."""
+    build_package(deployment, target, out, dependencies=Dependencies(), verify=False)
+    return target.render(deployment)
+
+
+def documents(files: Dict[str, str], prefix: str = "") -> List[dict]:
+    return [
+        document
+        for name, text in sorted(files.items())
+        if name.startswith(prefix)
+        for document in yaml.safe_load_all(text)
+        if document
+    ]
+
+
+def route(table: Sequence[GatewayRoute], dialect: str, method: str, path: str) -> str:
+    """The function the gateway sends the request to, by the generated table; exactly one."""
+    winners = {entry.function for entry in gateway(dialect).select(table, path, method)}
+    assert len(winners) == 1, (path, winners, table)
+    return winners.pop()
+
+
+# A process per function, as a platform runs one: the probe loads the package's entry the way the
+# platform does, with only what the deploy file gives the function, and calls it for each request.
+_PROBE = """
+import importlib.util, json, os, sys
+platform, function, requests = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+sys.path.insert(0, os.getcwd())
+out = []
+if platform == "fission":
+    import fission_entry
+    from bridge.emulators.fission import environment_app
+    entry = getattr(fission_entry, function)
+    client = environment_app(lambda request: entry()).test_client()
+    for method, path, forwarded in requests:
+        headers = {"X-Fission-Function-Name": "f", "X-Fission-Full-Url": path}
+        answer = client.open(forwarded, method=method, headers=headers)
+        out.append([answer.status_code, answer.get_data(as_text=True)])
+elif platform == "openfaas":
+    from bridge.emulators.openfaas import template_app
+    spec = importlib.util.spec_from_file_location("handler", "handler.py")
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+    client = template_app(handler.handle).test_client()
+    for method, path, forwarded in requests:
+        answer = client.open(forwarded, method=method)
+        out.append([answer.status_code, answer.get_data(as_text=True)])
+elif platform == "openwhisk":
+    spec = importlib.util.spec_from_file_location("action", "__main__.py")
+    action = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(action)
+    inputs = json.loads(function)
+    for method, path, forwarded in requests:
+        headers = {"host": "gw.example", "x-forwarded-url": "https://gw.example/api/t1" + forwarded}
+        args = dict(inputs, __ow_method=method.lower(), __ow_path=forwarded, __ow_headers=headers)
+        args["__ow_query"] = ""
+        answer = action.main(args)
+        out.append([answer["statusCode"], answer.get("body", "")])
+print(json.dumps(out))
+"""
+
+
+def run_function(code: Path, platform: str, function: str, requests, env: Dict[str, str]) -> List[list]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, platform, function, json.dumps(requests)],
+        cwd=code,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")},
+            **env,
+            "PYTHONPATH": str(ROOT),
+        },
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def check_each_function_answers_its_own_and_404s_the_rest(
+    code: Path,
+    platform: str,
+    served_by: Dict[Tuple[str, str], str],
+    requests: Sequence[Tuple[str, str, str]],
+    catch_all: str,
+    launch,
+) -> None:
+    """``served_by[(method, path)]`` is the function the deploy file routes the request to;
+    ``launch(function)`` is (probe's function argument, its environment, the forwarded path of a
+    request). The chosen function answers the app's answer; a guarded function that is not it
+    answers the guard's 404."""
+    functions = sorted(set(served_by.values()) | {catch_all})
+    for function in functions:
+        name, env, forward = launch(function)
+        answers = run_function(code, platform, name, [(m, p, forward(p)) for m, p, _ in requests], env)
+        for (method, path, expected), (status, body) in zip(requests, answers):
+            if served_by[(method, path)] == function:
+                assert body != GUARD_404 and expected in body, (
+                    platform,
+                    function,
+                    method,
+                    path,
+                    status,
+                    body,
+                )
+            elif function != catch_all:
+                assert (status, body) == (404, GUARD_404), (platform, function, method, path, status, body)
+
+
+# --- Fission ------------------------------------------------------------------------------------
+
+
+def fission_table(files: Dict[str, str]) -> List[GatewayRoute]:
+    table = []
+    for document in documents(files, "specs/route-"):
+        spec = document["spec"]
+        path = spec["prefix"] + "*" if "prefix" in spec else spec["relativeurl"]
+        table.append(GatewayRoute(path, tuple(spec["methods"]), spec["functionref"]["name"]))
+    return table
+
+
+def test_fission_split_is_one_function_per_plan_function_sharing_environment_and_package(
+    items_root, tmp_path
+):
+    deployment, target = split_deployment(items_root, "fission")
+    files = build(deployment, target, tmp_path / "build")
+    kinds: Dict[str, List[dict]] = {}
+    for document in documents(files, "specs/"):
+        kinds.setdefault(document["kind"], []).append(document)
+    (environment,) = kinds["Environment"]
+    (package,) = [d for d in kinds["Package"]]
+    assert environment["metadata"]["name"] == package["metadata"]["name"] == "shop"
+    functions = {d["metadata"]["name"]: d["spec"] for d in kinds["Function"]}
+    assert set(functions) == {f.name for f in deployment.functions}
+    for spec in functions.values():
+        assert spec["package"]["packageref"] == {"name": "shop", "namespace": "default"}
+        assert spec["package"]["functionName"].startswith("fission_entry.main_")
+    triggers = [d["spec"] for d in kinds["HTTPTrigger"]]
+    # Every route has its trigger at the app's own path; PATCH is not routed by the environment.
+    assert {t.get("relativeurl") for t in triggers} >= {
+        "/items/{item_id}",
+        "/items/{item_id}/tags/{tag}",
+        "/about/",
+    }
+    files_trigger = next(t for t in triggers if t.get("prefix") == "/files/")
+    assert files_trigger["keepPrefix"] is True
+    assert all(t["methods"] == ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"] for t in triggers)
+    names = [d["metadata"]["name"] for d in kinds["HTTPTrigger"]]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("sample", ["items", "todo"])
+def test_fission_split_package_answers_each_functions_own_routes(sample, items_root, todo_env, tmp_path):
+    root, requests = (items_root, ITEMS_REQUESTS) if sample == "items" else (TODO, TODO_REQUESTS)
+    deployment, target = split_deployment(root, "fission")
+    files = build(deployment, target, tmp_path / "build")
+    table = fission_table(files)
+    entries = {
+        d["metadata"]["name"]: d["spec"]["package"]["functionName"].split(".", 1)[1]
+        for d in documents(files, "specs/function-")
+    }
+    served_by = {(m, p): route(table, "fission", m, p) for m, p, _ in requests}
+    prefixed = {e.function for e in table if e.path.endswith("*")}
+
+    def launch(function: str):
+        # A relativeurl trigger forwards `/`; a keepPrefix trigger the whole path.
+        return entries[function], todo_env, (lambda path: path if function in prefixed else "/")
+
+    catch_all = next(f.name for f in deployment.functions if f.catch_all)
+    check_each_function_answers_its_own_and_404s_the_rest(
+        tmp_path / "build" / "code", "fission", served_by, requests, catch_all, launch
+    )
+
+
+def test_fission_split_refuses_group_environments_it_cannot_set_per_function(tmp_path):
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "items.py").write_text(ITEMS_APP)
+    (root / "bridge.toml").write_text(
+        'app = "items:app"\nname = "shop"\nsplit = "groups"\n[groups.api]\nroutes = ["/items*"]\n'
+        'environment = { API = "1" }\n'
+    )
+    with pytest.raises(ConfigError, match="Environment"):
+        split_deployment(root, "fission", split="groups")
