@@ -211,10 +211,9 @@ def test_openfaas_handler_runs_in_the_template_app_under_the_gateway_prefix(tmp_
     assert json.loads(done.stdout) == [200, "hello from /some/page", "/function/hello"]
 
 
-def test_openfaas_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_openfaas_refuses_web_mode_with_the_reason(tmp_path):
     target = get_target("openfaas")
-    with pytest.raises(ConfigError, match="function name"):
-        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "openfaas"))
+    # Splits are built (tests/test_split_oss.py): a function each, routed by FunctionIngress paths.
     with pytest.raises(ConfigError, match="knative"):
         target.check(
             deployment(

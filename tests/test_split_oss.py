@@ -326,3 +326,67 @@ def test_fission_split_refuses_group_environments_it_cannot_set_per_function(tmp
     )
     with pytest.raises(ConfigError, match="Environment"):
         split_deployment(root, "fission", split="groups")
+
+
+# --- OpenFaaS -----------------------------------------------------------------------------------
+
+
+def openfaas_table(files: Dict[str, str]) -> List[GatewayRoute]:
+    return [
+        GatewayRoute(document["spec"]["path"], None, document["spec"]["function"])
+        for document in documents(files, "ingress.yml")
+    ]
+
+
+def test_openfaas_split_is_a_function_each_and_a_function_ingress_per_route(items_root, tmp_path):
+    deployment, target = split_deployment(items_root, "openfaas")
+    files = build(deployment, target, tmp_path / "build")
+    stack = yaml.safe_load(files["stack.yml"])
+    assert set(stack["functions"]) == {f.name for f in deployment.functions}
+    for name, function in stack["functions"].items():
+        assert name.startswith("shop-") and function["handler"] == "./code"
+        assert function["environment"]["BRIDGE_FUNCTION"] == name and function["image"] == f"{name}:latest"
+    ingresses = documents(files, "ingress.yml")
+    for ingress in ingresses:
+        # openfaas/ingress-operator pkg/apis/openfaas/v1/types.go: FunctionIngressSpec.
+        assert ingress["apiVersion"] == "openfaas.com/v1" and ingress["kind"] == "FunctionIngress"
+        assert ingress["metadata"]["namespace"] == "openfaas"
+        spec = ingress["spec"]
+        assert set(spec) == {"domain", "function", "path", "ingressType"}
+        assert spec["domain"] == "${OPENFAAS_DOMAIN}" and spec["ingressType"] == "nginx"
+        assert spec["function"] in stack["functions"]
+    paths = {i["spec"]["path"] for i in ingresses}
+    # The first group is the whole path after "/": the rewrite to /function/<name>/$1 keeps it.
+    assert {"(?-i)/(items)$", "(?-i)/(files/.*)", "(?-i)/(about/)$", "/(.*)"} <= paths
+    handler = (tmp_path / "build" / "code" / "handler.py").read_text()
+    assert "base_path" not in handler.split('"""')[2]  # mounted at /: no /function/<name> prefix
+
+
+def test_openfaas_split_takes_the_domain_given_to_build(items_root):
+    deployment, target = split_deployment(items_root, "openfaas")
+    deployment.options.domain_name = "shop.example.com"
+    assert {i["spec"]["domain"] for i in documents(target.render(deployment), "ingress.yml")} == {
+        "shop.example.com"
+    }
+
+
+@pytest.mark.parametrize("sample", ["items", "todo"])
+def test_openfaas_split_package_answers_each_functions_own_routes(sample, items_root, todo_env, tmp_path):
+    root, requests = (items_root, ITEMS_REQUESTS) if sample == "items" else (TODO, TODO_REQUESTS)
+    # The template's own Flask app has Flask's /static/<path> route: it answers those itself.
+    requests = [r for r in requests if not r[1].startswith("/static/")]
+    deployment, target = split_deployment(root, "openfaas")
+    files = build(deployment, target, tmp_path / "build")
+    table = openfaas_table(files)
+    served_by = {(m, p): route(table, "openfaas", m, p) for m, p, _ in requests}
+    stack = yaml.safe_load(files["stack.yml"])
+
+    def launch(function: str):
+        env = {k: v for k, v in stack["functions"][function]["environment"].items() if "${" not in v}
+        # ingress-nginx rewrites to /function/<name>/$1, the gateway strips /function/<name>.
+        return function, {**todo_env, **env}, (lambda path: path)
+
+    catch_all = next(f.name for f in deployment.functions if f.catch_all)
+    check_each_function_answers_its_own_and_404s_the_rest(
+        tmp_path / "build" / "code", "openfaas", served_by, requests, catch_all, launch
+    )
