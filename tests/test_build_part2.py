@@ -83,12 +83,9 @@ def test_openwhisk_package_main_serves_the_documented_event(tmp_path):
     assert database == "postgres://x"  # a default parameter moved into the environment
 
 
-def test_openwhisk_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_openwhisk_refuses_web_mode_with_the_reason(tmp_path):
     target = get_target("openwhisk")
-    with pytest.raises(ConfigError, match="all-in-one"):
-        target.check(
-            deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "openwhisk")
-        )
+    # Splits are built (tests/test_split_oss.py): a web action each, routed by the API Gateway.
     with pytest.raises(ConfigError, match="no web mode"):
         target.check(
             deployment(
