@@ -19,6 +19,7 @@ from _deploy_fixtures import all_in_one_plan, deployment, make_project, split_pl
 from bridge._errors import ConfigError
 from bridge.deploy import get_target
 from bridge.deploy.package import build_package
+from bridge.split.routes import Route
 
 TESTS = Path(__file__).resolve().parent
 
@@ -107,10 +108,12 @@ def test_fn_func_yaml_names_fdk_on_the_generated_entry(tmp_path):
     assert "fdk" in (build / "code" / "requirements.txt").read_text()
 
 
-def test_fn_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_fn_refuses_a_split_with_a_path_parameter_and_web_mode_with_the_reason(tmp_path):
     target = get_target("fn")
-    with pytest.raises(ConfigError, match="API Gateway"):
-        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "fn"))
+    plan = split_plan()  # literal paths split (tests/test_split_oss.py); a trigger takes no {id}
+    plan.functions[0].routes = [Route("/api/todos/{id:int}", ("GET", "DELETE"))]
+    with pytest.raises(ConfigError, match="route /api/todos/{id:int} has a path parameter.*API Gateway"):
+        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), plan, "fn"))
     with pytest.raises(ConfigError, match="knative"):
         target.check(
             deployment(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -206,6 +207,15 @@ elif platform == "openwhisk":
         if body and not is_text_media(content_type):  # the controller decodes it (webactions.md)
             body = base64.b64decode(body).decode()
         out.append([answer["statusCode"], body])
+elif platform == "fn":
+    from bridge.emulators import GatewayRequest, get_emulator
+    spec = importlib.util.spec_from_file_location("func", "func.py")
+    func = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(func)
+    emulator = get_emulator("fn", function_name=function)
+    for method, path, forwarded in requests:
+        answer = emulator.invoke(func.handler, GatewayRequest(method, forwarded), request_id="call")
+        out.append([answer.status, answer.body.decode()])
 print(json.dumps(out))
 """
 
@@ -479,4 +489,96 @@ def test_openwhisk_split_package_answers_each_functions_own_routes(sample, items
         catch_all,
         launch,
         root="/api/t1" + base,
+    )
+
+
+# --- Fn -----------------------------------------------------------------------------------------
+
+LITERAL_APP = """\
+from flask import Flask, url_for
+
+app = Flask(__name__, static_folder=None)
+
+
+@app.get("/")
+def index():
+    return "index at " + url_for("index")
+
+
+@app.route("/orders", methods=["GET", "POST"])
+def orders():
+    return "orders"
+
+
+@app.get("/reports/daily/")
+def daily():
+    return "daily"
+
+
+@app.get("/health")
+def health():
+    return "ok"
+"""
+
+
+@pytest.fixture
+def literal_root(tmp_path: Path) -> Path:
+    root = tmp_path / "literal"
+    root.mkdir()
+    (root / "orders.py").write_text(LITERAL_APP)
+    (root / "bridge.toml").write_text('app = "orders:app"\nname = "shop"\nruntime = "python3.11"\n')
+    return root
+
+
+def fn_table(files: Dict[str, str]) -> Dict[str, str]:
+    """Trigger source -> function, from the func.yaml files; each source once."""
+    sources: Dict[str, str] = {}
+    for name, text in files.items():
+        if not name.endswith("/func.yaml"):
+            continue
+        func = yaml.safe_load(text)
+        assert name == f"fn/{func['name']}/func.yaml" and func["schema_version"] == 20180708
+        for trigger in func.get("triggers", []):
+            assert trigger["type"] == "http" and trigger["source"] not in sources
+            sources[trigger["source"]] = func["name"]
+    return sources
+
+
+@pytest.mark.parametrize("sample", ["items", "todo"])
+def test_fn_refuses_a_split_naming_the_route_a_trigger_cannot_take(sample, items_root, todo_env):
+    root = items_root if sample == "items" else TODO
+    with pytest.raises(ConfigError, match="OCI API Gateway") as refused:
+        split_deployment(root, "fn")
+    named = re.search(r"route (\S+) has a path parameter", str(refused.value))
+    assert named and "{" in named.group(1), refused.value
+
+
+def test_fn_split_is_an_app_of_functions_each_with_a_trigger_per_literal_path(literal_root, tmp_path):
+    deployment, target = split_deployment(literal_root, "fn")
+    files = build(deployment, target, tmp_path / "build")
+    assert yaml.safe_load(files["fn/app.yaml"]) == {"name": "shop"}
+    sources = fn_table(files)
+    assert set(sources) == {"/", "/orders", "/reports/daily/", "/reports/daily", "/health"}
+    assert len(set(sources.values())) == len(deployment.functions) > 1
+    for function in deployment.functions:
+        func = yaml.safe_load(files[f"fn/{function.name}/func.yaml"])
+        assert func["config"]["BRIDGE_FUNCTION"] == function.name
+    assert "func.yaml" not in os.listdir(tmp_path / "build" / "code")  # one per function, under fn/
+    # The Fn server takes a trigger's requests at /t/<app>/<source>: requests by the table, answered
+    # by the function's own package as fdk runs it, the others' guards answering 404.
+    requests = [
+        ("GET", "/", "index at /t/shop/"),
+        ("POST", "/orders", "orders"),
+        ("GET", "/reports/daily/", "daily"),
+        ("GET", "/health", "ok"),
+    ]
+    served_by = {(m, p): sources[p] for m, p, _ in requests}
+    catch_all = next(f.name for f in deployment.functions if f.catch_all)
+
+    def launch(function: str):
+        config = yaml.safe_load(files[f"fn/{function}/func.yaml"])["config"]  # Fn's env of the function
+        return function, config, (lambda path: "/t/shop" + path)
+
+    check_each_function_answers_its_own_and_404s_the_rest(
+        tmp_path / "build" / "code", "fn", served_by, requests, catch_all, launch
     )
