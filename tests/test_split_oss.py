@@ -582,3 +582,32 @@ def test_fn_split_is_an_app_of_functions_each_with_a_trigger_per_literal_path(li
     check_each_function_answers_its_own_and_404s_the_rest(
         tmp_path / "build" / "code", "fn", served_by, requests, catch_all, launch
     )
+
+
+def test_openwhisk_mount_point_comes_from_the_gateways_forwarded_url_only_when_it_fits(monkeypatch):
+    from bridge import Bridge
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}".encode()]
+
+    monkeypatch.setenv("__OW_ACTION_NAME", "/guest/shop/shop-items")
+    handler = Bridge(app, base_path="/shop")
+
+    def call(forwarded_url: str) -> str:
+        headers = {"host": "gw.example"}
+        if forwarded_url:
+            headers["x-forwarded-url"] = forwarded_url
+        event = {
+            "__ow_method": "get",
+            "__ow_headers": headers,
+            "__ow_path": "/shop/items/7",
+            "__ow_query": "",
+        }
+        return handler(event)["body"]
+
+    assert call("https://gw.example/api/a1b2/shop/items/7?x=1") == "/api/a1b2/shop|/items/7"
+    # Not the gateway's (another path, not a URL, absent): the API's base path alone.
+    assert call("https://gw.example/elsewhere") == "/shop|/items/7"
+    assert call("http://[") == "/shop|/items/7"
+    assert call("") == "/shop|/items/7"

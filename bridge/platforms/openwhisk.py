@@ -137,7 +137,10 @@ def _gateway_mount(forwarded_url: str | None, raw_path: bytes) -> str | None:
     for a call that did not come through it."""
     if not forwarded_url:
         return None
-    public = urlsplit(forwarded_url).path
+    try:
+        public = urlsplit(forwarded_url).path
+    except ValueError:  # not a URL ("http://[", say): not the gateway's
+        return None
     own = raw_path.decode("ascii", "replace")
     if not public.endswith(own):
         return None

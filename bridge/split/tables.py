@@ -641,8 +641,8 @@ class FnTriggers:
             if not shape.exact:
                 raise ConfigError(
                     f"route {route.path} has a path parameter, and an Fn HTTP trigger matches one literal "
-                    "path: build all-in-one and route paths to the function from OCI API Gateway "
-                    "(it has path parameters and /{path*} routes), or leave the route out of the split"
+                    'path: build all-in-one (split = "all-in-one") and route paths to the function from '
+                    "OCI API Gateway, which has path parameters and /{path*} routes"
                 )
             literal = shape.literal_path()
             paths.append(literal)
