@@ -8,7 +8,7 @@ the ``Function`` (entry ``fission_entry.main``) and an ``HTTPTrigger`` whose pre
 ``/<function>``, the router trims and the bridge reads back from ``X-Fission-Full-Url`` as the
 app's mount point (reference/other-platforms.md §8). The environment routes no PATCH.
 A split plan shares the Environment and the Package: one ``Function`` per function of the plan,
-each naming its own entry point (``fission_entry.<function>``, which tells the route guard which
+each naming its own entry point (``fission_entry.main_<function>``, which tells the route guard which
 function it is), and one ``HTTPTrigger`` per entry of the plan's ``fission`` table
 (:class:`bridge.split.tables.FissionGateway`): ``relativeurl`` for a path or a ``{name}``
 template, ``prefix`` with ``keepPrefix: true`` where a route takes whole subtrees, ``/`` for the
