@@ -394,8 +394,8 @@ class FissionGateway(Gateway):
     build cannot know, so every exact pattern that matches is a possible winner. A ``{name}``
     takes one non-empty segment (``pkg/utils/httpmux/template.go``); a prefix takes every path
     starting with it. Here a prefix entry is written with a trailing ``*`` (``/static/*`` is
-    ``spec.prefix: /static/``); the deploy file spells it out. UNCONFIRMED: routers before that
-    change ordered triggers as their cache listed them, where overlapping triggers are a gamble.
+    ``spec.prefix: /static/``); the deploy file spells it out. Routers before that change (Fission
+    before 1.26.0) ordered triggers as their cache listed them: overlapping triggers were a gamble.
     """
 
     name = "fission"

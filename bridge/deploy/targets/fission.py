@@ -187,8 +187,8 @@ class Fission(Target):
                 "fission: `fission spec apply --specdir specs` from the build directory; each route has "
                 "its HTTPTrigger at the app's own path on the router (no PATCH: the Python environment "
                 "answers 405). The plan relies on the router's specified precedence (exact before "
-                "prefix, longest prefix first: fission/fission RFC-0013); UNCONFIRMED: not deployed from "
-                "here, and which release brought it",
+                "prefix, longest prefix first), which Fission 1.26.0 brought: older routers order "
+                "overlapping triggers by chance. UNCONFIRMED: not deployed from here",
             ]
         return [
             f"fission: `fission spec apply --specdir specs` from the build directory; the app answers at "
