@@ -34,9 +34,8 @@ context's HTTP fields and the body.
 """
 
 from {entry_module} import handler as _bridge_handler
-
-
 {base_path}
+
 def handler(ctx, data=None):
     return _bridge_handler(ctx, data)
 '''
@@ -45,7 +44,6 @@ def handler(ctx, data=None):
 _BASE_PATH = """
 if getattr(getattr(_bridge_handler, "options", None), "base_path", "") is None:
     _bridge_handler.options.base_path = "{base_path}"
-
 """
 
 _REQUIREMENTS = (
