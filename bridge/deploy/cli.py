@@ -75,7 +75,8 @@ def register(subparsers: Any) -> None:
         "--domain",
         default="auto",
         metavar="NAME",
-        help="FC custom domain of the fc3-domain resource (default: auto, a test domain)",
+        help="FC custom domain of the fc3-domain resource (default: auto, a test domain); OpenFaaS split: "
+        "the FunctionIngress domain (default: ${OPENFAAS_DOMAIN})",
     )
     build.add_argument("--no-package", action="store_true", help="write the deploy files only")
     build.set_defaults(run=run_build)
