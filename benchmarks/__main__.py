@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import report
 
-SECTIONS = ("overhead", "coldstart", "deployed", "steady", "packages", "gateway")
+SECTIONS = ("overhead", "coldstart", "deployed", "steady", "packages", "gateway", "webrun", "aws-stream")
 
 #: (full, quick) settings.
 SETTINGS = {
@@ -24,6 +24,8 @@ SETTINGS = {
     "deployed_runs": (7, 2),
     "steady_checkpoints": ((100, 1000, 5000, 10000, 20000), (100, 2000)),
     "gateway_seconds": (10, 2),
+    "webrun_runs": (5, 1),
+    "aws_stream_runs": (5, 1),
 }
 
 
@@ -99,6 +101,19 @@ def main(argv: list | None = None) -> int:
         say("local gateway: bridge serve under load")
         results["gateway"] = gateway.measure(settings["gateway_seconds"])
         print("\n".join(report.gateway_lines(results["gateway"])) + "\n")
+
+    if "webrun" in sections:
+        from . import web_stream
+
+        say("web mode: bridge run against the bare server, a streamed 50 MiB response")
+        results["webrun"] = web_stream.measure(settings["webrun_runs"], progress=say)
+        print("\n".join(web_stream.lines(results["webrun"])) + "\n")
+    if "aws-stream" in sections:
+        from . import streaming_aws
+
+        say("AWS response streaming: 50 MB through bridge.aws_runtime against the Runtime API stand-in")
+        results["aws-stream"] = streaming_aws.measure(settings["aws_stream_runs"])
+        print("\n".join(streaming_aws.lines(results["aws-stream"])) + "\n")
 
     report.print_verdicts(results)
     if out_dir is not None:

@@ -337,6 +337,15 @@ def markdown(results: Dict[str, Any], settings: Dict[str, Any]) -> str:
         out += ["", "## Code packages", ""] + packages_lines(results["packages"])
     if "gateway" in results:
         out += ["", "## Local gateway", ""] + gateway_lines(results["gateway"])
+    if results.get("webrun"):
+        from . import web_stream
+
+        doc = web_stream.__doc__.split("\n\n", 1)[1].strip()
+        out += ["", "## Web mode: bridge run", "", doc, ""] + web_stream.lines(results["webrun"])
+    if "aws-stream" in results:
+        from . import streaming_aws
+
+        out += ["", "## AWS Lambda response streaming", ""] + streaming_aws.lines(results["aws-stream"])
     if HOT_PATH_NOTES.exists():
         out += ["", HOT_PATH_NOTES.read_text(encoding="utf-8").strip()]
     return "\n".join(out) + "\n"

@@ -21,7 +21,7 @@ from ._errors import (
     ResponseHeaderError,
     ResponseTooLargeError,
 )
-from ._model import HTTPRequest, HTTPResponse
+from ._model import HTTPRequest, HTTPResponse, HTTPStream
 
 __version__ = "0.1.0"
 
@@ -49,6 +49,7 @@ __all__ = [
     "EventError",
     "HTTPRequest",
     "HTTPResponse",
+    "HTTPStream",
     "LifespanError",
     "Platform",
     "PlatformMismatchError",

@@ -15,7 +15,7 @@ from ._errors import (
     ResponseHeaderError,
     ResponseTooLargeError,
 )
-from ._model import HTTPRequest, HTTPResponse, check_request
+from ._model import HTTPRequest, HTTPResponse, HTTPStream, check_request
 from ._options import Options
 
 TYPE_CHECKING = False  # typing and logging cost start-up time; neither is needed until used
@@ -144,6 +144,7 @@ class Bridge:
 
             self._wsgi = wsgi
         self._asgi: Any = None  # the ASGIRunner, created on first use
+        self._stream_warned = False  # one warning per instance that a streamed response was buffered
         self._initialized = False
         self._stopped = False
         self._cold_start_hooks: List[Callable[[Any], Any]] = []
@@ -297,6 +298,8 @@ class Bridge:
             response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
         else:
             response = self._respond(request)
+            if response.streamed and not self._stream_warned:
+                self._warn_buffered(platform)
         try:
             result = platform.encode(response, request, self.options)
         except Exception as exc:  # the app's response has no form on this platform
@@ -306,6 +309,105 @@ class Bridge:
         if self._access_log is not None:
             self._access_log.write(request, result["statusCode"], started)
         return result
+
+    def _warn_buffered(self, platform: Any) -> None:
+        """Say once per instance that the app streamed a response this platform returns whole."""
+        import logging
+
+        self._stream_warned = True
+        logging.getLogger("bridge").warning(
+            "the app streamed a response; %s returns responses whole, so it was buffered (up to %d MB). "
+            "%s",
+            platform.title,
+            platform.max_response_bytes // (1024 * 1024),
+            platform.stream_hint,
+        )
+
+    # --- streaming: the body leaves as the app produces it ------------------------------------------
+
+    def stream(self, event: Any, context: Any = None) -> Any:
+        """Serve one invocation with the body streamed, for a runtime that can send it so (AWS Lambda's
+        response streaming, :mod:`bridge.aws_runtime`).
+
+        For an HTTP event of a platform whose gateway streams (:attr:`Platform.streams`: a Function
+        URL's payload 2.0), an :class:`HTTPStream`: status and headers, then the body as the app
+        produces it; the caller must :meth:`HTTPStream.close` it. An error before the first chunk is
+        the usual error response; an error later raises from the chunk iterator (logged and handed to
+        ``on_error`` here first). ``after_invocation`` hooks do not run: the response is gone by then.
+        Any other event is served as :meth:`__call__` serves it, and its return value is returned.
+        """
+        platform = None
+        if type(event) is dict:
+            platform = self._last
+            if platform is None or not platform.matches(event):
+                try:
+                    platform = self._platform_for(event)
+                except EventError:
+                    platform = None
+        if platform is None or not platform.streams:
+            return self(event, context)
+        started = perf_counter() if self._access_log is not None else 0.0
+        try:
+            request = platform.decode(event, context, self.options)
+            check_request(request)
+        except _UNREADABLE as exc:
+            error = _as_event_error(exc, f"the {platform.title} event")
+            _log_error("[%s] rejected %s event: %s", _request_id(context) or "-", platform.name, error)
+            if self.on_error is not None:
+                self._report(error, HTTPRequest("-", "", b"", event=event, context=context))
+            return HTTPStream.whole(_error_response(error.status, str(error)))
+        request.request_id = _request_id(context) or request.request_id
+        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
+            stream = HTTPStream.whole(_error_response(404, "Not Found"))
+        else:
+            stream = self._respond_stream(request)
+        try:
+            stream.prelude = platform.stream_prelude(stream.status, stream.headers, self.options)
+        except Exception as exc:  # the app's headers have no form on this platform (CR/LF in a value)
+            stream.close()
+            stream = HTTPStream.whole(self._failed(exc, request))
+            stream.prelude = platform.stream_prelude(stream.status, stream.headers, self.options)
+        if self._access_log is not None:
+            self._access_log.write(request, stream.status, started)
+        return stream
+
+    def _respond_stream(self, request: HTTPRequest) -> HTTPStream:
+        """:meth:`_respond` for a streamed response: hooks before, errors, a server's rules."""
+        try:
+            if not self._initialized:
+                self.initialize(request.context)
+            for before in self._before:
+                response = before(request)
+                if response is not None:
+                    return HTTPStream.whole(response)
+            if self._wsgi is not None:
+                stream = self._wsgi.stream_wsgi(self.app, request)
+            else:
+                stream = self._asgi_runner().stream(request, self._time_left(request.context))
+        except Exception as exc:
+            return HTTPStream.whole(self._failed(exc, request))
+        status = stream.status
+        if status in (204, 304) or status < 200 or request.method == "HEAD":
+            stream.close()  # what an HTTP server sends for these, whatever the app wrote
+            return HTTPStream(status, stream.headers, iter(()))
+        stream.chunks = self._guarded(stream.chunks, request)
+        return stream
+
+    def _guarded(self, chunks: Any, request: HTTPRequest) -> Any:
+        """``chunks``, with an error part way through logged (one line) and reported, then re-raised."""
+        try:
+            yield from chunks
+        except Exception as exc:
+            _log_error(
+                "[%s] %s %s: the app raised %s after its response began streaming",
+                request.request_id or "-",
+                request.method,
+                _printable(request.path),
+                _one_line(exc),
+            )
+            if self.on_error is not None:
+                self._report(exc, request)
+            raise
 
     def _run_command(self, event: Dict[str, Any]) -> Dict[str, Any]:
         from ._manage import manage_argv, run_command
@@ -509,6 +611,8 @@ class Bridge:
                 elif isinstance(context, dict):  # SCF: the limit, at the start of the invocation
                     limit = context.get("time_limit_in_ms")
                     remaining = float(limit) / 1000.0 if limit else None
+                    if limit is None and context.get("timeout"):  # Kubeless: FUNC_TIMEOUT, seconds
+                        remaining = float(context["timeout"])
                 else:  # FC: function.timeout in seconds
                     limit = getattr(getattr(context, "function", None), "timeout", None)
                     remaining = float(limit) if limit else None

@@ -129,6 +129,10 @@ class HTTPResponse:
 
     __slots__ = ("status", "headers", "body")
 
+    #: True when the app produced the body as a stream (several WSGI chunks, ASGI ``more_body``)
+    #: that a platform without streaming returned whole: see :class:`BufferedStream`.
+    streamed = False
+
     def __init__(self, status: int, headers: Optional[Headers] = None, body: bytes = b"") -> None:
         self.status = status
         self.headers = headers if headers is not None else []
@@ -144,6 +148,55 @@ class HTTPResponse:
 
     def __repr__(self) -> str:
         return f"<HTTPResponse {self.status} {len(self.body)} bytes>"
+
+
+class BufferedStream(HTTPResponse):
+    """A response the app streamed, buffered whole by a runner that cannot stream (event mode).
+
+    A class of its own rather than a flag set on every response: the buffered hot path pays
+    nothing, and the handler asks ``response.streamed`` once to warn that the platform buffered it.
+    """
+
+    __slots__ = ()
+    streamed = True
+
+
+class HTTPStream:
+    """A response whose body leaves as the app produces it: status and headers first, then
+    ``chunks``, an iterator of non-empty ``bytes``. :meth:`close` ends the app's side (WSGI
+    ``close()``, the ASGI task) whether or not every chunk was read; call it always.
+    """
+
+    __slots__ = ("status", "headers", "chunks", "prelude", "_close")
+
+    def __init__(self, status: int, headers: Headers, chunks: Any, close: Any = None) -> None:
+        self.status = status
+        self.headers = headers
+        self.chunks = chunks
+        #: What the platform's gateway reads before the body (:meth:`Platform.stream_prelude`).
+        self.prelude = b""
+        self._close = close
+
+    @classmethod
+    def whole(cls, response: HTTPResponse) -> HTTPStream:
+        """``response`` (an error page, a hook's answer) as a stream of at most one chunk."""
+        return cls(response.status, response.headers, iter((response.body,) if response.body else ()))
+
+    def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first value of header ``name`` (any case), or ``default``."""
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return default
+
+    def close(self) -> None:
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+    def __repr__(self) -> str:
+        return f"<HTTPStream {self.status}>"
 
 
 # Methods seen every day: checked by one set lookup instead of character by character.

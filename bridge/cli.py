@@ -14,6 +14,7 @@ from typing import List, Optional
 # (module, what it adds) in the order ``bridge --help`` lists them.
 _FEATURES = (
     ("bridge.gateway.cli", "serve, invoke: the local gateway"),
+    ("bridge.web.cli", "run: the app as a web function, on a production server"),
     ("bridge.split.cli", "routes, plan: route discovery and splitting"),
     ("bridge.deploy.cli", "build, package: deploy files and code packages"),
     ("bridge.check.cli", "check: what breaks when the app runs as a function"),
@@ -69,7 +70,7 @@ def _version() -> str:
 
 
 #: Optional modules, and the faas-bridge extra that installs each (pyproject.toml).
-EXTRAS = {"uvicorn": "serve", "yaml": "build", "packaging": "build", "tqdm": "build"}
+EXTRAS = {"uvicorn": "serve", "gunicorn": "web", "yaml": "build", "packaging": "build", "tqdm": "build"}
 
 
 def missing_extra(exc: ImportError, command: str) -> Optional[str]:

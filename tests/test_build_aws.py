@@ -123,3 +123,72 @@ def test_samples_build_sam_templates_that_pass_cfn_lint(sample: str) -> None:
     split = load((built / "out" / "aws-split" / "template.yaml").read_text())
     functions = [r for r in split["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
     assert len(functions) > 1
+
+
+# --- --streaming: a Function URL with InvokeMode RESPONSE_STREAM, started by bridge.aws_runtime -----------
+
+
+def test_streaming_template_has_a_streaming_function_url_and_the_wrapper(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "project", runtime="python3.12", environment={"SECRET_KEY": "${env.SECRET_KEY}"}
+    )
+    dep = deployment(project, all_in_one_plan(), "aws", streaming=True)
+    text = render(dep)
+    template = load(text)
+    assert "HttpApi" not in template["Resources"]  # API Gateway would buffer the stream
+    properties = template["Resources"]["HelloFunction"]["Properties"]
+    assert properties["FunctionUrlConfig"] == {"AuthType": "NONE", "InvokeMode": "RESPONSE_STREAM"}
+    assert properties["Runtime"] == "python3.12"  # the managed runtime: wrapper scripts need it
+    variables = properties["Environment"]["Variables"]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/var/task/bridge_stream_runtime"
+    assert variables["SECRET_KEY"] == {"Ref": "EnvSecretKey"}
+    assert template["Outputs"]["FunctionUrl"]["Value"] == {"Fn::GetAtt": ["HelloFunctionUrl", "FunctionUrl"]}
+    files = get_target("aws").package_files(dep)
+    wrapper = files["bridge_stream_runtime"]
+    assert wrapper.executable and "-m bridge.aws_runtime --streaming" in wrapper.text
+    path = tmp_path / "template.yaml"
+    path.write_text(text)
+    result = subprocess.run([cfn_lint(), str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_buffered_stays_the_default(tmp_path: Path) -> None:
+    dep = deployment(make_project(tmp_path, runtime="python3.12"), all_in_one_plan(), "aws")
+    template = load(render(dep))
+    properties = template["Resources"]["HelloFunction"]["Properties"]
+    assert "FunctionUrlConfig" not in properties
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in str(properties)
+    assert get_target("aws").package_files(dep) == {}
+
+
+def test_streaming_refuses_a_split_plan_and_other_platforms(tmp_path: Path) -> None:
+    from bridge._errors import ConfigError
+
+    project = make_project(tmp_path, runtime="python3.12")
+    with pytest.raises(ConfigError, match="without --split"):
+        get_target("aws").check(deployment(project, split_plan(), "aws", streaming=True))
+    with pytest.raises(ConfigError, match="--streaming is for --platform aws"):
+        deployment(project, all_in_one_plan(), "fc", streaming=True)
+
+
+def test_bridge_build_streaming_packages_the_executable_wrapper(tmp_path: Path) -> None:
+    import zipfile
+
+    project = make_project(tmp_path / "project", runtime="python3.12")
+    (project.root / "hello.py").write_text(
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get('/')\ndef hello():\n    return 'hi'\n"
+    )
+    (project.root / "bridge.toml").write_text('name = "hello"\napp = "hello:app"\nruntime = "python3.12"\n')
+    out = tmp_path / "out"
+    command = ["build", "--platform", "aws", "--streaming", "--no-requirements", "--out", str(out)]
+    result = subprocess.run(
+        [sys.executable, "-m", "bridge", *command, "--project", str(project.root)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with zipfile.ZipFile(out / "code.zip") as package:
+        info = package.getinfo("bridge_stream_runtime")
+        assert (info.external_attr >> 16) & 0o111  # executable, as AWS_LAMBDA_EXEC_WRAPPER needs
+        assert "bridge/aws_runtime/loop.py" in package.namelist()
+    assert "RESPONSE_STREAM" in (out / "template.yaml").read_text()

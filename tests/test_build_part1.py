@@ -229,7 +229,8 @@ def test_knative_image_command_serves_the_app_on_port_trusting_the_proxys_scheme
     dep = deployment(project, all_in_one_plan(), "knative", mode="web")
     target = get_target("knative")
     target.check(dep)
-    build_package(dep, target, tmp_path / "build")
+    # The server comes from this interpreter: the package has no dependencies installed.
+    build_package(dep, target, tmp_path / "build", verify_strict=False)
     code = tmp_path / "build" / "code"
     dockerfile = (code / "Dockerfile").read_text()
     assert "FROM python:3.10-slim" in dockerfile

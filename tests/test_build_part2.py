@@ -19,6 +19,7 @@ from _deploy_fixtures import all_in_one_plan, deployment, make_project, split_pl
 from bridge._errors import ConfigError
 from bridge.deploy import get_target
 from bridge.deploy.package import build_package
+from bridge.split.routes import Route
 
 TESTS = Path(__file__).resolve().parent
 
@@ -83,12 +84,9 @@ def test_openwhisk_package_main_serves_the_documented_event(tmp_path):
     assert database == "postgres://x"  # a default parameter moved into the environment
 
 
-def test_openwhisk_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_openwhisk_refuses_web_mode_with_the_reason(tmp_path):
     target = get_target("openwhisk")
-    with pytest.raises(ConfigError, match="all-in-one"):
-        target.check(
-            deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "openwhisk")
-        )
+    # Splits are built (tests/test_split_oss.py): a web action each, routed by the API Gateway.
     with pytest.raises(ConfigError, match="no web mode"):
         target.check(
             deployment(
@@ -110,10 +108,12 @@ def test_fn_func_yaml_names_fdk_on_the_generated_entry(tmp_path):
     assert "fdk" in (build / "code" / "requirements.txt").read_text()
 
 
-def test_fn_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_fn_refuses_a_split_with_a_path_parameter_and_web_mode_with_the_reason(tmp_path):
     target = get_target("fn")
-    with pytest.raises(ConfigError, match="API Gateway"):
-        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "fn"))
+    plan = split_plan()  # literal paths split (tests/test_split_oss.py); a trigger takes no {id}
+    plan.functions[0].routes = [Route("/api/todos/{id:int}", ("GET", "DELETE"))]
+    with pytest.raises(ConfigError, match="route /api/todos/{id:int} has a path parameter.*API Gateway"):
+        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), plan, "fn"))
     with pytest.raises(ConfigError, match="knative"):
         target.check(
             deployment(
@@ -211,10 +211,9 @@ def test_openfaas_handler_runs_in_the_template_app_under_the_gateway_prefix(tmp_
     assert json.loads(done.stdout) == [200, "hello from /some/page", "/function/hello"]
 
 
-def test_openfaas_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_openfaas_refuses_web_mode_with_the_reason(tmp_path):
     target = get_target("openfaas")
-    with pytest.raises(ConfigError, match="function name"):
-        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "openfaas"))
+    # Splits are built (tests/test_split_oss.py): a function each, routed by FunctionIngress paths.
     with pytest.raises(ConfigError, match="knative"):
         target.check(
             deployment(
@@ -279,9 +278,10 @@ def test_fission_entry_runs_in_the_environments_flask_app(tmp_path):
     assert json.loads(done.stdout) == [200, "hello from /some/page", 405]
 
 
-def test_fission_refuses_a_split_and_web_mode_with_the_reason(tmp_path):
+def test_fission_refuses_a_split_with_group_environments_and_web_mode_with_the_reason(tmp_path):
     target = get_target("fission")
-    with pytest.raises(ConfigError, match="all-in-one"):
+    # Splits are built (tests/test_split_oss.py), but not with a variable one group alone sets.
+    with pytest.raises(ConfigError, match="per Environment"):
         target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "fission"))
     with pytest.raises(ConfigError, match="knative"):
         target.check(

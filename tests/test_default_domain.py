@@ -38,7 +38,7 @@ DEFAULT_DOMAIN = {
     "fn": ("https", r"\w+\.apigateway\.us-ashburn-1\.oci\.customer-oci\.com"),
 }
 #: Self-hosted: a function answers on the host the operator's ingress gives it.
-SELF_HOSTED = ("openwhisk", "openfaas", "fission")
+SELF_HOSTED = ("openwhisk", "openfaas", "fission", "kubeless")
 HOSTED = [name for name in PLATFORM_NAMES if name not in SELF_HOSTED]
 
 

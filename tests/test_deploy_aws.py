@@ -505,6 +505,36 @@ def test_deploy_packages_byte_code_as_bridge_build_does(calls: Calls, todo) -> N
     assert code == 0 and pycs() == 0
 
 
+def test_streaming_deploy_sets_the_wrapper_and_a_response_stream_url(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    code, out, err = todo.run("deploy", *AWS, *BUILD, "--streaming")
+    assert code == 0, err
+    function = functions(moto_endpoint)["todo"]
+    variables = function["Environment"]["Variables"]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/var/task/bridge_stream_runtime"
+    url = client("lambda", moto_endpoint).get_function_url_config(FunctionName="todo")
+    assert url["InvokeMode"] == "RESPONSE_STREAM"
+    # Nothing differs on a second run; back to buffered, the URL's mode and the environment change.
+    code, out, err = todo.run("deploy", *AWS, *BUILD, "--streaming", "--dry-run")
+    assert code == 0, err
+    assert "nothing to change" in out + err
+    calls.made.clear()
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    # moto 5.2's update_function_url_config keeps the old InvokeMode (it updates Cors and AuthType
+    # only), so the call itself is what can be checked here.
+    assert ("lambda", "UpdateFunctionUrlConfig") in calls.made
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in functions(moto_endpoint)["todo"]["Environment"]["Variables"]
+
+
+def test_streaming_deploy_refuses_a_split_plan(calls: Calls, todo) -> None:
+    code, out, err = todo.run("deploy", *AWS, *BUILD, "--streaming", "--split", "per-route")
+    assert code != 0
+    assert "without --split" in err
+    assert calls.mutations() == []
+
+
 def test_a_split_deploy_creates_the_jobs_function_with_no_route_to_it(
     calls: Calls, todo, moto_endpoint: str
 ) -> None:

@@ -1,6 +1,6 @@
 """Differential, for Huawei FunctionGraph (APIG), Azure Functions, Google Cloud Functions, Apache
-OpenWhisk web actions, the Fn Project, OpenFaaS and
-Fission.
+OpenWhisk web actions, the Fn Project, OpenFaaS,
+Fission and Kubeless.
 
 As ``test_differential.py``: every request case is sent to the Flask, Django and FastAPI probes
 under a real server and through the platform into ``Bridge(app)``; status, headers and body must
@@ -50,11 +50,13 @@ LOSSY = {
     ("fn", "repeated-header"): "fdk's server keeps one value per request header (the last)",
     ("openfaas", "options"): "the python3-http template's Flask answers OPTIONS itself",
     ("fission", "patch-json"): "the Fission Python environment routes no PATCH (405)",
+    ("kubeless", "put"): "the Kubeless Python runtime routes no PUT (bottle's 405)",
+    ("kubeless", "options"): "the Kubeless Python runtime routes no OPTIONS (bottle's 405)",
 }
 
 # Emulator options per platform; Azure's route prefix is the app's mount point.
 PLATFORMS: Dict[str, Dict[str, Any]] = {
-    name: {} for name in ("huawei", "azure", "gcf", "openwhisk", "fn", "openfaas", "fission")
+    name: {} for name in ("huawei", "azure", "gcf", "openwhisk", "fn", "openfaas", "fission", "kubeless")
 }
 PREFIX = {
     "azure": "/api",
@@ -68,6 +70,9 @@ BRIDGE_OPTIONS: Dict[str, Dict[str, Any]] = {"openfaas": {"base_path": "/functio
 # Azure's converter gives every response a Content-Type: the HttpResponse mimetype, text/plain
 # unless set (azure/functions/http.py, HttpResponseConverter.encode). The app did not send it.
 AZURE_DEFAULT_TYPE = ("content-type", "text/plain; charset=utf-8")
+# bottle gives every response a Content-Type, BaseResponse.default_content_type unless set
+# (BaseResponse.headerlist); the Kubeless runtime answers through bottle.
+KUBELESS_DEFAULT_TYPE = ("content-type", "text/html; charset=UTF-8")
 
 
 def _cookies(headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
@@ -84,12 +89,31 @@ def _cookies(headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
     return sorted(out)
 
 
+def _without_default_type(got: Tuple[Any, ...], want: Tuple[Any, ...], default: Tuple[str, str]) -> List[Any]:
+    """The platform's headers less the Content-Type its library adds where the app sent none."""
+    if any(name == "content-type" for name, _ in want[1]):
+        return list(got[1])
+    return [header for header in got[1] if header != default]
+
+
 def _azure_adjust(got: Tuple[Any, ...], want: Tuple[Any, ...]) -> Tuple[Tuple[Any, ...], Tuple[Any, ...]]:
     """What Azure's library changes: a Content-Type where the app sent none, cookie spelling."""
-    got_headers, want_headers = got[1], want[1]
-    if not any(name == "content-type" for name, _ in want_headers):
-        got_headers = [header for header in got_headers if header != AZURE_DEFAULT_TYPE]
-    return (got[0], _cookies(got_headers), got[2]), (want[0], _cookies(want_headers), want[2])
+    got_headers = _without_default_type(got, want, AZURE_DEFAULT_TYPE)
+    return (got[0], _cookies(got_headers), got[2]), (want[0], _cookies(want[1]), want[2])
+
+
+def _kubeless_adjust(got: Tuple[Any, ...], want: Tuple[Any, ...]) -> Tuple[Tuple[Any, ...], Tuple[Any, ...]]:
+    """What bottle changes: its default Content-Type where the app sent none, and the headers it
+    drops from a 204 or 304 (``BaseResponse.bad_headers``, asked of bottle itself)."""
+    import bottle
+
+    dropped = {name.lower() for name in bottle.BaseResponse.bad_headers.get(want[0], ())}
+    want_headers = [header for header in want[1] if header[0] not in dropped]
+    return (got[0], _without_default_type(got, want, KUBELESS_DEFAULT_TYPE), got[2]), (
+        want[0],
+        want_headers,
+        want[2],
+    )
 
 
 def _compare(app: Any, kind: str, platform: str) -> None:
@@ -97,8 +121,10 @@ def _compare(app: Any, kind: str, platform: str) -> None:
         pytest.importorskip("azure.functions", reason="needs the azure-functions library (dev extra)")
     if platform == "fn":
         pytest.importorskip("fdk", reason="needs the fdk package (dev extra)")
+    if platform == "kubeless":
+        pytest.importorskip("bottle", reason="needs bottle, the Kubeless runtime's framework (dev extra)")
     prefix = PREFIX.get(platform, "")
-    adjust = _azure_adjust if platform == "azure" else None
+    adjust = {"azure": _azure_adjust, "kubeless": _kubeless_adjust}.get(platform)
     compare(
         app,
         kind,

@@ -58,7 +58,7 @@ def types_of(mapping: Dict[str, Any]) -> Dict[str, type]:
 def test_every_platform_name_has_an_emulator_of_that_name():
     assert set(PLATFORM_NAMES) == {
         *("fc", "fc2", "scf", "scf-url", "aws-v1", "aws-v2", "alb", "huawei", "azure", "gcf"),
-        *("openwhisk", "fn", "openfaas", "fission"),
+        *("openwhisk", "fn", "openfaas", "fission", "kubeless"),
     }
     for name in PLATFORM_NAMES:
         assert get_emulator(name).name == name

@@ -463,6 +463,62 @@ def _fc2_problems(handler: Bridge, environ: Dict[str, Any], body: bytes) -> List
     return found
 
 
+KUBELESS_ENVIRON = {key: value for key, value in FC2_ENVIRON.items() if not key.startswith("fc.")}
+KUBELESS_ENVIRON["REQUEST_URI"] = "/hello/w%C3%B6rld?a=1&b=%2B"
+KUBELESS_ENVIRON["bottle.raw_path"] = KUBELESS_ENVIRON["PATH_INFO"]
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+@SETTINGS
+@given(rnd=SEEDS)
+def test_mutated_kubeless_requests_keep_the_promise(kind, rnd):
+    bottle = pytest.importorskip(
+        "bottle", reason="needs bottle, the Kubeless runtime's framework (dev extra)"
+    )
+    mutator = Mutator(rnd)
+    environ = dict(KUBELESS_ENVIRON)
+    for _ in range(rnd.randint(1, 3)):
+        key = rnd.choice(sorted(KUBELESS_ENVIRON)) if rnd.random() < 0.6 else "HTTP_" + mutator.text()
+        if rnd.random() < 0.7:
+            environ[key] = mutator.value() if rnd.random() < 0.5 else mutator.text()
+        else:
+            environ.pop(key, None)
+    body = b"hello" if rnd.random() < 0.5 else rnd.randbytes(rnd.randint(0, 50))
+    COUNT["events"] += 1
+    found = _kubeless_problems(bottle, HANDLERS[kind], environ, body)
+    good = _kubeless_problems(bottle, HANDLERS[kind], dict(KUBELESS_ENVIRON), b"hello")
+    if good:
+        found.append(f"the next valid invocation: {good}")
+    _record(found, f"kubeless {kind}", f"environ {_short(environ)}")
+
+
+def _kubeless_problems(bottle: Any, handler: Bridge, environ: Dict[str, Any], body: bytes) -> List[str]:
+    environ = dict(environ, **{"bottle.request.body": io.BytesIO(body)})  # kept across the pickle
+    event = {
+        "data": body,
+        "event-id": None,
+        "event-type": None,
+        "event-time": None,
+        "event-namespace": None,
+        "extensions": {"request": bottle.BaseRequest(environ)},
+    }
+    try:
+        answer = handler(event, {"function-name": "handler", "timeout": 180.0})
+    except Exception as exc:
+        return [f"{type(exc).__name__} escaped: {exc!s:.300}"]
+    if not isinstance(answer, bottle.HTTPResponse):
+        return [f"answered a {type(answer).__name__}, not a bottle HTTPResponse"]
+    found = []
+    if answer.status_code >= 500:
+        found.append(f"status {answer.status_line}: {_LastError.message}")
+    if b"Traceback" in answer.body:
+        found.append("a traceback in the body")
+    for name, value in answer.headerlist:
+        if any(c in name + value for c in "\r\n\0"):
+            found.append(f"header {name!r}: {value!r}")
+    return found
+
+
 def test_fuzz_report(capsys):
     """Last in the module: the count, and under ``make fuzz`` every failure collected."""
     if FUZZ:

@@ -9,8 +9,9 @@ reading must route right.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -82,6 +83,35 @@ def test_scf_plain_path_is_a_prefix_and_exact_wins_first():
     assert chosen("scf", [entry("/user"), entry("/user/a"), entry("/")], "/user/a/b") == ["/user/a"]
 
 
+def test_fission_exact_patterns_before_prefixes_and_the_longest_prefix_first():
+    table = [
+        entry("/items/{id}", "one"),
+        entry("/items/new", "new"),
+        entry("/items/*", "all"),
+        entry("/*", "rest"),
+    ]
+    # Two exact patterns match /items/new: the older trigger wins, unknown at build time.
+    assert sorted(chosen("fission", table, "/items/new")) == ["/items/new", "/items/{id}"]
+    assert chosen("fission", table, "/items/7") == ["/items/{id}"]
+    assert chosen("fission", table, "/items/7/x") == ["/items/*"] and chosen("fission", table, "/x") == ["/*"]
+
+
+def test_function_ingress_paths_longest_first_case_sensitive_and_whole_path_in_the_first_group():
+    rule = gateway("openfaas")
+    table = [
+        entry(rule.exact_path("/a.b"), "dot"),
+        entry(rule.prefix_path("/api/"), "api"),
+        entry("/(.*)", "rest"),
+    ]
+    assert chosen("openfaas", table, "/a.b") == ["(?-i)/(a\\.b)$"]
+    assert chosen("openfaas", table, "/axb") == ["/(.*)"]  # the dot is escaped
+    assert chosen("openfaas", table, "/api/x") == ["(?-i)/(api/.*)"]
+    assert chosen("openfaas", table, "/API/x") == ["/(.*)"]  # (?-i): as case-sensitive as the app
+    for path in ("/a.b", "/api/x/y"):
+        match = [m for e in table for m in [re.match("^" + e.path.replace("(?-i)", ""), path)] if m][0]
+        assert "/" + match.group(1) == path  # rewritten to /function/<name>/$1: the app's own path
+
+
 def test_nginx_exact_location_then_longest_prefix():
     table = [entry("= /"), entry("/api/"), entry("/")]
     assert chosen("nginx", table, "/") == ["= /"]
@@ -141,11 +171,82 @@ def aws_winners(table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
     return [e for e in table if e.path == "$default"]
 
 
+def fission_winners(table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
+    # precedence.go: every exact pattern (literal or {var} template) before every prefix.
+    def exact_matches(pattern: str) -> bool:
+        regex = "".join(
+            "[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{\w+\})", pattern)
+        )
+        return re.fullmatch(regex, path) is not None
+
+    exact = [e for e in table if not e.path.endswith("*") and exact_matches(e.path)]
+    if exact:
+        return exact
+    prefixes = {GatewayRoute(e.path[:-1], None, e.function): e for e in table if e.path.endswith("*")}
+    return [prefixes[e] for e in prefix_winners(list(prefixes), path, "\0")]
+
+
+def ingress_nginx_winners(table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
+    # location ~* "^<path>", the paths sorted longest first, the first match winning; (?-i) turns
+    # the case-insensitive ~* off (Python's re is case-sensitive by default).
+    def match(pattern: str) -> bool:
+        if pattern.startswith("(?-i)"):
+            return re.match("^" + pattern[len("(?-i)") :], path) is not None
+        return re.match("^" + pattern, path, re.IGNORECASE) is not None
+
+    matching = [e for e in table if match(e.path)]
+    longest = max((len(e.path) for e in matching), default=0)
+    return [e for e in matching if len(e.path) == longest]
+
+
+def openwhisk_winners(table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
+    # routing.lua slowLookup, on redis keys "resources:<tenant>:<base path><relative path>".
+    head = "resources:t:"
+    keys = {head + "b" + e.path: e for e in table}
+    read = re.match(r"[a-zA-Z0-9\-/._{} ]*[a-zA-Z0-9\-/._{}]", path[1:])
+    redis_key = head + "b/" + (read.group(0) if read else "")
+    if redis_key in keys:
+        return [keys[redis_key]]
+    by_count: Dict[int, List[str]] = {}
+    for key in keys:
+        count = key.count("/")
+        if count == 1 and key.endswith("/"):
+            count = 0
+        by_count.setdefault(count, []).append(key)
+
+    def param_match(key: str, resource: str) -> bool:
+        if not re.search(r"\{[A-Za-z0-9]+\}", key):
+            return False
+        lua = re.sub(r"\{[A-Za-z0-9]*\}", "\0", key)
+        regex = "".join("([^:]+)" if c == "\0" else "." if c == "." else re.escape(c) for c in lua)
+        return re.search(regex, resource) is not None
+
+    for count in range(redis_key.count("/"), -1, -1):
+        found = [
+            keys[k]
+            for k in by_count.get(count, [])
+            if k == redis_key or k == redis_key + "/" or param_match(k, redis_key)
+        ]
+        if found:
+            return found
+        index = redis_key.rfind("/")
+        if index < 0:
+            return []
+        redis_key = redis_key[:index]
+    return []
+
+
 def winners(name: str, table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
     if name == "fc":
         return fc_winners(table, path)
     if name == "aws":
         return aws_winners(table, path)
+    if name == "fission":
+        return fission_winners(table, path)
+    if name == "openfaas":
+        return ingress_nginx_winners(table, path)
+    if name == "openwhisk":
+        return openwhisk_winners(table, path)
     return prefix_winners(table, path, "=" if name == "scf" else "= ")
 
 
@@ -292,3 +393,33 @@ def test_every_app_route_reaches_a_function_that_serves_it_on_every_gateway(rout
                         assert found.methods is None or method in found.methods, (name, method, path, found)
                     if not serving.catch_all:
                         assert guards[serving.name].serves(path, method)
+
+
+# The open-source gateways, each checked alone (as `bridge build` plans for one): fewer cases, the
+# property is the same.
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    routes=route_sets(),
+    split=SPLITS,
+    values=st.lists(st.sampled_from(VALUES), min_size=1, max_size=4),
+    name=st.sampled_from(["fission", "openfaas", "openwhisk"]),
+)
+def test_every_app_route_reaches_a_function_that_serves_it_on_the_open_source_gateways(
+    routes, split, values, name
+):
+    strategy, depth = split
+    project = project_from_dict({"app": "x:app", "name": "p"}, root=Path("."))
+    plan = make_plan(project, routes, split=strategy, depth=depth, gateways=(name,))
+    function_of = {id(r): f for f in plan.functions for r in f.routes}
+    table = plan.table(name)
+    for route in routes:
+        for path in requests_of(route, values):
+            for method in route.methods or ("GET", "PUT"):
+                target = route_for(routes, path, method)
+                if target is None or not target.allows(method):
+                    continue
+                serving = function_of[id(target)]
+                chosen_entries = winners(name, table, path)
+                assert chosen_entries, f"{name}: no entry takes {path}"
+                for found in chosen_entries:
+                    assert found.function == serving.name, (name, method, path, target.path, found, table)

@@ -318,6 +318,7 @@ def test_bridge_invoke_prints_what_openwhisk_hands_the_action(tmp_path):
         ("fn", ""),
         ("openfaas", "/function/bridge-function"),
         ("fission", "/bridge-function"),
+        ("kubeless", ""),
     ],
 )
 def test_bridge_serve_puts_each_platform_in_front_of_the_app(platform, prefix):

@@ -139,7 +139,7 @@ class AWSProvider(Provider):
                 "Handler": deployment.handler,
                 "MemorySize": function.memory,
                 "Timeout": function.timeout,
-                "Environment": dict(function.environment),
+                "Environment": dict(function.environment, **target.streaming_environment(deployment)),
                 "Architectures": ["x86_64"],  # the package's wheels are manylinux2014_x86_64
                 "Role": role_arn.rsplit("/", 1)[-1] if role_arn else _role_name(project),
                 "Description": f"{project} {function.name} (faas-bridge)",
@@ -149,7 +149,10 @@ class AWSProvider(Provider):
             found.append(Resource("function", function.name, settings, extra))
         if not deployment.split:
             only = deployment.functions[0].name
-            found.append(Resource("url", only, {"AuthType": "NONE"}, dict(tag, function=only)))
+            # RESPONSE_STREAM: the URL relays what bridge.aws_runtime streams (--streaming).
+            mode = "RESPONSE_STREAM" if deployment.options.streaming else "BUFFERED"
+            settings = {"AuthType": "NONE", "InvokeMode": mode}
+            found.append(Resource("url", only, settings, dict(tag, function=only)))
             return found
         found.append(Resource("api", project, {"ProtocolType": "HTTP"}, dict(tag)))
         for function in deployment.functions:
@@ -196,9 +199,13 @@ class AWSProvider(Provider):
                 )
             except _Missing:
                 continue
+            mode = (url.get("InvokeMode") or "BUFFERED").upper()  # moto spells its default "Buffered"
             found.append(
                 Resource(
-                    "url", name, {"AuthType": url["AuthType"]}, {"function": name, "url": url["FunctionUrl"]}
+                    "url",
+                    name,
+                    {"AuthType": url["AuthType"], "InvokeMode": mode},
+                    {"function": name, "url": url["FunctionUrl"]},
                 )
             )
         api = self._api(project)
@@ -438,9 +445,7 @@ class AWSProvider(Provider):
         self._call(
             "create",
             str(resource),
-            lambda: lam.create_function_url_config(
-                FunctionName=function, AuthType=resource.settings["AuthType"]
-            ),
+            lambda: lam.create_function_url_config(FunctionName=function, **_url_config(resource)),
         )
         if resource.settings["AuthType"] == "NONE":
             # A public URL needs both permissions since October 2025:
@@ -456,7 +461,7 @@ class AWSProvider(Provider):
             "update",
             str(resource),
             lambda: self._client("lambda").update_function_url_config(
-                FunctionName=resource.name, AuthType=resource.settings["AuthType"]
+                FunctionName=resource.name, **_url_config(resource)
             ),
         )
 
@@ -730,6 +735,12 @@ class AWSProvider(Provider):
 
 class _Missing(CloudError):
     """Not found, while reading or deleting: an absence, not a failure."""
+
+
+def _url_config(resource: Resource) -> Dict[str, str]:
+    """A Function URL's AuthType and InvokeMode (BUFFERED unless the plan streams)."""
+    settings = resource.settings
+    return {"AuthType": settings["AuthType"], "InvokeMode": settings.get("InvokeMode", "BUFFERED")}
 
 
 def _role_not_ready(exc: Any) -> bool:

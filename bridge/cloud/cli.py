@@ -116,8 +116,9 @@ def register(subparsers: Any) -> None:
     packaged.add_argument(
         "--out", type=Path, metavar="DIR", help="where the package is built (default: build/<platform>/)"
     )
-    from ..deploy.cli import add_dependency_options
+    from ..deploy.cli import add_dependency_options, add_streaming_option
 
+    add_streaming_option(planned)
     add_dependency_options(packaged)
 
     def add(name: str, parents: List[Any], help_text: str, description: str, examples: str) -> Any:
@@ -401,7 +402,9 @@ def _deployment(args: argparse.Namespace, provider: Any) -> Any:
     from ..deploy.variables import resolve
 
     target = get_target(args.platform)
-    options = DeployOptions(args.platform, domain_name=args.domain)
+    options = DeployOptions(
+        args.platform, domain_name=args.domain, streaming=bool(getattr(args, "streaming", None))
+    )
     overrides = {
         "runtime": args.runtime,
         "region": provider.region,

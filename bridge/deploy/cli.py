@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Sequence
 
 from .deployment import MODES, SERVERS, TRIGGERS
 
@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
         parser.add_argument(
             "--mode",
             choices=MODES,
-            help="event: the platform calls index.handler (default); web: a start script "
-            "serves the app with gunicorn/uvicorn on port 9000 (FC, SCF)",
+            help="event: the platform calls index.handler (default); web: the start script or image runs "
+            "`bridge run`, gunicorn/uvicorn on the platform's port (FC, SCF, Knative)",
         )
         parser.add_argument(
             "--server",
@@ -50,6 +50,7 @@ def register(subparsers: Any) -> None:
             help="web-mode server (default: gunicorn for WSGI, uvicorn for ASGI)",
         )
         parser.add_argument("--runtime", help="Python runtime, e.g. python3.10, overriding the project's")
+        add_streaming_option(parser)
         add_dependency_options(parser)
         parser.add_argument(
             "--no-verify",
@@ -74,7 +75,8 @@ def register(subparsers: Any) -> None:
         "--domain",
         default="auto",
         metavar="NAME",
-        help="FC custom domain of the fc3-domain resource (default: auto, a test domain)",
+        help="FC custom domain of the fc3-domain resource (default: auto, a test domain); OpenFaaS split: "
+        "the FunctionIngress domain (default: ${OPENFAAS_DOMAIN})",
     )
     build.add_argument("--no-package", action="store_true", help="write the deploy files only")
     build.set_defaults(run=run_build)
@@ -87,7 +89,7 @@ def run_build(args: argparse.Namespace) -> int:
 
     deployment, target, out_dir = _prepare(args)
     written = write_deploy_files(deployment, target, out_dir)
-    choices = {option: getattr(args, option) for option in ("split", "depth", "mode", "server", "runtime")}
+    choices = {option: getattr(args, option) for option in _REMEMBERED}
     choices["trigger"] = args.trigger
     written.append(write_manifest(deployment, target, out_dir, choices))
     result: Dict[str, Any] = {"deploy_files": [str(path) for path in written], "package": None}
@@ -169,7 +171,7 @@ def _prepare(args: argparse.Namespace) -> Any:
     out_dir = (args.out if args.out is not None else root / "build" / target.name).resolve()
     # `bridge package` after `bridge build`: what the command line leaves open is what was built.
     built = read_manifest(out_dir) if args.run is run_package else {}
-    for option in ("split", "depth", "mode", "server", "runtime"):
+    for option in _REMEMBERED:
         if getattr(args, option) is None and built.get(option) is not None:
             setattr(args, option, built[option])
     options = DeployOptions(
@@ -178,6 +180,7 @@ def _prepare(args: argparse.Namespace) -> Any:
         trigger=getattr(args, "trigger", None) or built.get("trigger") or "url",
         server=args.server or "auto",
         domain_name=getattr(args, "domain", "auto"),
+        streaming=bool(args.streaming),
     )
     if options.trigger == "apigw" and target.name != "scf":
         from .._errors import ConfigError
@@ -210,7 +213,7 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         out_dir,
         dependencies=_dependencies(args, deployment.project),
         # Web mode needs its server in the package, unless the user ships no dependencies at all.
-        extra_requirements=[deployment.server]
+        extra_requirements=list(web_requirements(deployment))
         if deployment.options.mode == "web" and not args.no_requirements
         else [],
         find_links=[path.resolve() for path in args.find_links],
@@ -221,10 +224,35 @@ def _package(args: argparse.Namespace, deployment: Any, target: Any, out_dir: Pa
         verify_strict=not args.no_requirements,
         progress=Progress(),
     )
+    for relative, text in target.packaged_files(deployment, report.zip_path).items():
+        path = out_dir / relative
+        path.write_text(text, encoding="utf-8", newline="\n")
+        if not args.json:
+            print(f"wrote {path}")
     if not args.json:
         for line in report.lines():
             print(line)
     return report.as_dict()
+
+
+def web_requirements(deployment: Any) -> Sequence[str]:
+    """The distributions the web-mode start script's server needs."""
+    from ..web.server import SERVER_REQUIREMENTS
+
+    return SERVER_REQUIREMENTS[deployment.server]
+# What `bridge package` takes over from the `bridge build` it follows (build/<platform>/ manifest).
+_REMEMBERED = ("split", "depth", "mode", "server", "runtime", "streaming")
+
+
+def add_streaming_option(parser: Any) -> None:
+    """``--streaming``: shared by ``build``, ``package`` and ``deploy``."""
+    parser.add_argument(
+        "--streaming",
+        action="store_true",
+        default=None,
+        help="AWS: stream responses through a Function URL (InvokeMode RESPONSE_STREAM), served by "
+        "faas-bridge's own Runtime API loop; one function, no --split",
+    )
 
 
 def add_dependency_options(parser: Any) -> None:

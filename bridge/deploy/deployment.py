@@ -33,7 +33,7 @@ _RUNTIME = re.compile(r"^(?:python)?(3)\.(\d+)$", re.I)
 class DeployOptions:
     """How to build: the command-line choices that are not part of the project definition."""
 
-    __slots__ = ("platform", "mode", "trigger", "server", "domain_name")
+    __slots__ = ("platform", "mode", "trigger", "server", "domain_name", "streaming")
 
     def __init__(
         self,
@@ -43,6 +43,7 @@ class DeployOptions:
         trigger: str = "url",
         server: str = "auto",
         domain_name: str = "auto",
+        streaming: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ConfigError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -51,7 +52,7 @@ class DeployOptions:
         if server not in SERVERS:
             raise ConfigError(f"--server must be one of {', '.join(SERVERS)}, not {server!r}")
         self.platform = platform
-        #: ``event``: the platform calls ``index.handler``; ``web``: a start script runs a server on 9000.
+        #: ``event``: the platform calls ``index.handler``; ``web``: a start script runs ``bridge run``.
         self.mode = mode
         #: SCF only: ``url`` (Function URL, the default) or ``apigw`` (API Gateway, being retired).
         self.trigger = trigger
@@ -59,6 +60,16 @@ class DeployOptions:
         self.server = server
         #: FC only: the custom domain of the ``fc3-domain`` resource (``auto``: a test domain).
         self.domain_name = domain_name
+        #: AWS only: answer through bridge.aws_runtime with response streaming (Function URL,
+        #: ``InvokeMode: RESPONSE_STREAM``) instead of the Python runtime's buffered responses.
+        self.streaming = bool(streaming)
+        if self.streaming and platform != "aws":
+            raise ConfigError(
+                f"--streaming is for --platform aws (a Function URL streams); on {platform}, "
+                "--mode web streams where the platform's web functions do"
+            )
+        if self.streaming and mode == "web":
+            raise ConfigError("--streaming and --mode web do not go together: drop one of them")
 
 
 class DeployedFunction:

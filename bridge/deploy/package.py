@@ -269,6 +269,7 @@ def build_package(
             version,
             app_module=deployment.app_module,
             django_settings=getattr(deployment.project, "django", None),
+            required=_start_script_imports(deployment, target),
             strict=verify_strict,
         )
     if compile_bytecode:
@@ -374,6 +375,16 @@ def _names_inside(folder: str, globs: Sequence[str]) -> bool:
 # faas-bridge packages that run on a developer's machine only: deploy files, the local gateway and
 # `bridge check`.
 _BRIDGE_TOOLING = ("bridge/deploy/", "bridge/gateway/", "bridge/check/")
+
+
+def _start_script_imports(deployment: Deployment, target: Any) -> Dict[str, str]:
+    """The modules the web-mode start script's server imports: a package without them cannot start."""
+    if deployment.options.mode != "web":
+        return {}
+    from ..web.server import SERVER_REQUIREMENTS
+
+    script = target.bootstrap_name or "the image's command"
+    return {module: f"{script} ({deployment.server})" for module in SERVER_REQUIREMENTS[deployment.server]}
 
 
 def bridge_files() -> Iterator[Tuple[Path, str]]:

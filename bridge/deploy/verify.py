@@ -81,11 +81,15 @@ def verify_package(
     *,
     app_module: Optional[str] = None,
     django_settings: Optional[str] = None,
+    required: Optional[Dict[str, str]] = None,
     strict: bool = True,
 ) -> Verification:
-    """Check the staged package; raise :class:`PackageVerifyError` when ``strict`` and a module is missing."""
+    """Check the staged package; raise :class:`PackageVerifyError` when ``strict`` and a module is missing.
+
+    ``required``: ``{module: who imports it}`` beyond the app's files (the web-mode server)."""
     own = _own_modules(staging, app_files)
     imports = app_imports(staging, app_files)
+    imports.update(required or {})
     if django_settings:
         imports.update(_django_imports(staging, django_settings))
     if app_module:

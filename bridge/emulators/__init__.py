@@ -33,6 +33,7 @@ _EMULATORS: Dict[str, Tuple[str, str]] = {
     "fn": ("bridge.emulators.fn", "FnEmulator"),
     "openfaas": ("bridge.emulators.openfaas", "OpenFaaSEmulator"),
     "fission": ("bridge.emulators.fission", "FissionEmulator"),
+    "kubeless": ("bridge.emulators.kubeless", "KubelessEmulator"),
 }
 
 #: The platform names ``bridge serve --platform`` and :func:`get_emulator` accept.

@@ -36,6 +36,13 @@ def register(subparsers: Any) -> None:
         "--reload", action="store_true", help="restart the function instances when code changes"
     )
     serve.add_argument(
+        "--mode",
+        choices=("event", "web"),
+        default="event",
+        help="event (default): through the platform's trigger emulation; web: the app on the web-function "
+        "server, as `bridge run` serves it (streams, SSE and WebSockets as they are)",
+    )
+    serve.add_argument(
         "--routes", metavar="FILE", help="JSON route table [{path, methods, function, target}]"
     )
     serve.add_argument(
@@ -50,6 +57,12 @@ def register(subparsers: Any) -> None:
         choices=("fc", "aws", "scf", "nginx"),
         help="with --project: the gateway whose route table and matching rule route requests "
         "(default: the platform's; nginx for scf-url and alb)",
+    )
+    serve.add_argument(
+        "--streaming",
+        action="store_true",
+        help="aws-v2: run TARGET as `bridge build --streaming` deploys it (bridge.aws_runtime against a "
+        "local Runtime API) and stream its responses as a RESPONSE_STREAM Function URL does",
     )
     serve.add_argument("--methods", help="the trigger's allowed methods, e.g. GET,POST (default: all)")
     serve.add_argument("--timeout", type=float, default=30.0, help="function timeout in seconds (default 30)")
@@ -175,6 +188,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from .worker import WorkerSpec
 
     _configure_logging()
+    if args.mode == "web":
+        return _serve_web(args)
     options = emulator_options(args)
     chdir = os.path.abspath(args.chdir) if args.chdir else None
     if sum(map(bool, (args.target, args.routes, args.project))) > 1:
@@ -182,6 +197,11 @@ def run_serve(args: argparse.Namespace) -> int:
     if (args.routes or args.project) and args.platform == "fc2":
         # A route table is a custom domain's: paths arrive without FC 2.0's proxy prefix.
         options.setdefault("custom_domain", True)
+    if args.streaming and (args.platform != "aws-v2" or not args.target):
+        raise ConfigError(
+            "--streaming serves one TARGET as AWS's streaming runtime: use --platform aws-v2 with a TARGET "
+            "(web functions stream in `bridge run`)"
+        )
     deployed: Dict[str, Any] = {}
     if args.as_deployed:
         from .deployed import prepare
@@ -234,9 +254,19 @@ def run_serve(args: argparse.Namespace) -> int:
         spec = WorkerSpec(target, args.platform, {**options, "function_name": name}, chdir)
         if jobs is not None:
             spec.jobs = jobs.document()
-        functions[name] = Function(name, spec, timeout)
+        if args.streaming:
+            from .streaming import StreamingFunction
+
+            functions[name] = StreamingFunction(name, spec, timeout)
+        else:
+            functions[name] = Function(name, spec, timeout)
     local_jobs = None
-    if jobs is not None:
+    if jobs is not None and args.streaming:
+        # The streamed instance is Lambda's runtime loop, fed HTTP events only.
+        logging.getLogger("bridge.gateway").warning(
+            "[schedules] and [events] are not fired under --streaming: serve without it to fire them"
+        )
+    elif jobs is not None:
         from .schedules import LocalJobs
 
         local_jobs = LocalJobs(jobs, args.platform, placement)
@@ -269,6 +299,53 @@ def run_serve(args: argparse.Namespace) -> int:
         if reloader is not None:
             reloader.stop()
     return 0
+
+
+def _serve_web(args: argparse.Namespace) -> int:
+    """``bridge serve --mode web``: ``bridge run`` on this machine, announced as the gateway is."""
+    from ..web.cli import run_command
+    from ..web.contracts import CONTRACTS
+
+    unsupported = [
+        flag
+        for flag, given in (
+            ("--routes", args.routes),
+            ("--as-deployed", args.as_deployed),
+            ("--reload", args.reload),
+            ("--split", args.split),
+            ("--stage", args.stage),
+            ("--default-domain", args.default_domain),
+            ("-o", args.option),
+        )
+        if given
+    ]
+    if unsupported:
+        raise ConfigError(
+            f"{', '.join(unsupported)}: not for --mode web, which serves TARGET or --project DIR as "
+            "`bridge run` does; leave them out, or use --mode event"
+        )
+    web = argparse.Namespace(
+        target=args.target,
+        project=args.project,
+        chdir=args.chdir,
+        # The platform's grace period and keep-alive; the address is this machine's.
+        platform=args.platform if args.platform in CONTRACTS else "local",
+        host=args.host,
+        port=args.port,
+        server="auto",
+        workers=None,
+        threads=None,
+        concurrency=None,
+        forwarded_allow_ips=None,
+        grace=None,
+        print_plan=False,
+    )
+
+    def announce(host: str, port: int) -> None:
+        shown_host = f"[{host}]" if ":" in host else host
+        print(f"bridge serve: web mode listening on http://{shown_host}:{port}/", flush=True)
+
+    return run_command(web, on_ready=announce)
 
 
 def _project_jobs(args: argparse.Namespace, routes: Any, chdir: str | None) -> Tuple[Any, Dict[str, str]]:

@@ -151,7 +151,10 @@ class Gateway:
         else:
             request_id = str(uuid.uuid4())
             response, function_name = await self._respond(request, request_id)
-            await write_response(send, response, head=request.method.upper() == "HEAD")
+            if isinstance(response, GatewayResponse):
+                await write_response(send, response, head=request.method.upper() == "HEAD")
+            else:  # a streamed answer (bridge serve --streaming): written as it arrives
+                response = await response.write(send, head=request.method.upper() == "HEAD")
         elapsed = (time.perf_counter() - started) * 1000
         line = f"{request.method} {request.target} -> {response.status} ({elapsed:.0f} ms, {function_name})"
         if response.reason:

@@ -19,6 +19,7 @@ from .fission import FissionPython
 from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiApig
+from .kubeless import KubelessPython
 from .openfaas import OpenFaaSHttp
 from .openwhisk import OpenWhiskWebAction
 from .scf import ScfApiGateway, ScfFunctionUrl
@@ -42,6 +43,7 @@ CALL_PLATFORMS: Tuple[Platform, ...] = (
     FnProject(),
     OpenFaaSHttp(),
     FC2(),  # handler(environ, start_response): a dict call (Platform.dict_call)
+    KubelessPython(),  # handler(event, context), a dict holding a bottle request: a dict call too
 )
 
 #: Every platform name ``Bridge(platform=...)`` and the CLI accept.

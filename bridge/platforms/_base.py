@@ -40,6 +40,11 @@ class Platform:
     title: str = ""
     #: Largest response the platform returns synchronously, in bytes of the encoded result.
     max_response_bytes: int = 6 * MB
+    #: True when the platform's gateway can take a streamed response (:meth:`stream_prelude`).
+    streams: bool = False
+    #: How to get a streamed response to the client, named in the warning given once per instance when
+    #: a streamed response had to be buffered (event mode returns responses whole).
+    stream_hint: str = "This event mode cannot stream; a web function (--mode web) streams."
     #: Where the platform's runtime puts the invocation id: an attribute of the context object, or
     #: a key where the context is a dict (SCF). FC's ``FCContext`` and SCF use ``request_id``
     #: (reference/alibaba-fc.md, reference/tencent-scf.md).
@@ -55,6 +60,10 @@ class Platform:
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Any:
         """The value the handler returns to the platform for ``response``."""
+        raise NotImplementedError
+
+    def stream_prelude(self, status: int, headers: Headers, options: Options) -> bytes:
+        """What goes before a streamed body on this platform (where :attr:`streams` is true)."""
         raise NotImplementedError
 
     # --- calls: platforms that call the handler with their runtime's own request, not a JSON event --

@@ -33,6 +33,7 @@ from ._base import (
 class AwsAlb(Platform):
     name = "alb"
     title = "AWS ALB Lambda target"
+    stream_hint = "AWS: an ALB target cannot stream; build with --streaming and call through a Function URL"
     # "The maximum size of the response JSON that the Lambda function can send is 1 MB."
     max_response_bytes = 1 * MB
     # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html

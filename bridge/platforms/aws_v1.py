@@ -34,6 +34,7 @@ from ._base import (
 class AwsApiGatewayV1(Platform):
     name = "aws-v1"
     title = "AWS API Gateway REST / payload 1.0"
+    stream_hint = "AWS: build with --streaming and call through a Function URL (InvokeMode RESPONSE_STREAM)"
     # Lambda's synchronous invocation payload (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
     max_response_bytes = 6 * MB
     # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html

@@ -34,7 +34,11 @@ from ._base import (
 class AwsHttpApiV2(Platform):
     name = "aws-v2"
     title = "AWS HTTP API payload 2.0 / Function URL"
+    stream_hint = "AWS: build with --streaming and call through a Function URL (InvokeMode RESPONSE_STREAM)"
     max_response_bytes = 6 * MB
+    # A Function URL with InvokeMode RESPONSE_STREAM takes a streamed response, up to 200 MB
+    # (https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html); bridge.aws_runtime sends it.
+    streams = True
     # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
     context_id = "aws_request_id"
 
@@ -104,3 +108,17 @@ class AwsHttpApiV2(Platform):
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result
+
+    def stream_prelude(self, status: int, headers: Any, options: Options) -> bytes:
+        """The HTTP-integration prelude of a streamed Function URL response: the status, headers and
+        cookies as JSON, then the 8 NUL bytes that end it (the form of the Node.js runtime's
+        ``HttpResponseStream``, aws/aws-lambda-nodejs-runtime-interface-client
+        ``src/HttpResponseStream.js``); the body follows as it is produced."""
+        import json
+
+        fields, cookies, _, _ = response_fields(HTTPResponse(status, headers), options)
+        prelude: Dict[str, Any] = {"statusCode": status, "headers": fields}
+        if cookies is not None:
+            prelude["cookies"] = cookies[1]
+        # json.dumps escapes control characters, so no NUL byte can end the prelude early.
+        return json.dumps(prelude, separators=(",", ":")).encode("utf-8") + b"\0" * 8

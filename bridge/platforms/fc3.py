@@ -33,6 +33,9 @@ from ._base import (
 class FC3(Platform):
     name = "fc"
     title = "Alibaba FC 3.0 HTTP trigger"
+    # Streaming (chunked, SSE) works in web functions only (help.aliyun.com, "does Function Compute
+    # support SSE streaming response").
+    stream_hint = "FC: use --mode web (a web function streams)"
     # The synchronous response limit is UNCONFIRMED (reference §10.6); the request limit is 32 MB and
     # nothing suggests the response is larger, so the request's limit is the safe bound.
     max_response_bytes = 32 * MB

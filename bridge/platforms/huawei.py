@@ -33,6 +33,8 @@ from ._base import (
 class HuaweiApig(Platform):
     name = "huawei"
     title = "Huawei FunctionGraph APIG trigger"
+    # HTTP functions stream (support.huaweicloud.com, FunctionGraph doc functiongraph_01_0908).
+    stream_hint = "Huawei: use --mode web (an HTTP function streams)"
     # FunctionGraph's synchronous response limit (functiongraph_02_1002 states 6 MB for HTTP functions;
     # the same figure is assumed for event functions, UNCONFIRMED).
     max_response_bytes = 6 * MB

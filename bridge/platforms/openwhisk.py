@@ -8,8 +8,11 @@ top-level arguments; that is accepted, but the original query order and body byt
 query is rebuilt from the top-level arguments, default parameters included).
 
 The app's mount point is the action's web URL, ``/api/v1/web/<namespace>/<package>/<action>``,
-read from the ``__OW_ACTION_NAME`` the runtime sets for every activation; behind an API Gateway
-route or a custom domain, ``base_path`` names the public prefix instead.
+read from the ``__OW_ACTION_NAME`` the runtime sets for every activation; behind a custom
+domain, ``base_path`` names the public prefix instead. Through OpenWhisk's API Gateway the action
+gets the API's base path and the rest in ``__ow_path``, and the gateway's ``X-Forwarded-Url``
+(apache/openwhisk-apigateway ``scripts/lua/routing.lua``) holds the public URL: what comes before
+``__ow_path`` there is the mount point, to which ``base_path`` (the API's base path) is added.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import binascii
 import os
 from base64 import b64decode, b64encode
 from typing import Any, Dict, List, Union
+from urllib.parse import urlsplit
 
 from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
@@ -108,7 +112,10 @@ class OpenWhiskWebAction(Platform):
             context=context,
         )
         request.root_path = web_base(os.environ.get("__OW_ACTION_NAME", ""))
+        mount = _gateway_mount(index.get("x-forwarded-url"), raw_path)
         apply_base_path(request, options)
+        if mount is not None:
+            request.root_path = mount + (options.base_path or "")
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
@@ -123,6 +130,21 @@ class OpenWhiskWebAction(Platform):
             # "1234": Exec.isBinaryCode): sent encoded, every JSON body survives.
             body = b64encode(body.encode("utf-8")).decode("ascii")
         return {"statusCode": response.status, "headers": out, "body": body}
+
+
+def _gateway_mount(forwarded_url: str | None, raw_path: bytes) -> str | None:
+    """The public prefix before ``__ow_path`` in the API Gateway's ``X-Forwarded-Url``; ``None``
+    for a call that did not come through it."""
+    if not forwarded_url:
+        return None
+    try:
+        public = urlsplit(forwarded_url).path
+    except ValueError:  # not a URL ("http://[", say): not the gateway's
+        return None
+    own = raw_path.decode("ascii", "replace")
+    if not public.endswith(own):
+        return None
+    return path_from_encoded(public[: len(public) - len(own)])[0] if len(public) > len(own) else ""
 
 
 def _scalar(value: Any) -> bool:

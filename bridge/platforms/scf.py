@@ -37,6 +37,8 @@ _DEFAULT_DOMAINS = (".apigw.tencentcs.com", ".apigateway.myqcloud.com")
 class ScfApiGateway(Platform):
     name = "scf"
     title = "Tencent SCF API Gateway trigger"
+    # Web functions stream, SSE included: https://cloud.tencent.com/document/product/583/90617
+    stream_hint = "SCF: use --mode web (a web function streams)"
     # "同步请求事件最大为6MB", and the same for the response (reference §0.3, §3.2).
     max_response_bytes = 6 * MB
 

@@ -1,4 +1,4 @@
-"""Run an ASGI 3 app on a request, on the instance's loop, buffering its response."""
+"""Run an ASGI 3 app on a request, on the instance's loop: buffering its response, or streaming it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote
 
 from .._errors import AppTimeoutError, EventError
-from .._model import HTTPRequest, HTTPResponse
+from .._model import BufferedStream, HTTPRequest, HTTPResponse, HTTPStream
 from ._loop import InstanceLoop
 from .lifespan import Lifespan
 
@@ -54,6 +54,43 @@ class ASGIRunner:
         if not cycle.complete:
             raise RuntimeError("the ASGI app returned without completing its response")
         return cycle.response()
+
+    def stream(self, request: HTTPRequest, timeout: Optional[float] = None) -> HTTPStream:
+        """The app's response to ``request``, its body as the app sends it.
+
+        The app runs on the instance loop in a thread of its own while the caller reads the chunks,
+        so the first ``http.response.body`` leaves before the last is produced. The status and
+        headers are returned once the first body message (or an error) arrives. A bounded queue
+        holds the app back when the reader is slower (the backpressure of a real socket).
+        :meth:`HTTPStream.close` waits for the app's task (background tasks run after the response,
+        as under uvicorn); closing before the end tells the app the client went away.
+        """
+        import threading
+
+        relay = _Relay(request.body, self.instance.loop)
+        scope = build_scope(request, self.lifespan.state)
+        coro = self.app(scope, relay.receive, relay.send)
+        if coro.__class__ is not CoroutineType:
+            coro = _awaited(coro)
+
+        def drive() -> None:
+            try:
+                self.instance.run(coro, timeout)
+            except BaseException as exc:  # handed to the reader, raised there
+                relay.put(("error", exc))
+            else:
+                relay.put(("end", None))
+
+        thread = threading.Thread(target=drive, name="bridge-asgi-stream", daemon=True)
+        thread.start()
+        kind, value = relay.get()
+        if kind != "head":
+            thread.join()
+            if kind == "error":
+                raise value
+            raise RuntimeError("the ASGI app returned without completing its response")
+        status, headers = value
+        return HTTPStream(status, headers, relay.chunks(), lambda: relay.close(thread))
 
 
 def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
@@ -122,7 +159,7 @@ async def _awaited(awaitable: Any) -> None:
 class _Cycle:
     """One request/response exchange: ``receive`` hands out the body, ``send`` collects the response."""
 
-    __slots__ = ("body", "body_sent", "status", "headers", "chunks", "complete", "_done")
+    __slots__ = ("body", "body_sent", "status", "headers", "chunks", "complete", "streamed", "_done")
 
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -131,6 +168,7 @@ class _Cycle:
         self.headers: List[Any] = []
         self.chunks: List[bytes] = []
         self.complete = False
+        self.streamed = False
         self._done: Optional[asyncio.Future] = None
 
     async def receive(self) -> Dict[str, Any]:
@@ -164,10 +202,120 @@ class _Cycle:
                 self.complete = True
                 if self._done is not None and not self._done.done():
                     self._done.set_result(None)
+            else:
+                self.streamed = True
 
     def response(self) -> HTTPResponse:
         assert self.status is not None
-        headers = [
-            (bytes(name).decode("latin-1"), bytes(value).decode("latin-1")) for name, value in self.headers
-        ]
-        return HTTPResponse(self.status, headers, b"".join(self.chunks))  # one chunk is returned as it is
+        headers = _text_headers(self.headers)
+        kind = BufferedStream if self.streamed else HTTPResponse
+        return kind(self.status, headers, b"".join(self.chunks))  # one chunk is returned as it is
+
+
+def _text_headers(headers: List[Any]) -> List[Any]:
+    return [(bytes(name).decode("latin-1"), bytes(value).decode("latin-1")) for name, value in headers]
+
+
+class ClientDisconnected(OSError):
+    """Raised in the app's ``send`` once the reader of a stream has gone (as uvicorn raises it)."""
+
+
+class _Relay:
+    """One streamed exchange between the app (on the instance loop's thread) and a reader thread.
+
+    Messages go through a bounded queue: ``("head", (status, headers))`` at the first body message,
+    ``("body", bytes)`` per non-empty chunk, then ``("end", None)`` when the response is complete, or
+    ``("error", exc)`` if the app fails first.
+    """
+
+    # Chunks the app may run ahead of the reader before its send() waits.
+    WINDOW = 16
+
+    def __init__(self, body: bytes, loop: asyncio.AbstractEventLoop) -> None:
+        import queue
+
+        self.body = body
+        self.body_sent = False
+        self.loop = loop
+        self.queue: Any = queue.Queue(self.WINDOW)
+        self.status: Optional[int] = None
+        self.headers: List[Any] = []
+        self.head_sent = False
+        self.complete = False
+        self.gone = False
+        self._done: Optional[asyncio.Future] = None
+
+    def put(self, item: Any) -> None:
+        self.queue.put(item)
+
+    def get(self) -> Any:
+        return self.queue.get()
+
+    async def receive(self) -> Dict[str, Any]:
+        if not self.body_sent:
+            self.body_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        if not (self.complete or self.gone):
+            if self._done is None:
+                self._done = self.loop.create_future()
+            await self._done
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Dict[str, Any]) -> None:
+        if self.gone:
+            raise ClientDisconnected("the client went away during the streamed response")
+        kind = message["type"]
+        if kind == "http.response.start":
+            if self.status is not None:
+                raise RuntimeError("ASGI app sent 'http.response.start' twice")
+            self.status = int(message["status"])
+            self.headers = message.get("headers") or []
+        elif kind == "http.response.body":
+            if self.status is None:
+                raise RuntimeError("ASGI app sent 'http.response.body' before 'http.response.start'")
+            if self.complete:
+                return
+            if not self.head_sent:
+                self.head_sent = True
+                self.put(("head", (self.status, _text_headers(self.headers))))
+            body = message.get("body")
+            if body:
+                # Blocks the loop while the reader is a window behind: the app waits as on a full socket.
+                self.put(("body", bytes(body)))
+            if not message.get("more_body", False):
+                self.complete = True
+                self.put(("end", None))
+                self._wake()
+
+    def chunks(self) -> Any:
+        while True:
+            kind, value = self.get()
+            if kind == "body":
+                yield value
+            elif kind == "end":
+                return
+            elif kind == "error":
+                raise value
+            else:  # the app's task ended before its response did
+                raise RuntimeError("the ASGI app returned without completing its response")
+
+    def _wake(self) -> None:
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+
+    def close(self, thread: Any) -> None:
+        """Wait for the app's task; if the response is not complete, tell the app the client left."""
+        import queue
+
+        if not self.complete:
+            self.gone = True
+            try:
+                self.loop.call_soon_threadsafe(self._wake)
+            except RuntimeError:  # the loop is closed: nothing waits on it
+                pass
+        while thread.is_alive():
+            try:
+                self.queue.get(timeout=0.05)  # frees an app blocked on a full window
+            except queue.Empty:
+                pass
+        thread.join()

@@ -1,4 +1,4 @@
-"""Run a WSGI app (PEP 3333) on a request, buffering its response."""
+"""Run a WSGI app (PEP 3333) on a request: buffering its response, or streaming it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from io import BytesIO
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .._headers import REQUEST_NAMES
-from .._model import HTTPRequest, HTTPResponse
+from .._model import BufferedStream, HTTPRequest, HTTPResponse, HTTPStream
 
 Headers = List[Tuple[str, str]]
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
@@ -190,8 +190,74 @@ def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any
     if started[0] is None:
         raise RuntimeError("the WSGI app returned without calling start_response()")
     status, headers = started[0]
+    if len(chunks) > 1:  # a generator or write() calls: a stream this platform returns whole
+        return BufferedStream(int(status[:3]), headers, b"".join(chunks))
     # The headers list is ours to keep: "the server may change its contents in any way" (PEP 3333).
     return HTTPResponse(int(status[:3]), headers, b"".join(chunks))  # one chunk is returned as it is
+
+
+def stream_wsgi(app: WSGIApp, request: HTTPRequest) -> HTTPStream:
+    """The app's response to ``request`` as it produces it.
+
+    PEP 3333 ("Buffering and Streaming"): the status and headers go once the first non-empty chunk
+    is ready (or the iterable is exhausted), then each chunk as the app yields it; what ``write()``
+    got goes first, in order. ``close()`` on the app's iterable is called by :meth:`HTTPStream.close`,
+    whether the stream was read to the end or abandoned.
+    """
+    environ = build_environ(request)
+    environ["wsgi.input"].seek(0)
+    started: List[Optional[Tuple[str, Headers]]] = [None]
+    written: List[bytes] = []
+    sent = [False]
+
+    def start_response(status: str, headers: Headers, exc_info: Any = None) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            try:
+                if sent[0]:  # the headers are out: PEP 3333 says re-raise, the stream ends in error
+                    raise exc_info[1].with_traceback(exc_info[2])
+                written.clear()
+            finally:
+                exc_info = None
+        elif started[0] is not None:
+            raise AssertionError("start_response() called a second time without exc_info")
+        started[0] = (status, headers)
+        return written.append
+
+    result = app(environ, start_response)
+    close = getattr(result, "close", None)
+    try:
+        iterator = iter(result)
+        first = b"".join(written)
+        written.clear()
+        while not first:
+            chunk = next(iterator, None)
+            if chunk is None:
+                break
+            first = b"".join(written) + chunk
+            written.clear()
+        if started[0] is None:
+            raise RuntimeError("the WSGI app returned without calling start_response()")
+    except BaseException:
+        if close is not None:
+            close()
+        raise
+    sent[0] = True
+    status, headers = started[0]
+    return HTTPStream(int(status[:3]), headers, _chunks(first, iterator, written), close)
+
+
+def _chunks(first: bytes, iterator: Any, written: List[bytes]) -> Any:
+    if first:
+        yield first
+    for chunk in iterator:
+        if written:  # write() called while the iterable was running: its bytes go first
+            yield b"".join(written)
+            written.clear()
+        if chunk:
+            yield bytes(chunk)
+    if written:
+        yield b"".join(written)
+        written.clear()
 
 
 def build_environ(request: HTTPRequest) -> Dict[str, Any]:

@@ -36,8 +36,8 @@ def register(subparsers: Any) -> None:
     plan.add_argument(
         "--gateway",
         action="append",
-        choices=("fc", "aws", "scf", "nginx"),
-        help="only check and show this gateway (repeatable; default: all)",
+        choices=("fc", "aws", "scf", "nginx", "openwhisk", "openfaas", "fission"),
+        help="only check and show this gateway (repeatable; default: fc, aws, scf and nginx)",
     )
     plan.add_argument("--json", action="store_true", help="print JSON instead of text")
     plan.set_defaults(run=run_plan)

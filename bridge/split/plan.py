@@ -19,11 +19,13 @@ from ..project import ProjectConfig, slug
 from . import samples, strategies
 from .jobs import place_jobs
 from .routes import Route, route_for
-from .tables import GATEWAYS, Gateway, GatewayRoute
+from .tables import Gateway, GatewayRoute
 from .tables import gateway as gateway_for
 
-#: Gateways a plan is checked for unless ``make_plan(gateways=...)`` says otherwise.
-ALL_GATEWAYS: Tuple[str, ...] = tuple(GATEWAYS)
+#: Gateways a plan is checked for unless ``make_plan(gateways=...)`` says otherwise: the clouds'
+#: and nginx. The open-source platforms' tables (``openwhisk``, ``openfaas``, ``fission``) are
+#: checked when a build for that platform asks for them.
+ALL_GATEWAYS: Tuple[str, ...] = ("fc", "aws", "scf", "nginx")
 
 
 class SplitConflictError(ConfigError):
@@ -76,7 +78,7 @@ class Plan:
     tables: Dict[str, List[GatewayRoute]] = field(default_factory=dict, repr=False)
 
     def table(self, gateway: str) -> List[GatewayRoute]:
-        """The route table for ``fc``, ``aws``, ``scf`` or ``nginx``, most specific entries first."""
+        """The route table of a gateway of :data:`~bridge.split.tables.GATEWAYS`, most specific first."""
         gateway_for(gateway)  # a clear error for an unknown name
         if gateway not in self.tables:
             raise ValueError(
@@ -408,11 +410,6 @@ def _inside(gw: Gateway, inner: GatewayRoute, outer: GatewayRoute) -> bool:
     """Whether ``inner`` sits within ``outer`` (the gateway prefers it where both match)."""
     if inner.path == gw.catch_all:
         return False
-    literal = inner.path.lstrip("=").lstrip()
-    if gw.name == "aws":
-        probe = literal.replace("{proxy+}", "x").replace("{", "").replace("}", "")
-        return gw.matches(outer.path, probe) and gw.order_key(inner.path) < gw.order_key(outer.path)
-    probe = literal[:-1] if literal.endswith("*") else literal
-    return gw.matches(outer.path, probe + ("x" if not gw.is_exact(inner.path) else "")) and gw.order_key(
-        inner.path
-    ) < gw.order_key(outer.path)
+    if not gw.matches(outer.path, gw.example(inner.path)):
+        return False
+    return gw.order_key(inner.path) < gw.order_key(outer.path)

@@ -221,13 +221,19 @@ def _is_bound_method_of(func: Any, owner: Any) -> bool:
     return getattr(func, "__self__", None) is owner
 
 
+#: What ``bridge routes`` says of a WebSocket route: an event function answers one request per call.
+WEBSOCKET_NOTE = "websocket: not servable in event mode; serve it in web mode (bridge run, --mode web)"
+
+
 def format_table(routes: Iterable[Route]) -> str:
     """The routes as an aligned text table (what ``bridge routes`` prints)."""
     rows = [("METHODS", "PATH", "ENDPOINT", "MODULE", "GROUP", "NOTES")]
     for route in routes:
         methods = ",".join(route.methods) if route.methods is not None else "any"
         notes = list(route.notes)
-        if route.kind != "http":
+        if route.kind == "websocket":
+            notes.insert(0, WEBSOCKET_NOTE)
+        elif route.kind != "http":
             notes.insert(0, route.kind)
         rows.append(
             (methods, route.path, route.endpoint, route.module, route.group_hint or "-", "; ".join(notes))

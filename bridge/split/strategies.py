@@ -50,7 +50,7 @@ def assign(
         if route.kind == "websocket":
             notes.append(
                 f"websocket route {route.path} ({route.endpoint}) is left out: "
-                "event functions cannot serve WebSockets"
+                "event functions cannot serve WebSockets (build with --mode web to serve it)"
             )
         else:
             servable.append(route)

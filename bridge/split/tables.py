@@ -76,6 +76,10 @@ class Gateway:
         """Sort key: the entries the rule prefers come first."""
         raise NotImplementedError
 
+    def example(self, gateway_path: str) -> str:
+        """A request path the entry takes (the planner's notes probe overlaps with it)."""
+        raise NotImplementedError
+
 
 class _PrefixGateway(Gateway):
     """Gateways whose entries are exact paths or literal prefixes: exact wins, then longest prefix."""
@@ -137,6 +141,10 @@ class _PrefixGateway(Gateway):
     def order_key(self, gateway_path: str) -> Tuple:
         exact, text = self.parse(gateway_path)
         return (0 if exact else 1, -len(text), text)
+
+    def example(self, gateway_path: str) -> str:
+        exact, text = self.parse(gateway_path)
+        return text if exact else text + "x"
 
 
 def _longest(pairs: List[Tuple[str, GatewayRoute]]) -> List[GatewayRoute]:
@@ -300,6 +308,9 @@ class AWSGateway(Gateway):
         segments, greedy = _aws_parse(gateway_path)
         return (1 if greedy else 0, -len(segments), tuple(s is None for s in segments), gateway_path)
 
+    def example(self, gateway_path: str) -> str:
+        return gateway_path.replace("{proxy+}", "x").replace("{", "").replace("}", "")
+
 
 def _param_names(route: Route) -> Dict[int, str]:
     """Segment index -> parameter name, for segments that are exactly one parameter."""
@@ -352,11 +363,310 @@ def _most_specific(entries: List[GatewayRoute]) -> List[GatewayRoute]:
     return [e for e in entries if not any(beats(other, e) for other in entries if other is not e)]
 
 
-GATEWAYS: Dict[str, Gateway] = {g.name: g for g in (FCGateway(), AWSGateway(), SCFGateway(), NginxGateway())}
+def _fill_params(template: str) -> str:
+    """A request path of a ``{name}`` template: each parameter filled with its name."""
+    return re.sub(r"\{([^{}]*)\}", lambda m: m.group(1).split(":")[0].rstrip("+") or "x", template)
+
+
+def _templates(route: Route, shape: Shape, *, name_re: str = r"\W") -> Tuple[List[str], List[str]]:
+    """(the shape's segments as ``{name}`` templates, their names): a variable segment is
+    named after its route parameter (characters matching ``name_re`` dropped), else ``p<index>``,
+    and a repeated name gets a number."""
+    names = _param_names(route)
+    parts: List[str] = []
+    used: Dict[str, int] = {}
+    for index, segment in enumerate(shape.segments):
+        if segment is not None:
+            parts.append(segment)
+            continue
+        name = re.sub(name_re, "", names.get(index, "")) or f"p{index}"
+        used[name] = used.get(name, 0) + 1
+        parts.append("{%s}" % (name if used[name] == 1 else f"{name}{used[name]}"))
+    return parts, list(used)
+
+
+class FissionGateway(Gateway):
+    """Fission HTTP triggers: ``spec.relativeurl`` (exact, ``{name}`` a segment) or ``spec.prefix``.
+
+    Rule (fission/fission ``pkg/router/routetable/precedence.go``, RFC-0013 "specified route
+    precedence"): exact patterns before prefixes, the longest prefix first; among exact patterns
+    (a literal path and a ``{name}`` template may both match) the oldest trigger wins, which a
+    build cannot know, so every exact pattern that matches is a possible winner. A ``{name}``
+    takes one non-empty segment (``pkg/utils/httpmux/template.go``); a prefix takes every path
+    starting with it. Here a prefix entry is written with a trailing ``*`` (``/static/*`` is
+    ``spec.prefix: /static/``); the deploy file spells it out. Routers before that change (Fission
+    before 1.26.0) ordered triggers as their cache listed them: overlapping triggers were a gamble.
+    """
+
+    name = "fission"
+    catch_all = "/*"
+
+    def paths_for(self, route: Route) -> List[str]:
+        paths: List[str] = []
+        for shape in route.shapes:
+            if shape.tail:
+                # A prefix can only be literal: the literal head, every variable part left to the guard.
+                paths.append(shape.prefix() + "*")
+                continue
+            parts, _ = _templates(route, shape)
+            path = "/" + "/".join(parts)
+            paths.append(path)
+            if route.slash_redirect and path.endswith("/") and path != "/":
+                paths.append(path[:-1])
+        return list(dict.fromkeys(paths))
+
+    @staticmethod
+    def prefix(gateway_path: str) -> str | None:
+        """The ``spec.prefix`` of a prefix entry, ``None`` for a ``spec.relativeurl`` one."""
+        return gateway_path[:-1] if gateway_path.endswith("*") else None
+
+    def is_exact(self, gateway_path: str) -> bool:
+        return self.prefix(gateway_path) is None and "{" not in gateway_path
+
+    def matches(self, gateway_path: str, request_path: str) -> bool:
+        prefix = self.prefix(gateway_path)
+        if prefix is not None:
+            return request_path.startswith(prefix)
+        return _template_regex(gateway_path).fullmatch(request_path) is not None
+
+    def select(self, table: Sequence[GatewayRoute], request_path: str, method: str) -> List[GatewayRoute]:
+        matching = [e for e in table if self.matches(e.path, request_path)]
+        exact = [e for e in matching if self.prefix(e.path) is None]
+        if exact:
+            return exact
+        return _longest([(self.prefix(e.path) or "", e) for e in matching])
+
+    def order_key(self, gateway_path: str) -> Tuple:
+        prefix = self.prefix(gateway_path)
+        if prefix is None:
+            return (0, -gateway_path.count("/"), "{" in gateway_path, gateway_path)
+        return (1, -len(prefix), prefix)
+
+    def example(self, gateway_path: str) -> str:
+        prefix = self.prefix(gateway_path)
+        return prefix + "x" if prefix is not None else _fill_params(gateway_path)
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    found = _TEMPLATES.get(template)
+    if found is None:
+        parts = re.split(r"(\{[^{}]*\})", template)
+        regex = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        found = _TEMPLATES[template] = re.compile(regex)
+    return found
+
+
+_TEMPLATES: Dict[str, re.Pattern[str]] = {}
+
+
+class FunctionIngressGateway(Gateway):
+    """OpenFaaS ``FunctionIngress`` paths, as ingress-nginx matches them.
+
+    The ingress-operator (openfaas/ingress-operator ``pkg/controller``) makes one Ingress per
+    FunctionIngress, path ``spec.path`` (default ``/(.*)``), rewritten to ``/function/<name>/$1``;
+    so the first group must hold the whole path after its ``/`` for the function to see the
+    app's own path. ingress-nginx makes every path of a host with a rewrite a regex location
+    ``~* "^<path>"``, case-insensitive, and orders them by length, longest first, the first
+    match winning (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/).
+    Entries here start with ``(?-i)`` (PCRE: case-sensitive, as the app's routes are), end an exact
+    path with ``$`` and a prefix with ``.*``. Two matching paths of the same length: either may win.
+    UNCONFIRMED: nothing was deployed; that every ingress-nginx release accepts the inline flag.
+    """
+
+    name = "openfaas"
+    catch_all = "/(.*)"
+    _EXACT = re.compile(r"\(\?-i\)/\((.*)\)\$")
+    _PREFIX = re.compile(r"\(\?-i\)/\((.*)\.\*\)")
+
+    def paths_for(self, route: Route) -> List[str]:
+        paths: List[str] = []
+        for shape in route.shapes:
+            if not shape.exact:
+                paths.append(self.prefix_path(shape.prefix()))
+                continue
+            literal = shape.literal_path()
+            paths.append(self.exact_path(literal))
+            if route.slash_redirect and literal.endswith("/") and literal != "/":
+                paths.append(self.exact_path(literal[:-1]))
+        return list(dict.fromkeys(paths))
+
+    @staticmethod
+    def exact_path(literal: str) -> str:
+        return "(?-i)/(" + re.escape(literal[1:]) + ")$"
+
+    @staticmethod
+    def prefix_path(prefix: str) -> str:
+        return "(?-i)/(" + re.escape(prefix[1:]) + ".*)"
+
+    def parse(self, gateway_path: str) -> Tuple[bool, str]:
+        """(is exact, the literal path or prefix) of an entry this class wrote."""
+        if gateway_path == self.catch_all:
+            return False, "/"
+        for exact, form in ((True, self._EXACT), (False, self._PREFIX)):
+            match = form.fullmatch(gateway_path)
+            if match:
+                return exact, "/" + re.sub(r"\\(.)", r"\1", match.group(1))
+        raise ValueError(f"not a FunctionIngress path faas-bridge writes: {gateway_path!r}")
+
+    def is_exact(self, gateway_path: str) -> bool:
+        return self.parse(gateway_path)[0]
+
+    def matches(self, gateway_path: str, request_path: str) -> bool:
+        exact, text = self.parse(gateway_path)
+        return request_path == text if exact else request_path.startswith(text)
+
+    def select(self, table: Sequence[GatewayRoute], request_path: str, method: str) -> List[GatewayRoute]:
+        matching = [e for e in table if self.matches(e.path, request_path)]
+        return _longest([(e.path, e) for e in matching])
+
+    def order_key(self, gateway_path: str) -> Tuple:
+        return (-len(gateway_path), gateway_path)
+
+    def example(self, gateway_path: str) -> str:
+        exact, text = self.parse(gateway_path)
+        return text if exact else text + "x"
+
+
+class OpenWhiskGateway(Gateway):
+    """The OpenWhisk API Gateway (``wskdeploy`` ``apis``): relative paths under one base path.
+
+    Rule (apache/openwhisk-apigateway ``scripts/lua/routing.lua``, ``findResource``): a resource
+    whose path equals the request's wins; else the request path is cut back a segment at a time
+    (``/a/b/c``, ``/a/b``, ``/a``, the base path) and at each length the resources with as many
+    segments are tried: equal, equal but for a final ``/``, or a ``{name}`` template (a Lua pattern,
+    unanchored: a ``{name}`` takes any text, a ``.`` any character, and a last literal segment may
+    go on). So every resource also takes the paths below it, and the relative path ``/`` all the
+    rest (the base path's own resource). Which of two matches of one length wins is the order of
+    a Redis key list: both are kept. ``{name}`` must be letters and digits (``{%w+}``). The
+    gateway's location reads the path only up to the first character outside
+    ``[A-Za-z0-9-/._{} ]`` (``conf.d/managed_endpoints.conf``). A resource's methods do not fall
+    through. Paths here are relative paths; ``BASE`` stands for the base path when matching.
+    """
+
+    name = "openwhisk"
+    catch_all = "/"
+    BASE = "b"
+    _READ = re.compile(r"[A-Za-z0-9\-/._{} ]*[A-Za-z0-9\-/._{}]")
+
+    def paths_for(self, route: Route) -> List[str]:
+        paths: List[str] = []
+        for shape in route.shapes:
+            parts, _ = _templates(route, shape, name_re=r"[^A-Za-z0-9]")
+            path = "/" + "/".join(parts)
+            if shape.tail:
+                # Every resource takes the paths below it: the head is the whole entry.
+                path = path.rstrip("/") or "/"
+            paths.append(path)
+            if not shape.tail and route.slash_redirect and path.endswith("/") and path != "/":
+                paths.append(path[:-1])
+        return list(dict.fromkeys(paths))
+
+    def _key(self, gateway_path: str) -> str:
+        return self.BASE + gateway_path
+
+    @staticmethod
+    def _count(key: str) -> int:
+        count = key.count("/")
+        return 0 if count == 1 and key.endswith("/") else count
+
+    def _lua_match(self, key: str, level: str) -> bool:
+        found = _OW_PATTERNS.get(key)
+        if found is None:
+            parts = re.split(r"(\{[A-Za-z0-9]+\})", key)
+            if len(parts) == 1:
+                found = None
+            else:
+                regex = "".join(
+                    "([^:]+)" if p.startswith("{") else ".".join(re.escape(c) for c in p.split("."))
+                    for p in parts
+                )
+                found = re.compile(regex)
+            _OW_PATTERNS[key] = found
+        return found is not None and found.search(level) is not None
+
+    def select(self, table: Sequence[GatewayRoute], request_path: str, method: str) -> List[GatewayRoute]:
+        read = self._READ.match(request_path[1:])
+        level = self._key("/" + (read.group(0) if read else ""))
+        keys = [(self._key(e.path), e) for e in table]
+        exact = [e for key, e in keys if key == level]
+        if exact:
+            return exact
+        for count in range(level.count("/"), -1, -1):
+            found = [
+                e
+                for key, e in keys
+                if self._count(key) == count
+                and (key == level or key == level + "/" or self._lua_match(key, level))
+            ]
+            if found:
+                return found
+            cut = level.rfind("/")
+            if cut < 0:
+                return []
+            level = level[:cut]
+        return []
+
+    def is_exact(self, gateway_path: str) -> bool:
+        return False  # a resource also takes every path below it
+
+    def matches(self, gateway_path: str, request_path: str) -> bool:
+        return bool(self.select([GatewayRoute(gateway_path, None, "")], request_path, "GET"))
+
+    def order_key(self, gateway_path: str) -> Tuple:
+        return (-self._count(self._key(gateway_path)), "{" in gateway_path, gateway_path)
+
+    def example(self, gateway_path: str) -> str:
+        return _fill_params(gateway_path)
+
+
+_OW_PATTERNS: Dict[str, re.Pattern[str] | None] = {}
+
+
+class FnTriggers:
+    """Fn HTTP triggers (``func.yaml`` ``triggers``, ``type: http``): one literal ``source`` each.
+
+    The Fn server looks a trigger up by its exact source under ``/t/<app>``
+    (fnproject/fn ``api/server/runner_httptrigger.go``: ``GetTriggerBySource``); there are no
+    path parameters and no wildcard, hence no catch-all: not a route table a plan can be
+    checked against, only a translation that refuses what it cannot say.
+    """
+
+    name = "fn"
+
+    def paths_for(self, route: Route) -> List[str]:
+        from .._errors import ConfigError
+
+        paths: List[str] = []
+        for shape in route.shapes:
+            if not shape.exact:
+                raise ConfigError(
+                    f"route {route.path} has a path parameter, and an Fn HTTP trigger matches one literal "
+                    'path: build all-in-one (split = "all-in-one") and route paths to the function from '
+                    "OCI API Gateway, which has path parameters and /{path*} routes"
+                )
+            literal = shape.literal_path()
+            paths.append(literal)
+            if route.slash_redirect and literal.endswith("/") and literal != "/":
+                paths.append(literal[:-1])
+        return list(dict.fromkeys(paths))
+
+
+GATEWAYS: Dict[str, Gateway] = {
+    g.name: g
+    for g in (
+        FCGateway(),
+        AWSGateway(),
+        SCFGateway(),
+        NginxGateway(),
+        OpenWhiskGateway(),
+        FunctionIngressGateway(),
+        FissionGateway(),
+    )
+}
 
 
 def gateway(name: str) -> Gateway:
-    """The translator for ``fc``, ``aws``, ``scf`` or ``nginx``."""
+    """The translator for ``fc``, ``aws``, ``scf``, ``nginx``, ``openwhisk``, ``openfaas`` or ``fission``."""
     try:
         return GATEWAYS[name]
     except KeyError:

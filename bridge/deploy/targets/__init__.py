@@ -14,6 +14,7 @@ from .fn import FnProject
 from .gcf import GoogleCloudFunctions
 from .huawei import HuaweiFunctionGraph
 from .knative import Knative
+from .kubeless import Kubeless
 from .openfaas import OpenFaaS
 from .openwhisk import OpenWhisk
 from .scf import ScfServerlessFramework
@@ -32,6 +33,7 @@ TARGETS: Dict[str, Target] = {
         FnProject(),
         OpenFaaS(),
         Fission(),
+        Kubeless(),
     )
 }
 

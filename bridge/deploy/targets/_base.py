@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 from ..._errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..deployment import Deployment, DeployOptions
 
 MB = 1024 * 1024
@@ -82,6 +84,11 @@ class Target:
     def package_files(self, deployment: Deployment) -> Dict[str, str]:
         """``{path in the package: text}`` the platform needs beside the app (Azure's
         ``function_app.py`` and ``host.json``, Google's ``main.py``); none by default."""
+        return {}
+
+    def packaged_files(self, deployment: Deployment, zip_path: Path) -> Dict[str, str]:
+        """``{path relative to the output directory: text}`` of deploy files that hold the built
+        package itself (Kubeless's ``Function``), written once ``zip_path`` exists; none by default."""
         return {}
 
     def notes(self, deployment: Deployment) -> List[str]:

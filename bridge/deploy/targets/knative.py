@@ -1,11 +1,11 @@
 """Knative Serving and Cloud Run (web mode): ``service.yaml`` and, in the package, a ``Dockerfile``.
 
 The contract is plain HTTP on ``$PORT`` (knative/specs ``runtime-contract.md``; Cloud Run's
-container contract, default 8080): the image runs the app's own server, gunicorn or uvicorn, on
-``0.0.0.0:$PORT`` (reference/other-platforms.md §9). Only the platform's proxy reaches the
-container port, so the server trusts ``X-Forwarded-*`` from any peer: that peer is always the
-platform's front end. ``service.yaml`` is a ``serving.knative.dev/v1`` Service, which Cloud Run
-also takes (``gcloud run services replace``).
+container contract, default 8080): the image runs ``bridge run`` (gunicorn or uvicorn) on
+``0.0.0.0:$PORT`` (reference/other-platforms.md §9), which trusts ``X-Forwarded-*`` from any peer
+there: only the platform's proxy reaches the container port (:mod:`bridge.web.contracts`).
+``service.yaml`` is a ``serving.knative.dev/v1`` Service, which Cloud Run also takes
+(``gcloud run services replace``).
 """
 
 from __future__ import annotations
@@ -92,19 +92,10 @@ class Knative(Target):
 
 
 def server_command(deployment: Deployment) -> str:
-    """The shell command the image runs: the app's server on ``0.0.0.0:$PORT``."""
-    app = f"{deployment.entry_module}:app"
-    threads = max([f.concurrency or 1 for f in deployment.functions] + [8])
-    if deployment.server == "uvicorn":
-        return (
-            'exec python -m uvicorn --host 0.0.0.0 --port "${PORT:-8080}" --proxy-headers '
-            f"--forwarded-allow-ips '*' --timeout-keep-alive 620 --no-server-header {app}"
-        )
-    # One process, threads for concurrent requests: the platform scales by instances.
-    return (
-        'exec python -m gunicorn --bind "0.0.0.0:${PORT:-8080}" --workers 1 '
-        f"--threads {threads} --timeout 0 --forwarded-allow-ips '*' --access-logfile - {app}"
-    )
+    """The shell command the image runs: ``bridge run`` on the Knative contract (``$PORT``)."""
+    from ..entry import run_arguments
+
+    return f"exec python {run_arguments(deployment, 'knative')}"
 
 
 def dockerfile(deployment: Deployment) -> str:
