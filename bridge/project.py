@@ -65,6 +65,7 @@ _TOP_KEYS = (
     "concurrency",
     "schedules",
     "events",
+    "jobs",
 )
 _GROUP_KEYS = ("routes", "memory", "timeout", "environment", "concurrency")
 # Common to FC 3.0 (64 MB steps from 128), Lambda (128-10240) and SCF (64-3072): the deploy
@@ -203,7 +204,13 @@ def project_from_dict(
     if data.get("schedules") is not None or data.get("events") is not None:
         from .events.jobs import parse_jobs
 
-        project.jobs = parse_jobs(data.get("schedules"), data.get("events"), where, prefix=name)
+        project.jobs = parse_jobs(
+            data.get("schedules"), data.get("events"), where, prefix=name, settings=data.get("jobs")
+        )
+    elif data.get("jobs") is not None:
+        raise ConfigError(
+            f"{where}: [jobs] sets the function that runs [schedules] and [events], but there are none"
+        )
     return project
 
 

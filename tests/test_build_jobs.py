@@ -250,7 +250,7 @@ def test_bridge_invoke_fires_the_todo_cleanup_locally() -> None:
     copy = built_sample("flask_todo")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     bridge = [sys.executable, "-m", "bridge", "invoke", "todo:app", "--chdir", str(copy)]
-    for platform in ("fc", "scf", "aws-v2"):
+    for platform in ("fc", "scf", "aws-v2", "huawei"):
         done = subprocess.run(
             bridge + ["--timer", "cleanup", "--platform", platform], env=env, capture_output=True, text=True
         )
@@ -268,6 +268,6 @@ def test_a_target_without_job_triggers_refuses_a_project_with_jobs(tmp_path: Pat
     dep = deployment(project_with(tmp_path), all_in_one_plan(), "aws")
     job_triggers.check_target(dep, "aws")  # writes them
     with pytest.raises(
-        ConfigError, match=r"schedules.cleanup, schedules.digest: knative builds write no timer"
+        ConfigError, match=r"schedules.cleanup, schedules.digest: Knative / Cloud Run builds write no timer"
     ):
         job_triggers.check_target(dep, "knative")

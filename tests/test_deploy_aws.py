@@ -167,7 +167,7 @@ def test_fresh_split_deploy_is_the_plans_functions_and_route_table(
         i["IntegrationId"]: i["IntegrationUri"].split(":function:")[1]
         for i in gateway.get_integrations(ApiId=api["ApiId"])["Items"]
     }
-    assert sorted(integrations.values()) == sorted(deployed)
+    assert sorted(integrations.values()) == sorted(f.name for f in plan.functions if f.http)  # not todo-jobs
     routes = {
         r["RouteKey"]: integrations[r["Target"].split("/")[1]]
         for r in gateway.get_routes(ApiId=api["ApiId"])["Items"]
@@ -533,3 +533,21 @@ def test_streaming_deploy_refuses_a_split_plan(calls: Calls, todo) -> None:
     assert code != 0
     assert "without --split" in err
     assert calls.mutations() == []
+
+
+def test_a_split_deploy_creates_the_jobs_function_with_no_route_to_it(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    code, out, err = todo.run("deploy", *AWS, *BUILD, "--split", "per-blueprint")
+    assert code == 0, err
+    deployed = functions(moto_endpoint)
+    assert deployed["todo-jobs"]["Timeout"] == 900
+    assert deployed["todo-jobs"]["Environment"]["Variables"]["BRIDGE_FUNCTION"] == "todo-jobs"
+    gateway = client("apigatewayv2", moto_endpoint)
+    (api,) = gateway.get_apis()["Items"]
+    targets = {
+        i["IntegrationUri"].split(":function:")[1]
+        for i in gateway.get_integrations(ApiId=api["ApiId"])["Items"]
+    }
+    assert "todo-jobs" not in targets and targets == set(deployed) - {"todo-jobs"}
+    assert "not deployed: the triggers of schedules.cleanup (todo-jobs)" in out

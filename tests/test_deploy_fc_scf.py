@@ -500,3 +500,18 @@ def test_the_stand_ins_check_what_the_signature_covers(
         other = dict(headers, **{changed[0]: changed[1]})
         assert code(original(method, path, other, body)) == (403 if platform == "fc" else 200, rejected)
         assert standin.mutating_calls() == []
+
+
+def test_a_split_deploy_creates_the_jobs_function_without_an_http_trigger(cloud: Cloud, todo) -> None:
+    code, out, err = todo.run("deploy", *cloud.args, "--split", "per-blueprint", "--domain", DOMAIN)
+    assert code == 0, err
+    # The sample's hourly `purge-done` runs in todo-jobs: deployed, with the [jobs] default timeout
+    # and no HTTP entry; the timer itself is left to the vendor's tool, and the output says so.
+    assert "todo-jobs" in cloud.functions()
+    timeout = cloud.standin.functions["todo-jobs"]["timeout" if cloud.platform == "fc" else "Timeout"]
+    assert timeout == 900
+    assert cloud.environment("todo-jobs")["BRIDGE_FUNCTION"] == "todo-jobs"
+    assert not [t for t in cloud.triggers() if t.startswith("todo-jobs/")]
+    assert "todo-jobs" not in cloud.routes().values()
+    assert "not deployed: the triggers of schedules.cleanup (todo-jobs)" in out
+    assert f"bridge build --platform {cloud.platform}" in out

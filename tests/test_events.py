@@ -34,6 +34,7 @@ def sample(name: str) -> dict:
         ("scf-timer.json", "scf", ["EveryDay", "user define msg body"], "2019-02-21T11:49:00Z"),
         ("scf-timer-lowercase.json", "scf", ["EveryDay", "user define msg body"], "2019-02-21T11:49:00Z"),
         ("aws-scheduled.json", "aws", ["my-scheduled-rule"], "2015-10-08T16:53:06Z"),
+        ("huawei-timer.json", "huawei", ["Timer_001", "User Event"], "2018-06-01T08:30:00+08:00"),
     ],
 )
 def test_timer_samples_decode(name: str, vendor: str, names: list, time: str) -> None:

@@ -156,6 +156,8 @@ class AWSProvider(Provider):
             return found
         found.append(Resource("api", project, {"ProtocolType": "HTTP"}, dict(tag)))
         for function in deployment.functions:
+            if not function.http:
+                continue  # a split plan's `jobs` function: no route reaches it
             settings = {
                 "IntegrationType": "AWS_PROXY",
                 "PayloadFormatVersion": "2.0",

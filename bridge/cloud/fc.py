@@ -210,6 +210,8 @@ class FCProvider(Provider):
                     "function", function.name, settings, {"zip_path": package.zip_path, "project": project}
                 )
             )
+            if not function.http:
+                continue  # a split plan's `jobs` function: no HTTP trigger (see job_trigger_note)
             trigger = props["triggers"][0]
             resources.append(
                 Resource(

@@ -140,6 +140,8 @@ class SCFProvider(Provider):
             }
             extra = {"zip_path": package.zip_path, "project": deployment.name}
             resources.append(Resource("function", function.name, settings, extra))
+            if not function.http:
+                continue  # a split plan's `jobs` function: no HTTP trigger (see job_trigger_note)
             resources.append(
                 Resource(
                     "trigger",

@@ -136,7 +136,14 @@ def run_package(args: argparse.Namespace) -> int:
 def _finish(args: argparse.Namespace, deployment: Any, target: Any, result: Dict[str, Any]) -> int:
     notes = deployment.notes + target.notes(deployment)
     result["functions"] = [
-        {"name": f.name, "memory_mb": f.memory, "timeout_s": f.timeout, "routes": len(f.routes)}
+        {
+            "name": f.name,
+            "memory_mb": f.memory,
+            "timeout_s": f.timeout,
+            "routes": len(f.routes),
+            "http": f.http,  # False: a split plan's `jobs` function
+            "jobs": list(f.jobs),  # the [schedules] / [events] whose triggers it gets
+        }
         for f in deployment.functions
     ]
     result["handler"] = deployment.handler if deployment.options.mode == "event" else None

@@ -84,6 +84,8 @@ class DeployedFunction:
         "concurrency",
         "catch_all",
         "methods",
+        "jobs",
+        "http",
     )
 
     def __init__(
@@ -96,6 +98,8 @@ class DeployedFunction:
         concurrency: int | None,
         catch_all: bool,
         methods: Tuple[str, ...] | None,
+        jobs: Sequence[str] = (),
+        http: bool = True,
     ) -> None:
         #: The function's name, in the plan and on the platform (``todo-api``); when the app is
         #: split, ``BRIDGE_FUNCTION`` carries it at run time.
@@ -109,6 +113,10 @@ class DeployedFunction:
         self.catch_all = catch_all
         #: HTTP methods the function's routes answer (upper case, sorted), ``None`` for any.
         self.methods = methods
+        #: ``schedules.NAME`` / ``events.NAME`` keys of the jobs whose triggers this function gets.
+        self.jobs = list(jobs)
+        #: False for a split plan's ``jobs`` function: it gets no HTTP trigger.
+        self.http = http
 
 
 class Deployment:
@@ -143,6 +151,7 @@ class Deployment:
         self.split = len(specs) > 1
         self.functions = [self._function(spec) for spec in specs]
         self._check_unique_names()
+        self._place_unplaced_jobs()
         #: The user's own ``index.py`` defining ``handler`` (its hooks must run), or None.
         self.user_entry = user_entry(project)
         #: The module holding ``handler``: ``index``, the user's own when it has everything the
@@ -236,7 +245,18 @@ class Deployment:
             concurrency=getattr(spec, "concurrency", None),
             catch_all=bool(getattr(spec, "catch_all", False)),
             methods=None if getattr(spec, "catch_all", False) else route_methods(getattr(spec, "routes", ())),
+            jobs=getattr(spec, "jobs", None) or (),
+            http=bool(getattr(spec, "http", True)),
         )
+
+    def _place_unplaced_jobs(self) -> None:
+        # A plan made without the project's jobs (by hand, or before they were added) leaves them
+        # to the function that takes every request: the catch-all.
+        jobs = getattr(self.project, "jobs", None)
+        if not jobs or any(function.jobs for function in self.functions):
+            return
+        receiver = next((f for f in self.functions if f.catch_all), self.functions[0])
+        receiver.jobs = [job.key for job in jobs.all()]
 
     def _check_unique_names(self) -> None:
         names = [function.name for function in self.functions]

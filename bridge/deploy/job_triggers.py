@@ -1,8 +1,9 @@
 """The native triggers for ``[schedules]`` and ``[events]``, one function per vendor.
 
-Every job's trigger goes to one function of the plan, :func:`jobs_function`: the catch-all
-function (all of them in an all-in-one build). The handler there matches the event to its job by
-trigger name, bucket or queue (:mod:`bridge.events.dispatch`).
+Each job's trigger goes to the function of the plan that runs it (:func:`function_jobs`): the one
+serving the route it posts to, or the ``jobs`` function for commands (:mod:`bridge.split.jobs`);
+all of them in an all-in-one build. The handler there matches the event to its job by trigger
+name, bucket or queue (:mod:`bridge.events.dispatch`).
 
 An event source of another vendor (``s3:`` on FC, say) cannot fire there: a :class:`ConfigError`
 names it rather than leaving it out.
@@ -29,18 +30,40 @@ _MNS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunmnsnotificationrole"
 
 
 #: The targets that write triggers for jobs; any other refuses a project that has some.
-JOB_TARGETS = ("fc", "scf", "aws")
+JOB_TARGETS = ("fc", "scf", "aws", "huawei")
+
+
+#: The scheduler each other target's platform offers. Each calls the function with an HTTP request or
+#: an event of its own, neither of which the handler reads as a job (and a job's route answers HTTP
+#: callers 404), so the build refuses rather than write a trigger that could not run the job.
+NATIVE_SCHEDULERS = {
+    "azure": "an Azure Functions timer trigger",
+    "gcf": "Cloud Scheduler",
+    "knative": "a Knative PingSource",
+    "openwhisk": "the /whisk.system/alarms feed",
+    "openfaas": "the OpenFaaS cron-connector",
+    "fn": "an external scheduler (Fn has no timer trigger)",
+    "fission": "a Fission time trigger",
+    "kubeless": "a Kubeless cronjob trigger",
+}
 
 
 def check_target(deployment: Deployment, target_name: str) -> None:
     """A project with jobs builds only for a target that writes their triggers: never silently without."""
     jobs = project_jobs(deployment)
-    if jobs is not None and target_name not in JOB_TARGETS:
-        names = ", ".join(f"{'schedules' if j.kind == 'timer' else 'events'}.{j.name}" for j in jobs.all())
-        raise ConfigError(
-            f"{names}: {target_name} builds write no timer, storage or queue triggers yet "
-            f"(supported: {', '.join(JOB_TARGETS)}); remove them or build for one of those"
-        )
+    if jobs is None or target_name in JOB_TARGETS:
+        return
+    from .targets import get_target
+
+    title = get_target(target_name).title
+    native = NATIVE_SCHEDULERS.get(target_name, "the platform's own scheduler")
+    names = ", ".join(job.key for job in jobs.all())
+    raise ConfigError(
+        f"{names}: {title} builds write no timer, storage or queue triggers: {native} would call the "
+        f"function with a request or event faas-bridge does not run as a job. Build for "
+        f"{', '.join(JOB_TARGETS)} (huawei: timers only), or remove [schedules] / [events] and have "
+        f"{native} call a public route of the app"
+    )
 
 
 def project_jobs(deployment: Deployment) -> Optional[Jobs]:
@@ -48,16 +71,12 @@ def project_jobs(deployment: Deployment) -> Optional[Jobs]:
     return jobs if jobs else None
 
 
-def jobs_function(deployment: Deployment) -> DeployedFunction:
-    """The function that receives every job's events."""
-    for function in deployment.functions:
-        if function.catch_all:
-            return function
-    return deployment.functions[0]
-
-
-def _where(job: Job) -> str:
-    return f"{'schedules' if job.kind == 'timer' else 'events'}.{job.name}"
+def function_jobs(deployment: Deployment, function: DeployedFunction) -> Optional[Jobs]:
+    """The jobs whose triggers ``function`` gets, or ``None``."""
+    jobs = project_jobs(deployment)
+    if jobs is None or not function.jobs:
+        return None
+    return jobs.only(function.jobs)
 
 
 def _check_vendor(job: Job, vendor: str, title: str) -> None:
@@ -67,8 +86,7 @@ def _check_vendor(job: Job, vendor: str, title: str) -> None:
     if sources.get(job.scheme or "") != vendor:
         own = ", ".join(f"{scheme}:" for scheme, owner in sources.items() if owner == vendor)
         raise ConfigError(
-            f"{_where(job)}: source {job.scheme}:{job.resource} cannot trigger a function on {title}; "
-            f"use {own}"
+            f"{job.key}: source {job.scheme}:{job.resource} cannot trigger a function on {title}; use {own}"
         )
 
 
@@ -85,7 +103,7 @@ def fc_triggers(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
             "qualifier": "LATEST",
         }
         if job.kind == "timer":
-            expression = cron.fc_expression(job.cron, job.every, _where(job))
+            expression = cron.fc_expression(job.cron, job.every, job.key)
             # The payload names the schedule too: the event carries it as `payload`.
             trigger.update(
                 triggerType="timer",
@@ -135,7 +153,7 @@ def _scf_triggers(jobs: Jobs, region: str) -> List[Tuple[str, Dict[str, Any]]]:
     for job in jobs.all():
         _check_vendor(job, "scf", "SCF")
         if job.kind == "timer":
-            expression = cron.scf_expression(job.cron, job.every, _where(job))
+            expression = cron.scf_expression(job.cron, job.every, job.key)
             out.append(
                 (
                     "timer",
@@ -159,7 +177,7 @@ def _scf_triggers(jobs: Jobs, region: str) -> List[Tuple[str, Dict[str, Any]]]:
             out.append(("cmq", {"name": job.resource, "enable": True}))
         else:
             raise ConfigError(
-                f"{_where(job)}: the scf component has no tdmq trigger (its types: apigw, cos, timer, cmq, "
+                f"{job.key}: the scf component has no tdmq trigger (its types: apigw, cos, timer, cmq, "
                 "ckafka, cls, mps, clb); create the TDMQ trigger in the SCF console, or use cmq:"
             )
     return out
@@ -179,14 +197,14 @@ def aws_events(jobs: Jobs, name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
             rule = f"{name}-{job.name}"
             if len(rule) > 64:
                 raise ConfigError(
-                    f"{_where(job)}: the EventBridge rule name {rule!r} is longer than 64 characters; "
+                    f"{job.key}: the EventBridge rule name {rule!r} is longer than 64 characters; "
                     "shorten the schedule or project name"
                 )
             events[key] = {
                 "Type": "Schedule",
                 # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-schedule.html
                 "Properties": {
-                    "Schedule": cron.aws_expression(job.cron, job.every, _where(job)),
+                    "Schedule": cron.aws_expression(job.cron, job.every, job.key),
                     "Name": rule,  # the handler finds the schedule by this rule name
                     "Enabled": True,
                 },
@@ -211,3 +229,35 @@ def aws_events(jobs: Jobs, name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
                 },
             }
     return events, resources
+
+
+# --- Huawei FunctionGraph: CreateFunctionTrigger bodies (timers only) --------------------------------
+
+
+def huawei_triggers(jobs: Jobs) -> List[Dict[str, Any]]:
+    """TIMER trigger bodies, as ``CreateFunctionTriggerRequestBody`` takes them; the event names the
+    schedule twice, as ``trigger_name`` and as ``user_event``. No ``event_type_code``: Huawei's own
+    Terraform provider sends none (terraform-provider-huaweicloud
+    ``resource_huaweicloud_fgs_function_trigger.go``)."""
+    triggers: List[Dict[str, Any]] = []
+    for job in jobs.all():
+        if job.kind != "timer":
+            raise ConfigError(
+                f"{job.key}: source {job.scheme}:{job.resource} cannot trigger a function on Huawei "
+                "FunctionGraph, and faas-bridge decodes no OBS or DMS event; build for fc, scf or aws, or "
+                "remove it"
+            )
+        schedule_type, schedule = cron.huawei_schedule(job.cron, job.every, job.key)
+        triggers.append(
+            {
+                "trigger_type_code": "TIMER",
+                "trigger_status": "ACTIVE",
+                "event_data": {
+                    "name": job.name,
+                    "schedule_type": schedule_type,
+                    "schedule": schedule,
+                    "user_event": job.name,
+                },
+            }
+        )
+    return triggers

@@ -10,6 +10,10 @@ interval. The vendors differ:
 - AWS EventBridge: ``cron(min hour dom month dow year)`` where one of day-of-month / day-of-week
   must be ``?``, day-of-week counts 1-7 from Sunday; or ``rate(1 hour)``
   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html).
+- Huawei FunctionGraph: ``Rate`` ``3m`` / ``1h`` / ``1d`` (1-60 minutes, 1-24 hours, 1-30 days) or a
+  ``Cron`` of six fields, seconds first, with ``?`` in one day field (``0 15 2 * * ?``)
+  (https://support.huaweicloud.com/intl/en-us/usermanual-functiongraph/functiongraph_01_0207.html).
+  Day-of-week is written as names (``MON-FRI``), which Quartz-style crons read one way only.
 
 A schedule a vendor cannot express raises :class:`~bridge.ConfigError` naming it.
 """
@@ -17,12 +21,12 @@ A schedule a vendor cannot express raises :class:`~bridge.ConfigError` naming it
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
+from typing import Callable, List, Tuple
 
 from .._errors import ConfigError
 
 _EVERY_RE = re.compile(r"^([1-9][0-9]*)([smhd])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _AWS_UNITS = {"m": "minute", "h": "hour", "d": "day"}
 _FIELD_RE = re.compile(r"^[0-9A-Za-z*/,\-]+$")
 
@@ -49,7 +53,7 @@ def split_cron(text: str, where: str) -> List[str]:
 def fc_expression(cron: str | None, every: str | None, where: str) -> str:
     if every is not None:
         count, unit = parse_every(every, where)
-        seconds = count * _UNIT_SECONDS[unit]
+        seconds = count * UNIT_SECONDS[unit]
         if seconds < 60:
             raise ConfigError(f"{where}: every = {every!r}: FC timers fire at most once a minute")
         return f"@every {count}{unit}"
@@ -76,17 +80,67 @@ def aws_expression(cron: str | None, every: str | None, where: str) -> str:
         name = _AWS_UNITS[unit]
         return f"rate({count} {name}{'' if count == 1 else 's'})"
     minute, hour, dom, month, dow = split_cron(cron or "", where)
+    dom, dow = _one_day_field(dom, dow, cron or "", where, "EventBridge", _aws_weekdays)
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
+def _one_day_field(
+    dom: str, dow: str, cron: str, where: str, vendor: str, weekdays: Callable[[str, str, str], str]
+) -> Tuple[str, str]:
+    """Day-of-month and day-of-week for a Quartz-style cron, which takes one of them and ``?`` for
+    the other; ``weekdays`` writes a day-of-week field in the vendor's numbering."""
     if dom != "*" and dow != "*":
         raise ConfigError(
-            f"{where}: cron = {cron!r} sets both day-of-month and day-of-week; EventBridge takes one of "
+            f"{where}: cron = {cron!r} sets both day-of-month and day-of-week; {vendor} takes one of "
             "them (the other is '?')"
         )
     if dow == "*":
-        dow = "?"
-    else:
-        dom = "?"
-        dow = _aws_weekdays(dow, cron or "", where)
-    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+        return dom, "?"
+    return "?", weekdays(dow, cron, where)
+
+
+_HUAWEI_RATE_LIMITS = {"m": 60, "h": 24, "d": 30}
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+
+
+def huawei_schedule(cron: str | None, every: str | None, where: str) -> Tuple[str, str]:
+    """``(schedule_type, schedule)`` of a FunctionGraph TIMER trigger."""
+    if every is not None:
+        count, unit = parse_every(every, where)
+        if unit == "s" and count % 60 == 0:
+            count, unit = count // 60, "m"
+        if unit == "s" or count > _HUAWEI_RATE_LIMITS[unit]:
+            raise ConfigError(
+                f"{where}: every = {every!r}: FunctionGraph rates are 1-60 minutes, 1-24 hours or 1-30 days; "
+                'use one of those, or a cron = "..." schedule'
+            )
+        return "Rate", f"{count}{unit}"
+    minute, hour, dom, month, dow = split_cron(cron or "", where)
+    dom, dow = _one_day_field(dom, dow, cron or "", where, "FunctionGraph", _named_weekdays)
+    return "Cron", f"0 {minute} {hour} {dom} {month} {dow}"
+
+
+def _named_weekdays(field: str, cron: str, where: str) -> str:
+    """Standard day-of-week numbers (0-7, Sunday 0 and 7) as names; ``1-7`` wraps to ``MON-SAT,SUN``."""
+
+    def name(token: str) -> str:
+        if not token.isdigit():
+            return token.upper()
+        if int(token) > 7:
+            raise ConfigError(f"{where}: cron = {cron!r}: day-of-week {token} is out of range 0-7")
+        return _WEEKDAYS[int(token) % 7]
+
+    out = []
+    for part in field.split(","):
+        base, slash, step = part.partition("/")
+        low, dash, high = base.partition("-")
+        if slash and base not in ("*", ""):
+            raise ConfigError(f"{where}: cron = {cron!r}: write day-of-week steps as a list of days")
+        if dash and high == "7" and low.isdigit():
+            out.append(f"{name(low)}-SAT,SUN" if low != "0" else "*")
+            continue
+        out.append(name(low) + (dash + name(high) if dash else "") + slash + step)
+    return ",".join(out)
 
 
 def _aws_weekdays(field: str, cron: str, where: str) -> str:

@@ -8,6 +8,9 @@
     [events]
     uploads = { source = "oss:my-bucket/uploads/*", post = "/internal/uploaded" }  # cos:, s3:
     orders  = { source = "mns:orders", post = "/internal/order" }                  # cmq:, tdmq:, sqs:
+    [jobs]
+    timeout = "15m"     # the split plan's `jobs` function, which runs the commands
+    memory = 1024
 
 Each entry runs ``command`` (a string split like a shell line, or a list) or ``post``s the event
 as JSON to a route of the app, which then answers 404 to HTTP callers. The same data travels into
@@ -32,6 +35,10 @@ QUEUE_SOURCES = {"mns": "fc", "cmq": "scf", "tdmq": "scf", "sqs": "aws"}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 _SCHEDULE_KEYS = ("cron", "every", "command", "post")
 _EVENT_KEYS = ("source", "command", "post")
+_SETTINGS_KEYS = ("timeout", "memory")
+#: The `jobs` function's timeout unless ``[jobs] timeout`` says otherwise: the longest every vendor
+#: writing job triggers gives an event function (Lambda and SCF 900 s, FC 86400 s).
+DEFAULT_JOBS_TIMEOUT_S = 900
 
 
 @dataclass
@@ -56,6 +63,11 @@ class Job:
         return f"post {self.post}" if self.post else "command " + " ".join(self.command or [])
 
     @property
+    def key(self) -> str:
+        """``schedules.<name>`` or ``events.<name>``: how the project and the plan name it."""
+        return f"{'schedules' if self.kind == 'timer' else 'events'}.{self.name}"
+
+    @property
     def internal_header(self) -> str:
         """The value of ``X-Bridge-Internal`` on the request this job sends: ``kind:name``."""
         return f"{self.kind}:{self.name}"
@@ -71,6 +83,9 @@ class Jobs:
     prefix: str = ""
     #: the tables as written, for the code package's jobs file (read back by :func:`load_jobs`)
     tables: Dict[str, Any] = field(default_factory=dict)
+    #: ``[jobs]``: timeout (seconds) and memory (MB) of a split plan's ``jobs`` function; None: default
+    timeout: Optional[int] = None
+    memory: Optional[int] = None
 
     def __bool__(self) -> bool:
         return bool(self.timers or self.events)
@@ -82,6 +97,18 @@ class Jobs:
 
     def all(self) -> List[Job]:
         return list(self.timers.values()) + list(self.events.values())
+
+    def only(self, keys: Any) -> Jobs:
+        """The jobs named by ``keys`` (:attr:`Job.key`), with this one's prefix: one function's share."""
+        wanted = set(keys)
+        return Jobs(
+            timers={n: j for n, j in self.timers.items() if j.key in wanted},
+            events={n: j for n, j in self.events.items() if j.key in wanted},
+            prefix=self.prefix,
+            tables=self.tables,
+            timeout=self.timeout,
+            memory=self.memory,
+        )
 
     def document(self) -> Dict[str, Any]:
         """What the code package's jobs file holds: ``{"name", "schedules", "events"}``."""
@@ -106,10 +133,12 @@ def load_jobs(value: Any) -> Jobs:
     return parse_jobs(value.get("schedules"), value.get("events"), where, prefix=str(name))
 
 
-def parse_jobs(schedules: Any, events: Any, where: str, *, prefix: str = "") -> Jobs:
-    """Validate the ``[schedules]`` and ``[events]`` tables; errors name the entry."""
+def parse_jobs(schedules: Any, events: Any, where: str, *, prefix: str = "", settings: Any = None) -> Jobs:
+    """Validate the ``[schedules]``, ``[events]`` and ``[jobs]`` tables; errors name the entry."""
     tables = {key: value for key, value in (("schedules", schedules), ("events", events)) if value}
     jobs = Jobs(prefix=prefix, tables=tables)
+    if settings is not None:
+        jobs.timeout, jobs.memory = _settings(settings, where)
     for name, spec in _table(schedules, "schedules", where):
         context = f"{where}: schedules.{name}"
         _no_unknown(spec, _SCHEDULE_KEYS, context)
@@ -147,6 +176,27 @@ def parse_jobs(schedules: Any, events: Any, where: str, *, prefix: str = "") -> 
             prefix=key_prefix,
         )
     return jobs
+
+
+def _settings(value: Any, where: str) -> Tuple[Optional[int], Optional[int]]:
+    """``[jobs]``: ``timeout`` as seconds or ``"15m"``, ``memory`` in MB (the deploy step checks each
+    vendor's own limits)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: jobs must be a table, e.g. jobs = {{ timeout = "15m" }}')
+    _no_unknown(value, _SETTINGS_KEYS, f"{where}: jobs")
+    timeout, memory = value.get("timeout"), value.get("memory")
+    written = timeout
+    if isinstance(timeout, str):
+        try:
+            count, unit = cron.parse_every(timeout, where)
+        except ConfigError:
+            count, unit = 0, "s"
+        timeout = count * cron.UNIT_SECONDS[unit]
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1):
+        raise ConfigError(f'{where}: jobs.timeout = {written!r} must be seconds or a duration such as "15m"')
+    if memory is not None and (isinstance(memory, bool) or not isinstance(memory, int) or memory < 64):
+        raise ConfigError(f"{where}: jobs.memory = {memory!r} must be a number of MB, 64 or more")
+    return timeout, memory
 
 
 def _table(value: Any, key: str, where: str) -> List[Tuple[str, Dict[str, Any]]]:

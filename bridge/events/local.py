@@ -27,6 +27,14 @@ def timer_event(platform: str, name: str, jobs: Jobs) -> Dict[str, Any]:
         return {"triggerTime": now, "triggerName": name, "payload": name}
     if platform.startswith("scf"):
         return {"Type": "Timer", "TriggerName": name, "Time": now, "Message": name}
+    if platform == "huawei":
+        return {
+            "version": "v1.0",
+            "time": now,
+            "trigger_type": "TIMER",
+            "trigger_name": name,
+            "user_event": name,
+        }
     rule = f"{jobs.prefix}-{name}" if jobs.prefix else name
     return {
         "version": "0",

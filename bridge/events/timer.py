@@ -9,6 +9,10 @@
   "resources": ["arn:aws:events:...:rule/NAME"], ...}``
   (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html,
   https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-scheduled.html).
+- Huawei FunctionGraph: ``{"version": "v1.0", "time", "trigger_type": "TIMER", "trigger_name",
+  "user_event"}`` (the timer example event of
+  https://support.huaweicloud.com/intl/en-us/devg-functiongraph/functiongraph_02_0102.html, also in
+  the SDK's ``TriggerEventDataRequestBody.user_event`` description).
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ def decode(event: Dict[str, Any]) -> Optional[TimerFired]:
     if isinstance(kind, str) and kind.lower() == "timer" and "TriggerName" in event:
         return TimerFired(
             "scf", _strings(event.get("TriggerName"), event.get("Message")), str(event.get("Time", ""))
+        )
+    if event.get("trigger_type") == "TIMER" and "trigger_name" in event:
+        return TimerFired(
+            "huawei", _strings(event.get("trigger_name"), event.get("user_event")), str(event.get("time", ""))
         )
     if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
         rules = [arn.rpartition("/")[2] for arn in event.get("resources") or () if isinstance(arn, str)]

@@ -7,7 +7,8 @@ import json
 import logging
 import os
 import sys
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
 
 from .._errors import ConfigError
 from ..emulators import PLATFORM_NAMES, get_emulator
@@ -183,6 +184,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from .reloader import Reloader
     from .routes import load_routes, single_function
     from .server import Function, Gateway, bind_socket, run
+    from .split import TARGET as PLAN_TARGET
     from .worker import WorkerSpec
 
     _configure_logging()
@@ -228,8 +230,16 @@ def run_serve(args: argparse.Namespace) -> int:
         routes = single_function(args.target, options.get("function_name", DEFAULT_FUNCTION))
     else:
         raise ConfigError("bridge serve needs a TARGET (module:attr), --routes FILE or --project DIR")
+    jobs, placement = _project_jobs(args, routes, chdir)
+    listed = [name for name, _ in routes.functions]
+    # A split plan's `jobs` function has no route: it gets an instance for the jobs alone.
+    extra = [
+        (name, PLAN_TARGET.format(function=name))
+        for name in dict.fromkeys(placement.values())
+        if name not in listed
+    ]
     functions = {}
-    for name, target in routes.functions:
+    for name, target in routes.functions + extra:
         timeout = args.timeout
         if deployed:
             from .deployed import TARGET as DEPLOYED_TARGET
@@ -242,13 +252,25 @@ def run_serve(args: argparse.Namespace) -> int:
             target = DEPLOYED_TARGET.format(function=name)
             timeout = float(deployed["functions"].get(name, {}).get("timeout") or timeout)
         spec = WorkerSpec(target, args.platform, {**options, "function_name": name}, chdir)
+        if jobs is not None:
+            spec.jobs = jobs.document()
         if args.streaming:
             from .streaming import StreamingFunction
 
             functions[name] = StreamingFunction(name, spec, timeout)
         else:
             functions[name] = Function(name, spec, timeout)
-    gateway = Gateway(routes, functions, args.platform)
+    local_jobs = None
+    if jobs is not None and args.streaming:
+        # The streamed instance is Lambda's runtime loop, fed HTTP events only.
+        logging.getLogger("bridge.gateway").warning(
+            "[schedules] and [events] are not fired under --streaming: serve without it to fire them"
+        )
+    elif jobs is not None:
+        from .schedules import LocalJobs
+
+        local_jobs = LocalJobs(jobs, args.platform, placement)
+    gateway = Gateway(routes, functions, args.platform, jobs=local_jobs)
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
     prefix = next(iter(functions.values())).emulator.url_prefix
@@ -264,6 +286,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 f"  {route.pattern} {','.join(route.methods)} -> {route.function} ({route.target})",
                 flush=True,
             )
+        if local_jobs is not None:
+            print("\n".join(local_jobs.banner(f"http://{shown_host}:{port}")), flush=True)
 
     reloader: Reloader | None = None
     if args.reload:
@@ -322,6 +346,30 @@ def _serve_web(args: argparse.Namespace) -> int:
         print(f"bridge serve: web mode listening on http://{shown_host}:{port}/", flush=True)
 
     return run_command(web, on_ready=announce)
+
+
+def _project_jobs(args: argparse.Namespace, routes: Any, chdir: str | None) -> Tuple[Any, Dict[str, str]]:
+    """The project's [schedules] / [events] and the function running each (``schedules.NAME`` ->
+    function): from the plan with --project; for a TARGET, the project in --chdir or here, all on
+    its one function. ``(None, {})`` when there are none (or a --routes table is served)."""
+    jobs = getattr(routes, "jobs", None)
+    if jobs is not None:
+        return jobs, dict(routes.placement)
+    if args.routes or (args.project and not args.as_deployed):
+        return None, {}
+    from ..project import load_project
+
+    try:
+        project = load_project(Path(args.project or chdir or "."))
+    except ConfigError as exc:
+        if not str(exc).startswith("no project definition"):  # an app served on its own: nothing to say
+            log = logging.getLogger("bridge.gateway")
+            log.warning("%s: its [schedules] and [events] are not served", exc)
+        return None, {}
+    if not project.jobs:
+        return None, {}
+    (name, _), *_ = routes.functions
+    return project.jobs, {job.key: name for job in project.jobs.all()}
 
 
 def run_invoke(args: argparse.Namespace) -> int:

@@ -95,10 +95,13 @@ class Gateway:
         functions: Dict[str, Function],
         platform: str,
         limits: ReadLimits | None = None,
+        jobs: Any = None,
     ) -> None:
         self.routes = routes
         self.functions = functions
         self.limits = limits or ReadLimits()
+        #: The project's [schedules] / [events], fired at /_bridge/ (bridge.gateway.schedules), or None.
+        self.jobs = jobs
         # The platform's answers for requests no function gets (no route, wrong method, too large).
         self.front: Emulator = get_emulator(platform)
 
@@ -160,6 +163,8 @@ class Gateway:
             log.info("%s", line)
 
     async def _respond(self, request: GatewayRequest, request_id: str) -> Tuple[GatewayResponse, str]:
+        if self.jobs is not None and (request.path + "/").startswith("/_bridge/"):
+            return await self.jobs.respond(request, self.functions)
         route, path_only = self.routes.match(request.path, request.method)
         if route is None and path_only is None:
             return self._no_route(request), "no function"

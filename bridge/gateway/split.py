@@ -73,6 +73,10 @@ class PlanRouteTable(RouteTable):
         }
         super().__init__(self._rows.values())
         self.routes = list(self._rows.values())  # the table's own order, for the banner
+        #: The project's [schedules] / [events] and the function of the plan running each job
+        #: (``schedules.NAME`` -> function), set by :func:`plan_routes`.
+        self.jobs: Any = None
+        self.placement: Dict[str, str] = {}
 
     def match(self, path: str, method: str) -> Tuple[Route | None, Route | None]:
         if self.prefix:
@@ -130,4 +134,7 @@ def plan_routes(
     for note in plan.notes:
         log.info("plan note: %s", note)
     prefix = get_emulator(platform, **options).url_prefix
-    return PlanRouteTable(plan.table(table), table, prefix=prefix), str(project.root)
+    routes = PlanRouteTable(plan.table(table), table, prefix=prefix)
+    routes.jobs = project.jobs or None
+    routes.placement = {key: spec.name for spec in plan.functions for key in spec.jobs}
+    return routes, str(project.root)

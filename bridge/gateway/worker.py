@@ -39,6 +39,9 @@ class WorkerSpec:
     options: Dict[str, Any]
     chdir: str | None = None
     debug: bool = False
+    #: ``[schedules]`` / ``[events]`` for a ``Bridge`` handler that has none (``Bridge.use_jobs``):
+    #: what the deployed entry hands it, so job routes answer HTTP callers 404 here too.
+    jobs: Dict[str, Any] | None = None
 
 
 @dataclass
@@ -222,6 +225,28 @@ def _stage_is_in_the_url(handler: Any) -> None:
         handler.options.stage_in_url = True
 
 
+def _give_jobs(handler: Any, jobs: Dict[str, Any]) -> None:
+    from .. import Bridge
+
+    if isinstance(handler, Bridge) and getattr(handler, "_jobs", None) is None:
+        handler.use_jobs(jobs)
+
+
+def _run_job(handler: Any, emulator: Emulator, job: Any, request_id: str) -> GatewayResponse:
+    """``handler(event, context)`` with the platform's context; the result as a JSON response,
+    500 when the job failed (non-zero exit code, an HTTP error status, failed messages)."""
+    import json
+
+    from ..events.dispatch import succeeded
+
+    _, context = emulator.build_event(GatewayRequest("POST", "/"), request_id=request_id)
+    result = handler(job.event, context)
+    ok = succeeded(result)
+    body = json.dumps({"job": job.job, "ok": ok, "result": result}, indent=2, default=str).encode() + b"\n"
+    reason = None if ok else f"{job.job} failed"
+    return GatewayResponse(200 if ok else 500, [("Content-Type", "application/json")], body, reason)
+
+
 def _serve(conn: Connection) -> None:
     spec: WorkerSpec = conn.recv()
     started = time.perf_counter()
@@ -232,10 +257,15 @@ def _serve(conn: Connection) -> None:
         emulator = local_emulator(spec)
         if emulator.url_prefix and emulator.keep_host and spec.options.get("stage"):
             _stage_is_in_the_url(handler)
+        if spec.jobs is not None:
+            _give_jobs(handler, spec.jobs)
     except BaseException:
         conn.send(("failed", traceback.format_exc()))
         return
     conn.send(("ready", time.perf_counter() - started))
+    # Imported by name: this module runs as __main__, so its own classes are not the ones unpickled.
+    from .schedules import JobEvent
+
     while True:
         try:
             message = conn.recv()
@@ -245,7 +275,10 @@ def _serve(conn: Connection) -> None:
             break
         request, request_id = message
         try:
-            response = emulator.invoke(handler, request, request_id=request_id)
+            if isinstance(request, JobEvent):
+                response = _run_job(handler, emulator, request, request_id)
+            else:
+                response = emulator.invoke(handler, request, request_id=request_id)
         except Exception:
             traceback.print_exc()
             conn.send(("error", traceback.format_exc()))

@@ -83,7 +83,9 @@ def format_plan(plan: Any, gateways: List[str]) -> str:
     """The plan as text: functions with their routes, notes, then one table per gateway."""
     lines = [f"project {plan.project.name}: {len(plan.functions)} function(s)", ""]
     for spec in plan.functions:
-        flags = " (catch-all)" if spec.catch_all else ""
+        flags = (
+            " (catch-all)" if spec.catch_all else "" if getattr(spec, "http", True) else " (no HTTP trigger)"
+        )
         lines.append(
             f"{spec.name}{flags}  memory={spec.memory}MB timeout={spec.timeout}s"
             + (f" concurrency={spec.concurrency}" if spec.concurrency else "")
@@ -93,6 +95,8 @@ def format_plan(plan: Any, gateways: List[str]) -> str:
             lines.append(f"    {methods:<24} {route.path}  {route.endpoint}")
         if spec.catch_all:
             lines.append("    (and every request no other function's route claims)")
+        for key in getattr(spec, "jobs", ()):
+            lines.append(f"    job {key}")
     if plan.notes:
         lines += ["", "notes:"] + [f"  - {note}" for note in plan.notes]
     for name in gateways:

@@ -17,6 +17,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 from .._errors import ConfigError
 from ..project import ProjectConfig, slug
 from . import samples, strategies
+from .jobs import place_jobs
 from .routes import Route, route_for
 from .tables import Gateway, GatewayRoute
 from .tables import gateway as gateway_for
@@ -36,7 +37,9 @@ class FunctionSpec:
     """One deployable function: its name, the routes it serves and its settings.
 
     ``catch_all`` functions also take every request no route claims (404 pages, static files) and
-    run without a route guard. ``group`` is the explicit group it comes from, if any.
+    run without a route guard. ``group`` is the explicit group it comes from, if any. ``jobs`` are
+    the ``[schedules]`` / ``[events]`` keys whose triggers it gets (:mod:`bridge.split.jobs`);
+    ``http`` is False for the ``jobs`` function, which has no HTTP trigger.
     """
 
     name: str
@@ -47,6 +50,8 @@ class FunctionSpec:
     concurrency: int | None = None
     catch_all: bool = False
     group: str | None = None
+    jobs: List[str] = field(default_factory=list)
+    http: bool = True
 
     def as_dict(self) -> Dict[str, object]:
         return {
@@ -58,6 +63,8 @@ class FunctionSpec:
             "environment": dict(self.environment),
             "concurrency": self.concurrency,
             "routes": [r.as_dict() for r in self.routes],
+            "jobs": list(self.jobs),
+            "http": self.http,
         }
 
 
@@ -153,6 +160,7 @@ def make_plan(
             f"{keep.name} also takes the requests no route claims (static files served by middleware, "
             f"the app's 404s): a separate {idle.name} would have served no route"
         )
+    functions = place_jobs(project, functions, app_routes, notes)
     return Plan(project=project, functions=functions, notes=notes, tables=tables)
 
 

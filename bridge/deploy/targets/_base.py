@@ -129,11 +129,13 @@ class Target:
                 raise ConfigError(
                     f"function {function.name!r}: memory {function.memory} MB is not allowed on "
                     f"{self.title} ({rule}); change `memory` in the project or its group"
+                    + ("" if getattr(function, "http", True) else " (the jobs function: in [jobs])")
                 )
             if not self.timeout_s[0] <= function.timeout <= self.timeout_s[1]:
                 raise ConfigError(
                     f"function {function.name!r}: timeout {function.timeout} s is outside "
-                    f"{self.timeout_s[0]}-{self.timeout_s[1]} s on {self.title}; change `timeout`"
+                    f"{self.timeout_s[0]}-{self.timeout_s[1]} s on {self.title}; change "
+                    + ("`timeout`" if getattr(function, "http", True) else "`timeout` in [jobs]")
                 )
 
     def __repr__(self) -> str:

@@ -106,11 +106,12 @@ class AwsSam(Target):
                     properties["Path"] = route.path
                     properties["Method"] = method
                 event[f"Route{len(event)}"] = {"Type": "HttpApi", "Properties": properties}
-        jobs = job_triggers.project_jobs(deployment)
-        if jobs is not None:
-            job_events, job_resources = job_triggers.aws_events(jobs, deployment.name)
-            events[job_triggers.jobs_function(deployment).name].update(job_events)
-            resources.update(job_resources)
+        for function in deployment.functions:
+            jobs = job_triggers.function_jobs(deployment, function)
+            if jobs is not None:
+                job_events, job_resources = job_triggers.aws_events(jobs, deployment.name)
+                events[function.name].update(job_events)
+                resources.update(job_resources)
         for function in deployment.functions:
             resources[logical_ids[function.name]] = {
                 "Type": "AWS::Serverless::Function",

@@ -140,16 +140,16 @@ class FcServerlessDevs(Target):
                 },
             }
         ]
+        if not function.http:  # a split plan's `jobs` function: its triggers are its jobs'
+            props["triggers"] = []
         props["triggers"] += _job_triggers(deployment, function, region)
         return props
 
 
 def _job_triggers(deployment: Deployment, function: DeployedFunction, region: str) -> List[Dict[str, Any]]:
     """Timer / OSS / MNS triggers for ``[schedules]`` and ``[events]``, on the function that runs them."""
-    jobs = job_triggers.project_jobs(deployment)
-    if jobs is None or function is not job_triggers.jobs_function(deployment):
-        return []
-    return job_triggers.fc_triggers(jobs, region)
+    jobs = job_triggers.function_jobs(deployment, function)
+    return [] if jobs is None else job_triggers.fc_triggers(jobs, region)
 
 
 def _domain_props(deployment: Deployment, region: str) -> Dict[str, Any]:

@@ -18,7 +18,7 @@ import json
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from ..._errors import ConfigError
-from .. import variables
+from .. import job_triggers, variables
 from ._base import Target
 
 if TYPE_CHECKING:
@@ -106,7 +106,11 @@ class HuaweiFunctionGraph(Target):
                 "env_id": "${HUAWEI_APIG_ENV_ID}",
             },
         }
-        return {"create_function": create, "triggers": [trigger]}
+        triggers = [trigger]
+        jobs = job_triggers.function_jobs(deployment, function)
+        if jobs is not None:  # [schedules]: TIMER triggers
+            triggers += job_triggers.huawei_triggers(jobs)
+        return {"create_function": create, "triggers": triggers}
 
     def notes(self, deployment: Deployment) -> List[str]:
         return [

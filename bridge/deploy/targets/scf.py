@@ -160,7 +160,7 @@ class ScfServerlessFramework(Target):
             inputs["events"] = [{"apigw": {"parameters": parameters}}]
         else:
             inputs["events"] = [{"http": {"parameters": _function_url()}}]
-        jobs = job_triggers.project_jobs(deployment)
+        jobs = job_triggers.function_jobs(deployment, function)
         if jobs is not None:
             inputs["events"] += job_triggers.scf_events(jobs, self._common(deployment)["region"])
         return {
@@ -198,15 +198,17 @@ class ScfServerlessFramework(Target):
             triggers = [
                 {"type": "http", "function": _function_key(function.name), "parameters": _function_url()}
                 for function in deployment.functions
+                if function.http
             ]
         inputs: Dict[str, Any] = {"src": {"src": f"./{CODE_DIR}"}}
         inputs.update(self._common(deployment))
         inputs["type"] = "web" if web else "event"
         inputs["functions"] = functions
-        jobs = job_triggers.project_jobs(deployment)
-        if jobs is not None:
-            key = _function_key(job_triggers.jobs_function(deployment).name)
-            triggers += job_triggers.scf_multi_triggers(jobs, self._common(deployment)["region"], key)
+        for function in deployment.functions:
+            jobs = job_triggers.function_jobs(deployment, function)
+            if jobs is not None:
+                key = _function_key(function.name)
+                triggers += job_triggers.scf_multi_triggers(jobs, self._common(deployment)["region"], key)
         inputs["triggers"] = triggers
         return {
             "app": deployment.name,
