@@ -149,7 +149,7 @@ class Kubeless(Target):
             total = sum(len(text.encode("utf-8")) for text in texts)
             deployment.notes.append(
                 f"kubeless: {FUNCTION_FILE} holds {len(texts)} Function objects, each with the whole "
-                f"package ({each / MB:.2f} MiB the largest, under etcd's 1.5 MiB per object), "
+                f"package ({each / MB:.2f} MiB the largest; etcd takes 1.5 MiB an object), "
                 f"{total / MB:.2f} MiB in etcd in total"
             )
         return {FUNCTION_FILE: header(deployment, self) + "---\n".join(texts)}
