@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _deploy_fixtures import all_in_one_plan, deployment, make_project, split_plan
+from _deploy_fixtures import all_in_one_plan, deployment, make_project
 
 from bridge._errors import ConfigError
 from bridge.deploy import get_target
@@ -128,10 +128,8 @@ def test_a_runtime_kubeless_cannot_run_the_bridge_on_is_refused_with_what_to_set
         deployment(make_project(tmp_path / "q", runtime="python3.8"), all_in_one_plan(), "kubeless")
 
 
-def test_a_split_and_web_mode_are_refused_with_the_reason(tmp_path):
+def test_web_mode_is_refused_with_the_reason(tmp_path):
     target = get_target("kubeless")
-    with pytest.raises(ConfigError, match="all-in-one"):
-        target.check(deployment(make_project(tmp_path / "a", runtime="python3.11"), split_plan(), "kubeless"))
     web = deployment(
         make_project(tmp_path / "b", runtime="python3.11"), all_in_one_plan(), "kubeless", mode="web"
     )

@@ -112,6 +112,23 @@ def test_function_ingress_paths_longest_first_case_sensitive_and_whole_path_in_t
         assert "/" + match.group(1) == path  # rewritten to /function/<name>/$1: the app's own path
 
 
+def test_kubeless_ingress_paths_begin_with_the_controllers_slash_and_rewrite_to_the_whole_path():
+    # The controller writes Ingress path "/" + spec.path (kubeless/http-trigger k8sutil.go).
+    rule = gateway("kubeless")
+    table = [
+        entry(rule.exact_path("/a.b"), "dot"),
+        entry(rule.prefix_path("/api/"), "api"),
+        entry("/", "rest"),
+    ]
+    assert chosen("kubeless", table, "/a.b") == ["/(?-i)(a\\.b)$"]
+    assert chosen("kubeless", table, "/axb") == ["/"]  # the dot is escaped
+    assert chosen("kubeless", table, "/api/x") == ["/(?-i)(api/.*)"]
+    assert chosen("kubeless", table, "/API/x") == ["/"]  # (?-i): as case-sensitive as the app
+    for path in ("/a.b", "/api/x/y"):
+        match = [m for e in table[:2] for m in [re.match("^" + e.path.replace("(?-i)", ""), path)] if m][0]
+        assert "/" + match.group(1) == path  # rewrite-target /$1: the app's own path
+
+
 def test_nginx_exact_location_then_longest_prefix():
     table = [entry("= /"), entry("/api/"), entry("/")]
     assert chosen("nginx", table, "/") == ["= /"]
@@ -188,11 +205,13 @@ def fission_winners(table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
 
 def ingress_nginx_winners(table: List[GatewayRoute], path: str) -> List[GatewayRoute]:
     # location ~* "^<path>", the paths sorted longest first, the first match winning; (?-i) turns
-    # the case-insensitive ~* off (Python's re is case-sensitive by default).
+    # the case-insensitive ~* off from where it stands (Python's re takes no flag mid-pattern: the
+    # head before it is scoped case-insensitive instead).
     def match(pattern: str) -> bool:
-        if pattern.startswith("(?-i)"):
-            return re.match("^" + pattern[len("(?-i)") :], path) is not None
-        return re.match("^" + pattern, path, re.IGNORECASE) is not None
+        head, flag, tail = pattern.partition("(?-i)")
+        if not flag:
+            return re.match("^" + pattern, path, re.IGNORECASE) is not None
+        return re.match("^" + ("(?i:" + head + ")" if head else "") + tail, path) is not None
 
     matching = [e for e in table if match(e.path)]
     longest = max((len(e.path) for e in matching), default=0)
@@ -243,7 +262,7 @@ def winners(name: str, table: List[GatewayRoute], path: str) -> List[GatewayRout
         return aws_winners(table, path)
     if name == "fission":
         return fission_winners(table, path)
-    if name == "openfaas":
+    if name in ("openfaas", "kubeless"):
         return ingress_nginx_winners(table, path)
     if name == "openwhisk":
         return openwhisk_winners(table, path)
@@ -402,7 +421,7 @@ def test_every_app_route_reaches_a_function_that_serves_it_on_every_gateway(rout
     routes=route_sets(),
     split=SPLITS,
     values=st.lists(st.sampled_from(VALUES), min_size=1, max_size=4),
-    name=st.sampled_from(["fission", "openfaas", "openwhisk"]),
+    name=st.sampled_from(["fission", "openfaas", "kubeless", "openwhisk"]),
 )
 def test_every_app_route_reaches_a_function_that_serves_it_on_the_open_source_gateways(
     routes, split, values, name

@@ -1,8 +1,9 @@
-"""Split plans on the open-source platforms: OpenWhisk, OpenFaaS, Fission and Fn.
+"""Split plans on the open-source platforms: OpenWhisk, OpenFaaS, Fission, Kubeless and Fn.
 
 Each platform routes a split in its own form: OpenWhisk API Gateway resources (``apis`` in the
 wskdeploy manifest), OpenFaaS ``FunctionIngress`` paths (ingress-nginx regexes), Fission
-``HTTPTrigger`` s, Fn trigger sources. For the Flask todo sample and an app with parametrised
+``HTTPTrigger`` s, Kubeless ``HTTPTrigger`` s (an Ingress each, ingress-nginx regexes), Fn trigger
+sources. For the Flask todo sample and an app with parametrised
 routes, the generated files are checked against the platforms' documented formats, then read
 back: every sample request is routed *by the generated file* with that gateway's rule
 (:mod:`bridge.split.tables`), and the built package, run as the platform runs it (one process
@@ -167,12 +168,13 @@ def todo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Dict[str, str]:
 @dataclasses.dataclass
 class Built:
     """What `bridge build --split` wrote: the deploy files (path -> text), the package directory,
-    the plan's functions and the catch-all among them."""
+    the plan's functions, the catch-all among them and what it said on stderr (its notes)."""
 
     files: Dict[str, str]
     code: Path
     functions: List[str]
     catch_all: str
+    stderr: str = ""
 
 
 def project_copy(root: Path, tmp_path: Path) -> Path:
@@ -221,7 +223,7 @@ def split_build(root: Path, platform: str, tmp_path: Path, split: str = "per-rou
     }
     routes = json.loads((out / "code" / "bridge_routes.json").read_text())["functions"]
     catch_all = next(name for name, rows in routes.items() if rows is None)
-    return Built(files, out / "code", list(routes), catch_all)
+    return Built(files, out / "code", list(routes), catch_all, done.stderr)
 
 
 def refused(root: Path, platform: str, tmp_path: Path, split: str = "per-route") -> str:
@@ -290,6 +292,18 @@ elif platform == "openwhisk":
         if body and not is_text_media(content_type):  # the controller decodes it (webactions.md)
             body = base64.b64decode(body).decode()
         out.append([answer["statusCode"], body])
+elif platform == "kubeless":
+    # A plain WSGI environ, as the runtime's server makes (werkzeug's test Client adds a key
+    # holding itself, which cannot cross the runtime's pickle).
+    from werkzeug.test import EnvironBuilder
+    import kubeless_entry
+    from bridge.emulators.fc2 import run_wsgi
+    from bridge.emulators.kubeless import runtime_app
+    context = {"function-name": "handler", "timeout": 180.0, "runtime": "python3.11"}
+    app = runtime_app(kubeless_entry.handler, context)
+    for method, path, forwarded in requests:
+        answer = run_wsgi(app, EnvironBuilder(path=forwarded, method=method).get_environ())
+        out.append([int(answer.status.split()[0]), answer.body.decode()])
 elif platform == "fn":
     from bridge.emulators import GatewayRequest, get_emulator
     spec = importlib.util.spec_from_file_location("func", "func.py")
@@ -466,6 +480,8 @@ def test_openfaas_split_package_answers_each_functions_own_routes(name, request,
     # The template's own Flask app has Flask's /static/<path> route: it answers those itself.
     requests = [r for r in requests if not r[1].startswith("/static/")]
     built = split_build(root, "openfaas", tmp_path, "per-django-app" if name == "blog" else "per-route")
+    # The todo sample serves /static/ (Flask's own rule), the blog its STATIC_URL: the build warns.
+    assert ("WARNING openfaas" in built.stderr) == (name != "items"), built.stderr
     files = built.files
     table = openfaas_table(files)
     served_by = {(m, p): route(table, "openfaas", m, p) for m, p, _ in requests}
@@ -572,6 +588,99 @@ def test_openwhisk_split_package_answers_each_functions_own_routes(name, request
         catch_all,
         launch,
         root="/api/t1" + base,
+    )
+
+
+# --- Kubeless -----------------------------------------------------------------------------------
+
+
+def kubeless_table(files: Dict[str, str]) -> List[GatewayRoute]:
+    """The Ingress path of each HTTPTrigger: "/" + spec.path (http-trigger k8sutil.go CreateIngress)."""
+    return [
+        GatewayRoute("/" + document["spec"]["path"], None, document["spec"]["function-name"])
+        for document in documents(files, "kubeless-trigger.yaml")
+    ]
+
+
+def ingress_nginx_rewrite(path: str, target: str, uri: str) -> str:
+    """What ingress-nginx hands the function: ``rewrite "(?i)<path>" <target> break;`` unless the
+    path equals the target (ingress-nginx ``buildProxyPass``); nginx's rewrite replaces the whole
+    URI. Python's re takes no mid-pattern ``(?-i)``: it scopes the case-insensitive head instead."""
+    if path == target:
+        return uri
+    head, _, tail = path.partition("(?-i)")
+    match = re.search("(?i:" + head + ")" + tail, uri)
+    assert match is not None, (path, uri)
+    return re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))), target)
+
+
+def test_kubeless_split_is_a_function_each_and_an_http_trigger_per_route(items_root, tmp_path):
+    built = split_build(items_root, "kubeless", tmp_path)
+    functions = documents(built.files, "kubeless-function.yaml")
+    assert sorted(f["metadata"]["name"] for f in functions) == sorted(built.functions)
+    packages = set()
+    for function in functions:
+        spec = function["spec"]
+        assert function["kind"] == "Function" and spec["handler"] == "kubeless_entry.handler"
+        (container,) = spec["deployment"]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["BRIDGE_FUNCTION"] == function["metadata"]["name"]
+        packages.add((spec["checksum"], spec["function"]))
+    assert len(packages) == 1  # one package, in every Function
+    triggers = documents(built.files, "kubeless-trigger.yaml")
+    for trigger in triggers:
+        assert trigger["apiVersion"] == "kubeless.io/v1beta1" and trigger["kind"] == "HTTPTrigger"
+        assert set(trigger["spec"]) <= {"function-name", "host-name", "path", "gateway"}
+        assert trigger["spec"]["function-name"] in built.functions
+        annotations = trigger["metadata"].get("annotations", {})
+        if trigger["spec"]["path"] == "":  # the catch-all: path "/" equals the default target
+            assert trigger["spec"]["function-name"] == built.catch_all and not annotations
+        else:
+            assert annotations == {"nginx.ingress.kubernetes.io/rewrite-target": "/$1"}
+    paths = {t["spec"]["path"] for t in triggers}
+    assert {"(?-i)(items)$", "(?-i)(files/.*)", "(?-i)(about/)$", "(?-i)(about)$", ""} <= paths
+    names = [t["metadata"]["name"] for t in triggers]
+    assert len(names) == len(set(names))
+    # The notes count what etcd holds: one whole package per Function object.
+    assert f"holds {len(functions)} Function objects" in built.stderr and "in total" in built.stderr
+
+
+def test_kubeless_split_triggers_take_the_domain_given_to_build(items_root, tmp_path):
+    built = split_build(items_root, "kubeless", tmp_path, "per-route", "--domain", "shop.example.com")
+    hosts = {t["spec"]["host-name"] for t in documents(built.files, "kubeless-trigger.yaml")}
+    assert hosts == {"shop.example.com"}
+
+
+@pytest.mark.parametrize("name", ["items", "todo", "blog"])
+def test_kubeless_split_package_answers_each_functions_own_routes(name, request, tmp_path):
+    pytest.importorskip("bottle")
+    root, requests, env = sample(name, request)
+    built = split_build(root, "kubeless", tmp_path, "per-django-app" if name == "blog" else "per-route")
+    files = built.files
+    table = kubeless_table(files)
+    served_by = {(m, p): route(table, "kubeless", m, p) for m, p, _ in requests}
+    functions = {f["metadata"]["name"]: f["spec"] for f in documents(files, "kubeless-function.yaml")}
+    targets = {
+        "/" + t["spec"]["path"]: t["metadata"].get("annotations", {}).get(
+            "nginx.ingress.kubernetes.io/rewrite-target", "/"
+        )
+        for t in documents(files, "kubeless-trigger.yaml")
+    }
+    # The entry ingress-nginx picks rewrites the request to the app's own path.
+    forwarded = {}
+    for method, path, _ in requests:
+        (entry,) = gateway("kubeless").select(table, path, method)
+        forwarded[path] = ingress_nginx_rewrite(entry.path, targets[entry.path], path)
+        assert forwarded[path] == path
+
+    def launch(function: str):
+        (container,) = functions[function]["deployment"]["spec"]["template"]["spec"]["containers"]
+        given = {e["name"]: e["value"] for e in container["env"] if "${" not in e["value"]}
+        return function, {**env, **given}, (lambda path: forwarded[path])
+
+    catch_all = built.catch_all
+    check_each_function_answers_its_own_and_404s_the_rest(
+        built.code, "kubeless", served_by, requests, catch_all, launch
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from typing import Any, Callable, Dict, Tuple
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from ._base import GatewayRequest, GatewayResponse, is_under
 from .gcf import GCFEmulator
@@ -37,26 +38,35 @@ def environment_app(function: Callable[..., Any]) -> Any:
 
 
 class FissionEmulator(GCFEmulator):
-    """One function behind an HTTP trigger with prefix ``/<function>`` (``keepPrefix: false``)."""
+    """One function behind an HTTP trigger with prefix ``/<function>`` (``keepPrefix: false``).
+
+    ``routed``: the function sits behind a split's triggers instead, and the local gateway played
+    the router (:mod:`bridge.gateway.split`): it chose the trigger, rewrote the path as that trigger
+    does and set ``X-Fission-Full-Url``; the request is taken as it comes, and handed to the
+    handler as the split's entry hands it.
+    """
 
     name = "fission"
     has_default_domain = False
 
-    def __init__(self, *, namespace: str = "default", **options: Any) -> None:
+    def __init__(self, *, namespace: str = "default", routed: bool = False, **options: Any) -> None:
         super().__init__(**options)
         self.namespace = namespace
+        self.routed = routed
         self.uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fission:{namespace}/{self.function_name}"))
 
     @property
     def url_prefix(self) -> str:
-        return f"/{self.function_name}"
+        return "" if self.routed else f"/{self.function_name}"
 
     def _build_event(self, request: GatewayRequest, *, request_id: str) -> Tuple[Dict[str, Any], None]:
         rest = request.raw_path[len(self.url_prefix) :] or "/"
         target = rest + ("?" + request.raw_query if request.raw_query else "")
-        headers = list(request.headers_with_host())
+        full = request.header("x-fission-full-url") if self.routed else None
+        # The router sets X-Fission-Full-Url, whatever the client sent (pkg/router/requesthHeader.go).
+        headers = [(n, v) for n, v in request.headers_with_host() if n.lower() != "x-fission-full-url"]
         headers += [
-            ("X-Fission-Full-Url", request.target),
+            ("X-Fission-Full-Url", full or request.target),
             ("X-Fission-Function-Name", self.function_name),
             ("X-Fission-Function-Namespace", self.namespace),
             ("X-Fission-Function-Uid", self.uid),
@@ -71,7 +81,20 @@ class FissionEmulator(GCFEmulator):
         return environ, None
 
     def server_app(self, handler: Callable[..., Any]) -> Any:
-        return environment_app(handler)
+        if not self.routed:
+            return environment_app(handler)
+
+        def split_entry(request: Any) -> Any:
+            # What a split's generated fission_entry.py does before the handler: its triggers sit at
+            # the app's own paths, so the app's path is the client's, X-Fission-Full-Url's (a
+            # relativeurl trigger forwards "/", which alone cannot tell /about/ from a prefix).
+            full = urlsplit(request.headers.get("X-Fission-Full-Url", ""))
+            if full.path.startswith("/"):
+                request.environ["RAW_URI"] = full.path + ("?" + full.query if full.query else "")
+                request.environ["PATH_INFO"] = unquote_to_bytes(full.path).decode("latin-1")
+            return handler(request)
+
+        return environment_app(split_entry)
 
     def check_request(self, request: GatewayRequest) -> GatewayResponse | None:
         if not is_under(request, self.url_prefix):

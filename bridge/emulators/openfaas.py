@@ -61,7 +61,10 @@ def template_app(function: Callable[..., Any]) -> Any:
     """A Flask app routing as the ``python3-http`` template's, calling ``function(event, context)``."""
     import flask
 
-    app = flask.Flask("openfaas_python3_http_emulation")
+    # The template's `Flask(__name__)` in /home/app/index.py registers Flask's default
+    # /static/<path:filename> rule for /home/app/static, where its image puts nothing: GET and HEAD
+    # under /static/ answer the template's 404 and never reach the handler (not this machine's files).
+    app = flask.Flask("openfaas_python3_http_emulation", static_folder="/home/app/static")
 
     def call_handler(path: str) -> Any:
         request = flask.request._get_current_object()

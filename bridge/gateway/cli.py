@@ -273,7 +273,10 @@ def run_serve(args: argparse.Namespace) -> int:
     gateway = Gateway(routes, functions, args.platform, jobs=local_jobs)
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
-    prefix = next(iter(functions.values())).emulator.url_prefix
+    # A split's table has its own public prefix (none where it sits at the app's paths).
+    prefix = getattr(routes, "prefix", None)
+    if prefix is None:
+        prefix = next(iter(functions.values())).emulator.url_prefix
 
     def announce() -> None:
         shown_host = f"[{host}]" if ":" in host else host

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Sequence, Tuple
+from typing import Any, Iterable, List, Sequence, Tuple
 
 from .._errors import ConfigError
 
@@ -68,6 +68,11 @@ class RouteTable:
                     return route, None
                 path_match = path_match or route
         return None, path_match
+
+    def forward(self, route: Route, request: Any, emulator: Any) -> Any:
+        """The request as the gateway hands it to ``route``'s function (a gateway request, that
+        function's emulator): as it came, unless a platform's table rewrites it."""
+        return request
 
     @property
     def functions(self) -> List[Tuple[str, str]]:

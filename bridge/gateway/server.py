@@ -173,6 +173,7 @@ class Gateway:
             function = self.functions[path_only.function]
             return function.emulator.method_not_allowed(request), function.name
         function = self.functions[route.function]
+        request = self.routes.forward(route, request, function.emulator)
         rejection = function.emulator.check_request(request)
         if rejection is not None:
             return rejection, function.name

@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
     plan.add_argument(
         "--gateway",
         action="append",
-        choices=("fc", "aws", "scf", "nginx", "openwhisk", "openfaas", "fission"),
+        choices=("fc", "aws", "scf", "nginx", "openwhisk", "openfaas", "kubeless", "fission"),
         help="only check and show this gateway (repeatable; default: fc, aws, scf and nginx)",
     )
     plan.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -475,8 +475,8 @@ class FunctionIngressGateway(Gateway):
 
     name = "openfaas"
     catch_all = "/(.*)"
-    _EXACT = re.compile(r"\(\?-i\)/\((.*)\)\$")
-    _PREFIX = re.compile(r"\(\?-i\)/\((.*)\.\*\)")
+    #: How every entry but the catch-all begins: case-sensitive from here, the group after the ``/``.
+    opening = "(?-i)/("
 
     def paths_for(self, route: Route) -> List[str]:
         paths: List[str] = []
@@ -490,23 +490,22 @@ class FunctionIngressGateway(Gateway):
                 paths.append(self.exact_path(literal[:-1]))
         return list(dict.fromkeys(paths))
 
-    @staticmethod
-    def exact_path(literal: str) -> str:
-        return "(?-i)/(" + re.escape(literal[1:]) + ")$"
+    def exact_path(self, literal: str) -> str:
+        return self.opening + re.escape(literal[1:]) + ")$"
 
-    @staticmethod
-    def prefix_path(prefix: str) -> str:
-        return "(?-i)/(" + re.escape(prefix[1:]) + ".*)"
+    def prefix_path(self, prefix: str) -> str:
+        return self.opening + re.escape(prefix[1:]) + ".*)"
 
     def parse(self, gateway_path: str) -> Tuple[bool, str]:
         """(is exact, the literal path or prefix) of an entry this class wrote."""
         if gateway_path == self.catch_all:
             return False, "/"
-        for exact, form in ((True, self._EXACT), (False, self._PREFIX)):
-            match = form.fullmatch(gateway_path)
-            if match:
-                return exact, "/" + re.sub(r"\\(.)", r"\1", match.group(1))
-        raise ValueError(f"not a FunctionIngress path faas-bridge writes: {gateway_path!r}")
+        if gateway_path.startswith(self.opening):
+            body = gateway_path[len(self.opening) :]
+            for exact, end in ((True, ")$"), (False, ".*)")):
+                if body.endswith(end):
+                    return exact, "/" + re.sub(r"\\(.)", r"\1", body[: -len(end)])
+        raise ValueError(f"not a {self.name} ingress path faas-bridge writes: {gateway_path!r}")
 
     def is_exact(self, gateway_path: str) -> bool:
         return self.parse(gateway_path)[0]
@@ -525,6 +524,28 @@ class FunctionIngressGateway(Gateway):
     def example(self, gateway_path: str) -> str:
         exact, text = self.parse(gateway_path)
         return text if exact else text + "x"
+
+
+class KubelessGateway(FunctionIngressGateway):
+    """Kubeless ``HTTPTrigger`` paths, as ingress-nginx matches the Ingress each one becomes.
+
+    The http-trigger controller (kubeless/http-trigger ``pkg/utils/k8sutil.go``, CreateIngress)
+    makes one ``extensions/v1beta1`` Ingress per trigger: path ``"/" + spec.path`` (no
+    ``pathType``: ImplementationSpecific), annotation ``nginx.ingress.kubernetes.io/rewrite-target:
+    /``, then the trigger's own annotations over those. The default target rewrites every request
+    of a longer path to ``/`` (nginx ``rewrite`` replaces the whole URI; ingress-nginx
+    ``buildProxyPass`` skips it only where path and target are equal), so a split's triggers set
+    ``rewrite-target: /$1`` and a first group holding the path after the ``/``, as the OpenFaaS
+    entries do; with a rewrite every path of the host is a regex location, case-insensitive,
+    longest first (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/).
+    Entries are Ingress paths: ``/(?-i)(`` opens each (the controller puts the ``/`` first),
+    ``$`` ends an exact path and ``.*`` a prefix; the catch-all is ``/`` (``spec.path`` empty, the
+    default target equal to it: nothing rewritten). UNCONFIRMED: nothing was deployed.
+    """
+
+    name = "kubeless"
+    catch_all = "/"
+    opening = "/(?-i)("
 
 
 class OpenWhiskGateway(Gateway):
@@ -660,13 +681,15 @@ GATEWAYS: Dict[str, Gateway] = {
         NginxGateway(),
         OpenWhiskGateway(),
         FunctionIngressGateway(),
+        KubelessGateway(),
         FissionGateway(),
     )
 }
 
 
 def gateway(name: str) -> Gateway:
-    """The translator for ``fc``, ``aws``, ``scf``, ``nginx``, ``openwhisk``, ``openfaas`` or ``fission``."""
+    """The translator for ``fc``, ``aws``, ``scf``, ``nginx``, ``openwhisk``, ``openfaas``, ``kubeless``
+    or ``fission``."""
     try:
         return GATEWAYS[name]
     except KeyError:

@@ -148,6 +148,10 @@ class OpenFaaS(Target):
         }
 
     def notes(self, deployment: Deployment) -> List[str]:
+        lost = static_loss(deployment)
+        return ([lost] if lost else []) + self._deploy_notes(deployment)
+
+    def _deploy_notes(self, deployment: Deployment) -> List[str]:
         if deployment.split:
             return [
                 "openfaas: `faas-cli template store pull python3-http`, `faas-cli up -f stack.yml`, then "
@@ -161,6 +165,51 @@ class OpenFaaS(Target):
             f"answers at <gateway>/function/{deployment.functions[0].name}/ (the template routes GET, PUT, "
             "POST, PATCH and DELETE; Flask answers OPTIONS itself). UNCONFIRMED: not deployed from here",
         ]
+
+
+#: Where the template's Flask app answers GET and HEAD itself (Flask's default static rule).
+TEMPLATE_STATIC = "/static/"
+_TEMPLATE_SOURCE = "https://github.com/openfaas/python-flask-template/blob/master/template/python3-http/index.py"
+
+
+def static_loss(deployment: Deployment) -> str | None:
+    """A warning when some of the app's GET or HEAD requests are under ``/static/``, which the
+    ``python3-http`` template's own Flask app (``app = Flask(__name__)``: Flask's default
+    ``/static/<path:filename>`` rule) answers with its 404 before the handler; ``None`` otherwise.
+    Every variant of the template (``python3-http-debian``, ``python3-flask``) makes its app so."""
+    lost = [
+        route.path
+        for route in deployment.app_routes or ()
+        # `/static/` itself and other methods still reach the handler: the rule needs a filename
+        # and takes GET and HEAD only.
+        if route.path.startswith(TEMPLATE_STATIC)
+        and route.path != TEMPLATE_STATIC
+        and (route.allows("GET") or route.allows("HEAD"))
+    ]
+    static_url = _django_static_url(deployment.project)
+    if static_url is not None and static_url.startswith(TEMPLATE_STATIC):
+        lost.append(f"STATIC_URL {static_url}")
+    if not lost:
+        return None
+    return (
+        f"WARNING openfaas: GET and HEAD under {TEMPLATE_STATIC} never reach the app ({', '.join(lost)}): "
+        "the python3-http template's own Flask app keeps Flask's default /static/<path:filename> rule "
+        f"and answers 404 there ({_TEMPLATE_SOURCE}). Serve static files under another prefix "
+        '(Flask(static_url_path="/assets"), Django STATIC_URL = "/assets/" with WhiteNoise) or from '
+        "object storage behind a CDN"
+    )
+
+
+def _django_static_url(project: Any) -> str | None:
+    """The Django project's STATIC_URL as a path (``None``: not Django, or served elsewhere)."""
+    if not getattr(project, "django", None):
+        return None
+    from django.conf import settings  # loaded with the app by `bridge build`
+
+    url = str(getattr(settings, "STATIC_URL", "") or "")
+    if not url or url.startswith(("http://", "https://", "//")):
+        return None
+    return url if url.startswith("/") else "/" + url
 
 
 def _ingress(deployment: Deployment, number: int, route: Any) -> Dict[str, Any]:
