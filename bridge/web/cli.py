@@ -124,6 +124,12 @@ def run_command(
         file=sys.stderr,
         flush=True,
     )
+    if contract.name == "fc":
+        from .fc_lifecycle import wrap
+
+        # FC ends a custom-runtime instance with its PreStop request, not a signal: answered here,
+        # before the app, with the drain SIGTERM would get.
+        app = wrap(app, interface, drain_s=plan.graceful_s)
     serve(app, plan, on_ready)
     return 0
 
