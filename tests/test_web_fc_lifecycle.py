@@ -28,6 +28,16 @@ from bridge.web.fc_lifecycle import SHUTDOWN_S, control_hook
 FASTAPI = "lifecycle_apps:fastapi_app"
 FLASK = "lifecycle_apps:flask_app"
 CHUNKS = 5
+PAUSE_S = 0.4  # lifecycle_apps sleeps this long after each chunk: a stream lasts CHUNKS * PAUSE_S
+
+
+def drained(asked: float, answered: float, ended: float) -> bool:
+    """PreStop was answered once the stream had ended: it waited most of the stream's life (an
+    undrained PreStop answers in milliseconds), and not before the client saw the end (give or take
+    the client threads' scheduling)."""
+    return answered - asked > (CHUNKS - 2) * PAUSE_S and answered >= ended - 0.25
+
+
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
@@ -46,6 +56,12 @@ def call(port: int, method: str, path: str, control: Optional[str] = None) -> Tu
 
 def events(log: Path) -> List[str]:
     return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def hook_events(log: Path) -> List[str]:
+    """The log's lines, lifespan's without their process id."""
+    lines = log.read_text().splitlines()
+    return [line.split()[0] if line.startswith(("startup", "shutdown")) else line for line in lines]
 
 
 class Stream:
@@ -97,12 +113,13 @@ def test_fastapi_lifespan_runs_once_and_pre_stop_drains_then_shuts_down(tmp_path
         assert events(log) == ["startup"]
 
         stream = Stream(port)
+        asked = time.monotonic()
         status, text = call(port, "GET", "/pre-stop", "/pre-stop")
         answered = time.monotonic()
         assert (status, text) == (200, "OK")
         assert stream.join() == EXPECTED
         # PreStop answered only once the running stream had ended, and shut lifespan down once.
-        assert answered >= stream.ended
+        assert drained(asked, answered, stream.ended)
         assert events(log) == ["startup", "shutdown"]
 
         server.send_signal(signal.SIGTERM)
@@ -155,11 +172,12 @@ def test_flask_on_gunicorn_pre_stop_waits_for_running_requests_in_every_worker()
         assert call(port, "GET", "/pre-stop") == (200, "the app's own /pre-stop")
         assert call(port, "POST", "/initialize", "/initialize") == (200, "OK")
         streams = [Stream(port), Stream(port)]  # on either worker
+        asked = time.monotonic()
         status, text = call(port, "GET", "/pre-stop", "/pre-stop")
         answered = time.monotonic()
         assert (status, text) == (200, "OK")
         assert [stream.join() for stream in streams] == [EXPECTED, EXPECTED]
-        assert answered >= max(stream.ended for stream in streams)
+        assert drained(asked, answered, max(stream.ended for stream in streams))
         # After PreStop the workers still serve until FC's SIGTERM (or SIGKILL) ends them.
         assert call(port, "POST", "/initialize") == (200, "the app's own /initialize")
 
@@ -189,3 +207,126 @@ def test_web_builds_configure_the_initializer_and_pre_stop(tmp_path: Path, plan)
         assert 30 <= hooks["initializer"]["timeout"] <= 300  # FC's Initializer limit
         # PreStop: bridge run's drain (the 10 s grace less a second) plus lifespan shutdown fit in it.
         assert 9 + SHUTDOWN_S < hooks["preStop"]["timeout"] <= 90
+
+
+# --- a bridge.Bridge's own hooks -----------------------------------------------------------------------
+
+HOOKED = """\
+import os
+
+from bridge import Bridge
+from {module} import {app} as app
+
+
+def record(event):
+    with open(os.environ["LIFESPAN_LOG"], "a") as log:
+        log.write(event + "\\n")
+
+
+handler = Bridge(app)
+failures = [int(os.environ.get("COLD_START_FAILURES", "0"))]
+
+
+@handler.on_cold_start
+def warm(context):
+    if failures[0]:
+        failures[0] -= 1
+        raise RuntimeError("model store unreachable")
+    record(f"cold-start {{context.request_id}} {{context.function_name}}")
+
+
+@handler.on_shutdown
+def close():
+    record("on-shutdown")
+"""
+
+
+def hooked_project(tmp_path: Path, module: str, app: str) -> Path:
+    tmp_path.mkdir()
+    (tmp_path / "index.py").write_text(HOOKED.format(module=module, app=app))
+    return tmp_path
+
+
+def call_fc(port: int, method: str, path: str, control: str) -> Tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"x-fc-control-path": control, "x-fc-request-id": "req-7", "x-fc-function-name": "shop"}
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("app", ["fastapi_app", "flask_app"])
+def test_a_bridge_target_runs_its_hooks_at_the_initializer_and_pre_stop(tmp_path: Path, app: str) -> None:
+    log = tmp_path / "lifespan.log"
+    project = hooked_project(tmp_path / "project", "lifecycle_apps", app)
+    project_env = {"LIFESPAN_LOG": str(log), "PYTHONPATH": str(Path(__file__).parent / "apps")}
+    port = free_port()
+    # One worker: under gunicorn the hooks run in the worker that receives FC's request.
+    command = bridge_run("index:handler", port, "--platform", "fc", "--chdir", str(project), "--workers", "1")
+    with running(command, port, env=project_env):
+        assert call(port, "POST", "/initialize") == (200, "the app's own /initialize")  # its app is served
+        assert call_fc(port, "POST", "/initialize", "/initialize") == (200, "OK")
+        assert call_fc(port, "POST", "/initialize", "/initialize") == (200, "OK")  # once
+        assert call_fc(port, "GET", "/pre-stop", "/pre-stop") == (200, "OK")
+    expected = ["cold-start req-7 shop", "on-shutdown"]
+    if app == "fastapi_app":
+        expected = ["startup", "cold-start req-7 shop", "shutdown", "on-shutdown"]
+    assert hook_events(log) == expected
+
+
+@pytest.mark.parametrize("app", ["fastapi_app", "flask_app"])
+def test_a_failing_cold_start_hook_answers_500_and_the_next_initializer_retries(
+    tmp_path: Path, app: str
+) -> None:
+    log = tmp_path / "lifespan.log"
+    project = hooked_project(tmp_path / "project", "lifecycle_apps", app)
+    env = {
+        "LIFESPAN_LOG": str(log),
+        "PYTHONPATH": str(Path(__file__).parent / "apps"),
+        "COLD_START_FAILURES": "1",
+    }
+    port = free_port()
+    # One worker: under gunicorn the hooks run in the worker that receives FC's request.
+    command = bridge_run("index:handler", port, "--platform", "fc", "--chdir", str(project), "--workers", "1")
+    with running(command, port, env=env):
+        assert call_fc(port, "POST", "/initialize", "/initialize") == (500, "initialization failed")
+        assert call_fc(port, "POST", "/initialize", "/initialize") == (200, "OK")
+    assert "cold-start req-7 shop" in log.read_text()
+
+
+def test_hooks_are_for_fc_and_must_be_a_bridge(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from _serving import child_env
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bridge.web", FLASK, *args, "--print"],
+            cwd=Path(__file__).parent / "apps",
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    result = run("--platform", "knative", "--hooks", "lifecycle_apps:flask_app")
+    assert result.returncode == 1 and "--hooks: the hooks run at FC's Initializer" in result.stderr
+    result = run("--platform", "fc", "--hooks", "lifecycle_apps:flask_app")
+    assert result.returncode == 1 and "not a bridge.Bridge" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_web_build_hands_the_projects_own_handler_hooks_to_bridge_run(tmp_path: Path) -> None:
+    from bridge.deploy.entry import run_arguments
+
+    project = make_project(tmp_path / "project", app="hello:app")
+    (project.root / "index.py").write_text(HOOKED.format(module="hello", app="app"))
+    fc = deployment(project, all_in_one_plan(), "fc", mode="web")
+    assert run_arguments(fc, "fc").endswith(" --hooks index:handler")
+    assert "--hooks" not in run_arguments(deployment(project, all_in_one_plan(), "scf", mode="web"), "scf")
+    plain = make_project(tmp_path / "plain", app="hello:app")
+    assert "--hooks" not in run_arguments(deployment(plain, all_in_one_plan(), "fc", mode="web"), "fc")

@@ -69,6 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--grace", type=float, metavar="S", help="seconds the platform waits after SIGTERM (default 10)"
     )
     parser.add_argument(
+        "--hooks",
+        metavar="MODULE:ATTR",
+        help="a bridge.Bridge whose on_cold_start hooks run at FC's Initializer and on_shutdown hooks at "
+        "its PreStop (--platform fc; default: TARGET itself when it is a Bridge)",
+    )
+    parser.add_argument(
         "--print", dest="print_plan", action="store_true", help="print the server settings as JSON and exit"
     )
 
@@ -88,7 +94,14 @@ def run_command(
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise ConfigError(f"--{name} must be positive, not {value}")
-    app = load_target(spec, chdir=chdir)
+    if args.hooks and contract.name != "fc":
+        raise ConfigError(
+            f"--hooks: the hooks run at FC's Initializer and PreStop requests; {contract.title} sends "
+            "none. Run them from the app's own startup (ASGI lifespan) instead"
+        )
+    app, hooks = _app_and_hooks(load_target(spec, chdir=chdir))
+    if args.hooks:
+        hooks = _hooks(load_target(args.hooks), args.hooks)
     interface = _interface(app)
     if interface == "asgi" and max(args.workers or 1, args.threads or 1) > 1:
         raise ConfigError(
@@ -129,7 +142,14 @@ def run_command(
 
         # FC ends a custom-runtime instance with its PreStop request, not a signal: answered here,
         # before the app, with the drain SIGTERM would get.
-        app = wrap(app, interface, drain_s=plan.graceful_s)
+        app = wrap(app, interface, drain_s=plan.graceful_s, hooks=hooks)
+    elif hooks is not None:
+        print(
+            f"bridge run: {spec} is a bridge.Bridge: serving its app; its on_cold_start and on_shutdown "
+            "hooks run on FC only (at its Initializer and PreStop)",
+            file=sys.stderr,
+            flush=True,
+        )
     serve(app, plan, on_ready)
     return 0
 
@@ -149,6 +169,24 @@ def _target(args: argparse.Namespace) -> Any:
     if not args.target:
         raise ConfigError("bridge run needs a TARGET (module:attr or Django settings) or --project DIR")
     return args.target, args.chdir, None
+
+
+def _app_and_hooks(target: Any) -> Any:
+    """``(app, hooks)``: a :class:`bridge.Bridge` (an event-mode ``index:handler``) is served as
+    its app, its hooks kept for FC's lifecycle requests."""
+    from .._bridge import Bridge
+
+    if isinstance(target, Bridge):
+        return target.app, target
+    return target, None
+
+
+def _hooks(target: Any, spec: str) -> Any:
+    from .._bridge import Bridge
+
+    if not isinstance(target, Bridge):
+        raise ConfigError(f"--hooks {spec}: not a bridge.Bridge (the object whose hooks run), but {target!r}")
+    return target
 
 
 def _interface(app: Any) -> str:

@@ -26,6 +26,11 @@ without the header is always the app's.
 - WSGI (gunicorn): a WSGI app has no lifespan. PreStop waits until the requests running in every
   worker have finished (a counter shared by the forked workers) and answers; the workers keep
   serving, and FC's SIGTERM then lets gunicorn exit gracefully, or SIGKILL ends it.
+
+A :class:`bridge.Bridge`'s hooks (``bridge run index:handler``, or ``--hooks``) run here too: its
+``on_cold_start`` hooks at the Initializer, with a context made from FC's headers, and its
+``on_shutdown`` hooks at PreStop (ASGI: or at the server's shutdown, if no PreStop came). Under
+gunicorn both run in the worker that receives the request.
 """
 
 from __future__ import annotations
@@ -50,6 +55,23 @@ _HOOKS = (INITIALIZE, PRE_STOP, PRE_FREEZE)
 SHUTDOWN_S = 5.0
 
 
+class HookContext:
+    """What an ``on_cold_start`` hook is given at FC's Initializer: the invocation's fields FC
+    sends as common request headers (https://www.alibabacloud.com/help/doc-detail/425057.htm)."""
+
+    __slots__ = ("request_id", "function_name", "region", "account_id", "qualifier")
+
+    def __init__(self, header: Callable[[str], Optional[str]]) -> None:
+        self.request_id = header("x-fc-request-id") or ""
+        self.function_name = header("x-fc-function-name") or ""
+        self.region = header("x-fc-region") or ""
+        self.account_id = header("x-fc-account-id") or ""
+        self.qualifier = header("x-fc-qualifier") or ""
+
+    def __repr__(self) -> str:
+        return f"<HookContext {self.function_name or '-'} {self.request_id or '-'}>"
+
+
 def control_hook(value: Optional[str]) -> Optional[str]:
     """The lifecycle hook an ``x-fc-control-path`` value names, or None (the app's request)."""
     if not value:
@@ -61,12 +83,16 @@ def control_hook(value: Optional[str]) -> Optional[str]:
 class FcLifecycleASGI:
     """Wraps an ASGI app: FC's lifecycle requests are answered here, the rest reach the app."""
 
-    def __init__(self, app: Callable[..., Any], drain_s: float) -> None:
+    def __init__(self, app: Callable[..., Any], drain_s: float, hooks: Any = None) -> None:
         from ..runners.lifespan import Lifespan
 
         self.app = app
         self.drain_s = drain_s
+        self.hooks = hooks
         self._lifespan = Lifespan(app, "auto", None)
+        #: Started and not yet stopped: the next stop runs lifespan shutdown and the shutdown hooks.
+        self._open = False
+        self._hooks_ran = False
         self._state: Optional[Dict[str, Any]] = None
         self._running = 0
         self._idle: Optional[asyncio.Event] = None
@@ -121,25 +147,35 @@ class FcLifecycleASGI:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _start(self) -> None:
+    async def _start(self, context: Optional[HookContext] = None) -> None:
         async with self._guard():
             if self._state is not None and not self._lifespan.started:
                 self._state.clear()  # a restart after PreStop: nothing left from the last run
             await self._lifespan.start(self._state)
+            self._open = True
+            if context is not None and self.hooks is not None and not self._hooks_ran:
+                self.hooks.run_cold_start_hooks(context)
+                self._hooks_ran = True
 
     async def _stop(self) -> bool:
         async with self._guard():
-            return await self._lifespan.stop(SHUTDOWN_S)
+            if not self._open:
+                return True
+            self._open = self._hooks_ran = False
+            stopped = await self._lifespan.stop(SHUTDOWN_S)
+            if self.hooks is not None:
+                self.hooks.run_shutdown_hooks()
+            return stopped
 
     async def _answer(self, hook: str, scope: Dict[str, Any], receive: Any, send: Any) -> None:
         request_id = _header(scope, b"x-fc-request-id") or "-"
         status, text = 200, "OK"
         if hook == INITIALIZE:
             try:
-                await self._start()
+                await self._start(HookContext(lambda name: _header(scope, name.encode())))
             except Exception as exc:
-                logger.error("[%s] FC Initializer: %s", request_id, exc)
-                status, text = 500, "lifespan startup failed"
+                logger.error("[%s] FC Initializer failed: %s: %s", request_id, type(exc).__name__, exc)
+                status, text = 500, "initialization failed"
         elif hook == PRE_STOP:
             if not await _wait(self._idle_event(), self.drain_s):
                 logger.warning(
@@ -205,10 +241,12 @@ class _RunningCount:
 class FcLifecycleWSGI:
     """Wraps a WSGI app: FC's lifecycle requests are answered here, the rest reach the app."""
 
-    def __init__(self, app: Callable[..., Any], drain_s: float) -> None:
+    def __init__(self, app: Callable[..., Any], drain_s: float, hooks: Any = None) -> None:
         self.app = app
         self.drain_s = drain_s
+        self.hooks = hooks
         self._running = _RunningCount()
+        self._hooks_ran = False  # in this worker
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         hook = control_hook(environ.get("HTTP_X_FC_CONTROL_PATH"))
@@ -219,19 +257,32 @@ class FcLifecycleWSGI:
             except BaseException:
                 self._running.add(-1)
                 raise
-        if hook == PRE_STOP:
+        request_id = environ.get("HTTP_X_FC_REQUEST_ID", "-")
+        status, text = "200 OK", b"OK"
+        if hook == INITIALIZE and self.hooks is not None and not self._hooks_ran:
+            context = HookContext(lambda name: environ.get("HTTP_" + name.upper().replace("-", "_")))
+            try:
+                self.hooks.run_cold_start_hooks(context)
+                self._hooks_ran = True
+            except Exception as exc:
+                logger.error("[%s] FC Initializer failed: %s: %s", request_id, type(exc).__name__, exc)
+                status, text = "500 Internal Server Error", b"initialization failed"
+        elif hook == PRE_STOP:
             deadline = time.monotonic() + self.drain_s
             while self._running.value > 0 and time.monotonic() < deadline:
                 time.sleep(0.05)
             if self._running.value > 0:
                 logger.warning(
                     "[%s] FC PreStop: %d request(s) still running after %s s",
-                    environ.get("HTTP_X_FC_REQUEST_ID", "-"),
+                    request_id,
                     self._running.value,
                     self.drain_s,
                 )
-        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-        return [b"OK"]
+            if self.hooks is not None:
+                self.hooks.run_shutdown_hooks()
+                self._hooks_ran = False
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+        return [text]
 
 
 class _Counted:
@@ -257,8 +308,9 @@ class _Counted:
                 self._running.add(-1)
 
 
-def wrap(app: Any, interface: str, drain_s: float) -> Any:
-    """``app`` behind FC's lifecycle hooks, for its interface."""
+def wrap(app: Any, interface: str, drain_s: float, hooks: Any = None) -> Any:
+    """``app`` behind FC's lifecycle hooks, for its interface; ``hooks``: a :class:`bridge.Bridge`
+    whose ``on_cold_start`` and ``on_shutdown`` hooks run there, or None."""
     if interface == "asgi":
-        return FcLifecycleASGI(app, drain_s)
-    return FcLifecycleWSGI(app, drain_s)
+        return FcLifecycleASGI(app, drain_s, hooks)
+    return FcLifecycleWSGI(app, drain_s, hooks)
