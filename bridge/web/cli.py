@@ -94,14 +94,15 @@ def run_command(
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise ConfigError(f"--{name} must be positive, not {value}")
-    if args.hooks and contract.name != "fc":
+    hooks_spec = getattr(args, "hooks", None)  # `bridge serve --mode web` has no --hooks
+    if hooks_spec and contract.name != "fc":
         raise ConfigError(
             f"--hooks: the hooks run at FC's Initializer and PreStop requests; {contract.title} sends "
             "none. Run them from the app's own startup (ASGI lifespan) instead"
         )
     app, hooks = _app_and_hooks(load_target(spec, chdir=chdir))
-    if args.hooks:
-        hooks = _hooks(load_target(args.hooks), args.hooks)
+    if hooks_spec:
+        hooks = _hooks(load_target(hooks_spec), hooks_spec)
     interface = _interface(app)
     if interface == "asgi" and max(args.workers or 1, args.threads or 1) > 1:
         raise ConfigError(
