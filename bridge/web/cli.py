@@ -19,7 +19,8 @@ _DESCRIPTION = (
     "Serve TARGET (module:attr naming a WSGI or ASGI app, or a Django settings module) with a production "
     "server - uvicorn for ASGI, gunicorn (threaded) for WSGI - where PLATFORM's web functions expect it: "
     "FC 9000 or $FC_SERVER_PORT, SCF 9000, Huawei 8000, Knative/Cloud Run $PORT. Workers and threads are "
-    "sized from the instance's CPU and memory; SIGTERM drains running requests within the grace period."
+    "sized from the instance's CPU and memory; SIGTERM drains running requests within the grace period. "
+    "On FC it answers the Initializer and PreStop requests (x-fc-control-path) before the app."
 )
 
 

@@ -13,7 +13,7 @@ to a custom runtime (``/invoke``, ``/initialize``, ``/http-invoke``:
 https://www.alibabacloud.com/help/doc-detail/191345.htm), never from the path: an HTTP-trigger
 request for the app's own ``/initialize`` route carries ``/http-invoke`` and reaches the app, and
 callers cannot send ``x-fc-*`` headers of their own
-(https://www.alibabacloud.com/help/en/functioncompute/web-functions). UNCONFIRMED: that the
+(https://help.aliyun.com/en/functioncompute/web-functions). UNCONFIRMED: that the
 PreStop request carries ``x-fc-control-path: /pre-stop`` (public custom-runtime samples branch
 on exactly that value; the lifecycle page names only the path). So ``/pre-stop`` (and FC 2.0's
 ``/pre-freeze``) are recognised by the header value, whatever the method and path; a request
