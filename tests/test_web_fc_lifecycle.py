@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -299,7 +300,6 @@ def test_a_failing_cold_start_hook_answers_500_and_the_next_initializer_retries(
 
 def test_hooks_are_for_fc_and_must_be_a_bridge(tmp_path: Path) -> None:
     import subprocess
-    import sys
 
     from _serving import child_env
 
@@ -330,3 +330,20 @@ def test_a_web_build_hands_the_projects_own_handler_hooks_to_bridge_run(tmp_path
     assert "--hooks" not in run_arguments(deployment(project, all_in_one_plan(), "scf", mode="web"), "scf")
     plain = make_project(tmp_path / "plain", app="hello:app")
     assert "--hooks" not in run_arguments(deployment(plain, all_in_one_plan(), "fc", mode="web"), "fc")
+
+
+def test_the_built_fc_bootstrap_runs_the_projects_own_hooks(tmp_path: Path) -> None:
+    from test_web_mode import unpacked_web_package
+
+    package = unpacked_web_package(
+        tmp_path, "fc", files={"index.py": HOOKED.format(module="hello", app="app")}
+    )
+    assert b"--hooks index:handler" in (package / "bootstrap").read_bytes()
+    log = tmp_path / "hooks.log"
+    port = free_port()
+    env = {"BRIDGE_PYTHON": sys.executable, "BRIDGE_PORT": str(port), "LIFESPAN_LOG": str(log)}
+    with running(["/bin/bash", str(package / "bootstrap")], port, env=env):
+        assert call(port, "GET", "/hello") == (200, "hello from /hello")
+        assert call_fc(port, "POST", "/initialize", "/initialize") == (200, "OK")
+        assert call_fc(port, "GET", "/pre-stop", "/pre-stop") == (200, "OK")
+    assert log.read_text().splitlines() == ["cold-start req-7 shop", "on-shutdown"]

@@ -22,6 +22,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Dict, Optional
 
 import pytest
 from _deploy_fixtures import all_in_one_plan, deployment, make_project
@@ -47,8 +48,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def web_project(tmp_path: Path, **fields):
+def web_project(tmp_path: Path, files: Optional[Dict[str, str]] = None, **fields):
     project = make_project(tmp_path / "project", **fields)
+    for name, text in (files or {}).items():
+        (project.root / name).write_text(text)
     if fields.get("app") == "asgi_hello:app":
         (project.root / "asgi_hello.py").write_text(ASGI_APP)
     if fields.get("django"):
@@ -56,8 +59,10 @@ def web_project(tmp_path: Path, **fields):
     return project
 
 
-def unpacked_web_package(tmp_path: Path, platform: str, **fields) -> Path:
-    project = web_project(tmp_path, **fields)
+def unpacked_web_package(
+    tmp_path: Path, platform: str, files: Optional[Dict[str, str]] = None, **fields
+) -> Path:
+    project = web_project(tmp_path, files, **fields)
     interface = "asgi" if fields.get("app") == "asgi_hello:app" else "wsgi"
     dep = deployment(project, all_in_one_plan(), platform, mode="web", interface=interface)
     report = build_package(dep, get_target(platform), tmp_path / "out", verify_strict=False)
