@@ -6,7 +6,8 @@ process to its first answered request (``GET /big/0``); *first byte* is the time
 (``benchmarks/apps/streamed.py``) yields 1 MiB blocks, FastAPI under uvicorn, Flask under gunicorn
 (threaded worker). ``bridge run`` is given one worker, as the bare gunicorn has; ``python -m
 bridge.web`` is what the web-mode start scripts run, ``python -m bridge run`` the full command
-line. Medians of the runs.
+line, and with ``--platform fc`` behind the wrapper that answers FC's lifecycle requests. Medians
+of the runs.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ def _servers(interface: str, port: int) -> Dict[str, List[str]]:
         "bare server": bare,
         "python -m bridge.web": [*python, "bridge.web", *ours],
         "python -m bridge run": [*python, "bridge", "run", *ours],
+        # FC's lifecycle wrapper (bridge/web/fc_lifecycle.py) in front of the app.
+        "python -m bridge.web --platform fc": [
+            *python,
+            "bridge.web",
+            *ours,
+            "--platform",
+            "fc",
+            "--host",
+            "127.0.0.1",
+        ],
     }
 
 

@@ -216,8 +216,7 @@ class Bridge:
         """
         if self._initialized:
             return
-        for hook in self._cold_start_hooks:
-            hook(context)
+        self.run_cold_start_hooks(context)
         if self.interface == "asgi":
             self._asgi_runner().startup(self._time_left(context))
         self._initialized = True
@@ -235,6 +234,17 @@ class Bridge:
         self._stopped = True
         if self._asgi is not None:
             self._asgi.shutdown()
+        self.run_shutdown_hooks()
+
+    def run_cold_start_hooks(self, context: Any = None) -> None:
+        """The ``on_cold_start`` hooks alone, without lifespan: for a server that runs the app's
+        lifespan itself (``bridge run`` at FC's Initializer). A hook's error is raised."""
+        for hook in self._cold_start_hooks:
+            hook(context)
+
+    def run_shutdown_hooks(self) -> None:
+        """The ``on_shutdown`` hooks alone, without lifespan (``bridge run`` at FC's PreStop); each
+        hook's error is logged, and the next hook still runs."""
         for hook in self._shutdown_hooks:
             try:
                 hook()

@@ -100,7 +100,7 @@ def test_web_mode_uses_a_custom_runtime_on_port_9000(tmp_path: Path) -> None:
     assert props["runtime"] == "custom.debian10"
     assert props["customRuntimeConfig"] == {"command": ["/bin/bash", "/code/bootstrap"], "port": 9000}
     assert props["instanceConcurrency"] == 20
-    assert "handler" not in props and "instanceLifecycleConfig" not in props
+    assert "handler" not in props  # the hooks: tests/test_web_fc_lifecycle.py
 
 
 def test_secrets_stay_references_in_serverless_devs_syntax(

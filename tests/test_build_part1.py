@@ -171,12 +171,28 @@ def test_huawei_bodies_are_the_sdks_own_request_models(tmp_path):
     assert body.trigger_type_code == "APIG" and event_data.match_mode == "SWA" and event_data.path == "/"
 
 
-def test_huawei_refuses_splits_web_mode_and_sizes_it_does_not_offer(tmp_path):
+def test_huawei_web_mode_is_an_http_function_started_by_bootstrap(tmp_path):
+    models = pytest.importorskip(
+        "huaweicloudsdkfunctiongraph.v2.model", reason="needs huaweicloudsdkfunctiongraph (dev extra)"
+    )
+    dep = deployment(make_project(tmp_path, runtime="python3.9"), all_in_one_plan(), "huawei", mode="web")
+    target = get_target("huawei")
+    target.check(dep)
+    (function,) = json.loads(target.render(dep)["functiongraph.json"])["functions"]
+    create = models.CreateFunctionRequestBody(**function["create_function"])
+    # "http: HTTP函数" among the runtime values the SDK documents.
+    assert "http: HTTP" in models.CreateFunctionRequestBody.__init__.__doc__
+    assert (create.runtime, create.handler, create.code_type) == ("http", "bootstrap", "zip")
+    assert target.web_interpreter("3.9") == "/opt/function/runtime/python3.9/rtsp/python/bin/python3"
+    assert any("6 MB" in note for note in target.notes(dep))
+
+
+def test_huawei_refuses_splits_and_sizes_it_does_not_offer(tmp_path):
     target = get_target("huawei")
     with pytest.raises(ConfigError, match="all-in-one"):
         target.check(deployment(make_project(tmp_path / "a"), split_plan(), "huawei"))
-    with pytest.raises(ConfigError, match="web mode"):
-        target.check(deployment(make_project(tmp_path / "b"), all_in_one_plan(), "huawei", mode="web"))
+    with pytest.raises(ConfigError, match="all-in-one"):
+        target.check(deployment(make_project(tmp_path / "b"), split_plan(), "huawei", mode="web"))
     plan = all_in_one_plan()
     plan.functions[0].memory = 1408
     with pytest.raises(ConfigError, match="not a FunctionGraph size"):

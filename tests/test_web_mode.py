@@ -2,6 +2,8 @@
 
 FC custom runtimes run `bootstrap`, SCF web functions `scf_bootstrap`; both must serve on
 0.0.0.0:9000 with an absolute interpreter path (reference alibaba-fc.md §5, tencent-scf.md §3.2).
+Huawei FunctionGraph HTTP functions run `bootstrap` too, serving on 127.0.0.1:8000 with the
+runtime image's interpreter (functiongraph_01_1442, Table 2).
 The script execs `python -m bridge.web` (`bridge run`) from the package. Locally, BRIDGE_PYTHON
 points the script at this interpreter (which has gunicorn and uvicorn) and BRIDGE_PORT at a free
 port; the packages here are built without dependencies, so the verification only reports the
@@ -20,6 +22,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Dict, Optional
 
 import pytest
 from _deploy_fixtures import all_in_one_plan, deployment, make_project
@@ -45,8 +48,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def web_project(tmp_path: Path, **fields):
+def web_project(tmp_path: Path, files: Optional[Dict[str, str]] = None, **fields):
     project = make_project(tmp_path / "project", **fields)
+    for name, text in (files or {}).items():
+        (project.root / name).write_text(text)
     if fields.get("app") == "asgi_hello:app":
         (project.root / "asgi_hello.py").write_text(ASGI_APP)
     if fields.get("django"):
@@ -54,8 +59,10 @@ def web_project(tmp_path: Path, **fields):
     return project
 
 
-def unpacked_web_package(tmp_path: Path, platform: str, **fields) -> Path:
-    project = web_project(tmp_path, **fields)
+def unpacked_web_package(
+    tmp_path: Path, platform: str, files: Optional[Dict[str, str]] = None, **fields
+) -> Path:
+    project = web_project(tmp_path, files, **fields)
     interface = "asgi" if fields.get("app") == "asgi_hello:app" else "wsgi"
     dep = deployment(project, all_in_one_plan(), platform, mode="web", interface=interface)
     report = build_package(dep, get_target(platform), tmp_path / "out", verify_strict=False)
@@ -99,13 +106,21 @@ def serve_once(script: Path, path: str, port_variable: str = "BRIDGE_PORT") -> s
             server.wait()
 
 
-@pytest.mark.parametrize(("platform", "name"), [("fc", "bootstrap"), ("scf", "scf_bootstrap")])
+START_SCRIPTS = [("fc", "bootstrap"), ("scf", "scf_bootstrap"), ("huawei", "bootstrap")]
+
+
+@pytest.mark.parametrize(("platform", "name"), START_SCRIPTS)
 def test_start_script_follows_the_platform_rules(tmp_path: Path, platform: str, name: str) -> None:
     script = unpacked_web_package(tmp_path, platform) / name
     text = script.read_bytes()
     assert text.startswith(b"#!/bin/bash\n") and b"\r" not in text
     assert script.stat().st_mode & 0o111
-    interpreter = {"fc": b"/var/fc/lang/python3.10/bin/python3", "scf": b"/var/lang/python310/bin/python3.10"}
+    interpreter = {
+        "fc": b"/var/fc/lang/python3.10/bin/python3",
+        "scf": b"/var/lang/python310/bin/python3.10",
+        # FunctionGraph's table of runtime paths for HTTP functions (functiongraph_01_1442).
+        "huawei": b"/opt/function/runtime/python3.10/rtsp/python/bin/python3",
+    }
     assert b"${BRIDGE_PYTHON:-" + interpreter[platform] + b"}" in text
     # `bridge run` follows the platform's start contract: port 9000 (FC: or FC_SERVER_PORT), 0.0.0.0.
     command = b"-m bridge.web index:app --platform " + platform.encode() + b" --server gunicorn"
@@ -113,7 +128,7 @@ def test_start_script_follows_the_platform_rules(tmp_path: Path, platform: str, 
     assert b'${BRIDGE_PORT:+--port "$BRIDGE_PORT"}' in text
 
 
-@pytest.mark.parametrize(("platform", "name"), [("fc", "bootstrap"), ("scf", "scf_bootstrap")])
+@pytest.mark.parametrize(("platform", "name"), START_SCRIPTS)
 def test_start_script_serves_a_wsgi_app_with_gunicorn(tmp_path: Path, platform: str, name: str) -> None:
     script = unpacked_web_package(tmp_path, platform) / name
     assert b"--server gunicorn" in script.read_bytes()
@@ -124,6 +139,12 @@ def test_start_script_serves_an_asgi_app_with_uvicorn(tmp_path: Path) -> None:
     script = unpacked_web_package(tmp_path, "scf", app="asgi_hello:app") / "scf_bootstrap"
     assert b"--server uvicorn" in script.read_bytes()
     assert serve_once(script, "/x") == "asgi says /x"
+
+
+def test_the_huawei_bootstrap_serves_an_asgi_app_on_loopback(tmp_path: Path) -> None:
+    script = unpacked_web_package(tmp_path, "huawei", app="asgi_hello:app") / "bootstrap"
+    assert b"--platform huawei --server uvicorn" in script.read_bytes()
+    assert serve_once(script, "/fg") == "asgi says /fg"
 
 
 def test_the_fc_bootstrap_listens_on_fc_server_port(tmp_path: Path) -> None:

@@ -218,10 +218,15 @@ def start_script(deployment: Deployment, target: Target) -> str:
 
 
 def run_arguments(deployment: Deployment, platform: str) -> str:
-    """``-m bridge.web TARGET --platform P --server S [--concurrency N]``: what the package runs."""
+    """``-m bridge.web TARGET --platform P --server S [--concurrency N] [--hooks index:handler]``:
+    what the package runs."""
     arguments = f"-m bridge.web {deployment.entry_module}:app --platform {platform}"
     arguments += f" --server {deployment.server}"
     concurrency = max([f.concurrency or 0 for f in deployment.functions] + [0])
     if concurrency:
         arguments += f" --concurrency {concurrency}"
+    if platform == "fc" and deployment.user_entry is not None:
+        # The project's own index.py `handler` (a bridge.Bridge, as in event mode): its on_cold_start
+        # and on_shutdown hooks run at FC's Initializer and PreStop, which bridge run answers.
+        arguments += " --hooks index:handler"
     return arguments

@@ -27,7 +27,7 @@ class Lifespan:
     never runs it.
     """
 
-    def __init__(self, app: Callable[..., Any], mode: str, instance: InstanceLoop) -> None:
+    def __init__(self, app: Callable[..., Any], mode: str, instance: Optional[InstanceLoop]) -> None:
         self.app = app
         self.mode = mode
         self.instance = instance
@@ -43,6 +43,7 @@ class Lifespan:
         """Run startup once; raises :class:`LifespanError` when the app reports failure."""
         if self.started or not self.supported:
             return
+        assert self.instance is not None
         self.instance.run(self._startup(), timeout)
 
     def shutdown(self, timeout: Optional[float] = 10.0) -> None:
@@ -50,15 +51,36 @@ class Lifespan:
         if not self.started or self._task is None:
             return
         self.started = False
+        assert self.instance is not None
         try:
             self.instance.run(self._shutdown(), timeout)
         except Exception as exc:
             logger.error("lifespan shutdown failed: %s", exc)
 
-    async def _startup(self) -> None:
+    async def start(self, state: Optional[Dict[str, Any]] = None) -> None:
+        """:meth:`startup` on the running loop (a server's own, no instance loop); ``state`` is the
+        dict the app fills in (a server's, which copies it into each request scope)."""
+        if self.started or not self.supported:
+            return
+        await self._startup(state)
+
+    async def stop(self, timeout: float = 10.0) -> bool:
+        """:meth:`shutdown` on the running loop; False when the app reported failure or overran
+        ``timeout`` (logged, never raised). Startup may run again afterwards."""
+        if not self.started or self._task is None:
+            return True
+        self.started = False
+        try:
+            return await asyncio.wait_for(self._shutdown(), timeout)
+        except asyncio.TimeoutError:
+            logger.error("lifespan shutdown failed: not complete after %s s", timeout)
+            await self._end_task()
+            return False
+
+    async def _startup(self, state: Optional[Dict[str, Any]] = None) -> None:
         self._inbox = asyncio.Queue()
         self._replies = asyncio.Queue()
-        self.state = {}
+        self.state = {} if state is None else state
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
         self._task = asyncio.get_running_loop().create_task(self._main(scope))
         await self._inbox.put({"type": "lifespan.startup"})
@@ -94,17 +116,19 @@ class Lifespan:
             task.cancel()
             await asyncio.wait({task}, timeout=1.0)
 
-    async def _shutdown(self) -> None:
+    async def _shutdown(self) -> bool:
         assert self._inbox is not None and self._replies is not None and self._task is not None
         await self._inbox.put({"type": "lifespan.shutdown"})
         reply = await self._replies.get()
-        if reply["type"] == "lifespan.shutdown.failed":
+        failed = reply["type"] == "lifespan.shutdown.failed"
+        if failed:
             logger.error("lifespan shutdown failed: %s", reply.get("message") or "no message")
         if not self._task.done():
             try:
                 await asyncio.wait_for(self._task, 5.0)
             except (asyncio.TimeoutError, Exception):
                 pass
+        return not failed
 
     async def _main(self, scope: Dict[str, Any]) -> None:
         assert self._inbox is not None and self._replies is not None

@@ -19,7 +19,8 @@ _DESCRIPTION = (
     "Serve TARGET (module:attr naming a WSGI or ASGI app, or a Django settings module) with a production "
     "server - uvicorn for ASGI, gunicorn (threaded) for WSGI - where PLATFORM's web functions expect it: "
     "FC 9000 or $FC_SERVER_PORT, SCF 9000, Huawei 8000, Knative/Cloud Run $PORT. Workers and threads are "
-    "sized from the instance's CPU and memory; SIGTERM drains running requests within the grace period."
+    "sized from the instance's CPU and memory; SIGTERM drains running requests within the grace period. "
+    "On FC it answers the Initializer and PreStop requests (x-fc-control-path) before the app."
 )
 
 
@@ -69,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--grace", type=float, metavar="S", help="seconds the platform waits after SIGTERM (default 10)"
     )
     parser.add_argument(
+        "--hooks",
+        metavar="MODULE:ATTR",
+        help="a bridge.Bridge whose on_cold_start hooks run at FC's Initializer and on_shutdown hooks at "
+        "its PreStop (--platform fc; default: TARGET itself when it is a Bridge)",
+    )
+    parser.add_argument(
         "--print", dest="print_plan", action="store_true", help="print the server settings as JSON and exit"
     )
 
@@ -88,7 +95,15 @@ def run_command(
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise ConfigError(f"--{name} must be positive, not {value}")
-    app = load_target(spec, chdir=chdir)
+    hooks_spec = getattr(args, "hooks", None)  # `bridge serve --mode web` has no --hooks
+    if hooks_spec and contract.name != "fc":
+        raise ConfigError(
+            f"--hooks: the hooks run at FC's Initializer and PreStop requests; {contract.title} sends "
+            "none. Run them from the app's own startup (ASGI lifespan) instead"
+        )
+    app, hooks = _app_and_hooks(load_target(spec, chdir=chdir))
+    if hooks_spec:
+        hooks = _hooks(load_target(hooks_spec), hooks_spec)
     interface = _interface(app)
     if interface == "asgi" and max(args.workers or 1, args.threads or 1) > 1:
         raise ConfigError(
@@ -124,6 +139,19 @@ def run_command(
         file=sys.stderr,
         flush=True,
     )
+    if contract.name == "fc":
+        from .fc_lifecycle import wrap
+
+        # FC ends a custom-runtime instance with its PreStop request, not a signal: answered here,
+        # before the app, with the drain SIGTERM would get.
+        app = wrap(app, interface, drain_s=plan.graceful_s, hooks=hooks)
+    elif hooks is not None:
+        print(
+            f"bridge run: {spec} is a bridge.Bridge: serving its app; its on_cold_start and on_shutdown "
+            "hooks run on FC only (at its Initializer and PreStop)",
+            file=sys.stderr,
+            flush=True,
+        )
     serve(app, plan, on_ready)
     return 0
 
@@ -143,6 +171,24 @@ def _target(args: argparse.Namespace) -> Any:
     if not args.target:
         raise ConfigError("bridge run needs a TARGET (module:attr or Django settings) or --project DIR")
     return args.target, args.chdir, None
+
+
+def _app_and_hooks(target: Any) -> Any:
+    """``(app, hooks)``: a :class:`bridge.Bridge` (an event-mode ``index:handler``) is served as
+    its app, its hooks kept for FC's lifecycle requests."""
+    from .._bridge import Bridge
+
+    if isinstance(target, Bridge):
+        return target.app, target
+    return target, None
+
+
+def _hooks(target: Any, spec: str) -> Any:
+    from .._bridge import Bridge
+
+    if not isinstance(target, Bridge):
+        raise ConfigError(f"--hooks {spec}: not a bridge.Bridge (the object whose hooks run), but {target!r}")
+    return target
 
 
 def _interface(app: Any) -> str:

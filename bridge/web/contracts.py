@@ -25,7 +25,8 @@ the servers' own: loopback only (uvicorn's and gunicorn's ``127.0.0.1``).
 The grace period of FC, SCF and Huawei web functions is not documented; 10 s (Cloud Run's, the
 shortest documented) is the assumption everywhere, and ``--grace`` changes it. FC tells a custom
 runtime of an instance's end with an HTTP PreStop hook rather than a signal
-(https://www.alibabacloud.com/help/en/functioncompute/fc/lifecycle-hooks-for-function-instances-in-a-custom-runtime).
+(https://www.alibabacloud.com/help/en/functioncompute/fc/lifecycle-hooks-for-function-instances-in-a-custom-runtime):
+:mod:`bridge.web.fc_lifecycle` answers it.
 """
 
 from __future__ import annotations

@@ -22,8 +22,13 @@ _LIMITS_PAGE = "https://help.aliyun.com/zh/functioncompute/fc-3-0/product-overvi
 _INITIALIZER_MAX_S = 300
 _PRE_STOP_MAX_S = 90
 # PreStop runs the app's shutdown (ASGI lifespan, on_shutdown hooks): the core gives lifespan
-# shutdown 10 s, plus a margin for the hooks.
+# shutdown 10 s, plus a margin for the hooks. In web mode `bridge run` drains running requests for
+# the grace period less a second (9 s), then gives lifespan shutdown 5 s: 15 s covers both.
 _PRE_STOP_S = 15
+# A custom runtime's hooks are HTTP requests to the server (POST /initialize, GET /pre-stop); the
+# handler FC sends along is "meaningless" there and "can be set to a random string"
+# (https://www.alibabacloud.com/help/doc-detail/425057.htm), but a hook is configured by setting one.
+_WEB_HOOK_HANDLER = "true"
 
 
 class FcServerlessDevs(Target):
@@ -117,14 +122,17 @@ class FcServerlessDevs(Target):
             props["customRuntimeConfig"] = {"command": ["/bin/bash", "/code/bootstrap"], "port": WEB_PORT}
             if function.concurrency:
                 props["instanceConcurrency"] = function.concurrency
-        else:
-            props["instanceLifecycleConfig"] = {
-                "initializer": {
-                    "handler": deployment.initializer,
-                    "timeout": min(_INITIALIZER_MAX_S, max(30, function.timeout)),
-                },
-                "preStop": {"handler": deployment.pre_stop, "timeout": min(_PRE_STOP_MAX_S, _PRE_STOP_S)},
-            }
+        # Web mode: `bridge run --platform fc` answers FC's POST /initialize and GET /pre-stop itself
+        # (lifespan startup; drain, then lifespan shutdown), so the hooks are configured there too.
+        initializer = _WEB_HOOK_HANDLER if web else deployment.initializer
+        pre_stop = _WEB_HOOK_HANDLER if web else deployment.pre_stop
+        props["instanceLifecycleConfig"] = {
+            "initializer": {
+                "handler": initializer,
+                "timeout": min(_INITIALIZER_MAX_S, max(30, function.timeout)),
+            },
+            "preStop": {"handler": pre_stop, "timeout": min(_PRE_STOP_MAX_S, _PRE_STOP_S)},
+        }
         props["triggers"] = [
             {
                 "triggerName": "http",
