@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from _cloud_cli import sample_project  # noqa: F401  (fixture)
+from _cloud_cli import sample_project, set_cleanup  # noqa: F401  (fixture)
 from standins import fc_api, scf_api
 from standins._base import StandIn
 
@@ -551,17 +551,6 @@ def add_events(todo: Any, platform: str) -> None:
             f'\n[events]\nuploads = {{ source = "{storage}", post = "/internal/uploaded" }}\n'
             f'orders = {{ source = "{queue}", post = "/internal/order" }}\n'
         )
-
-
-def set_cleanup(todo: Any, line: str) -> None:
-    """Replace the sample's `cleanup = ...` schedule line (an empty ``line`` removes the job)."""
-    path = todo.root / "bridge.toml"
-    text = path.read_text(encoding="utf-8")
-    old = next(row for row in text.splitlines() if row.startswith("cleanup = "))
-    text = text.replace(old, line)
-    if not line:
-        text = text.replace("[schedules]\n", "")
-    path.write_text(text, encoding="utf-8")
 
 
 def built_job_triggers(todo: Any, platform: str, split: str) -> Dict[str, Dict[str, Any]]:
