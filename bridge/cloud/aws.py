@@ -74,8 +74,9 @@ _NOT_FOUND = {"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"}
 _STATEMENT_URL = "faas-bridge-url"
 _STATEMENT_URL_INVOKE = "faas-bridge-url-invoke"
 _STATEMENT_API = "faas-bridge-api"
-#: The prefix of the permission statements letting EventBridge or S3 call a job's function.
-_STATEMENT_JOB = "faas-bridge-job-"
+#: The prefixes of the permission statements letting EventBridge or S3 call a job's function (a
+#: schedule and an event may share a name: each table is its own).
+_STATEMENT_JOB = {"Schedule": "faas-bridge-schedule-", "S3": "faas-bridge-event-"}
 
 
 class AWSProvider(Provider):
@@ -196,6 +197,11 @@ class AWSProvider(Provider):
             for trigger in job_triggers.aws_api_triggers(jobs, deployment.name):
                 job = trigger.pop("job")
                 label = f"sqs:{trigger['Queue']}" if trigger["Type"] == "SQS" else job
+                if any(resource.name == f"{function.name}/{label}" for resource in found):
+                    raise ConfigError(
+                        f"AWS: two jobs of {function.name} read the queue {trigger['Queue']} (one event "
+                        "source mapping per queue and function): make them one job"
+                    )
                 extra = {"function": function.name, "project": deployment.name, "job": job}
                 found.append(Resource("trigger", f"{function.name}/{label}", trigger, extra))
         return found
@@ -352,10 +358,10 @@ class AWSProvider(Provider):
             sid = str(statement.get("Sid", ""))
             principal = statement.get("Principal")
             service = principal.get("Service") if isinstance(principal, dict) else principal
-            if not sid.startswith(_STATEMENT_JOB) or service != "s3.amazonaws.com":
+            if not sid.startswith(_STATEMENT_JOB["S3"]) or service != "s3.amazonaws.com":
                 continue
             source = (statement.get("Condition") or {}).get("ArnLike", {}).get("AWS:SourceArn", "")
-            found.append((str(source).rsplit(":", 1)[-1], sid[len(_STATEMENT_JOB) :]))
+            found.append((str(source).rsplit(":", 1)[-1], sid[len(_STATEMENT_JOB["S3"]) :]))
         return found
 
     def _api(self, project: str) -> Optional[Dict[str, Any]]:
@@ -792,7 +798,7 @@ class AWSProvider(Provider):
                 lambda: self._client("lambda").delete_event_source_mapping(UUID=resource.extra["uuid"]),
             )
             return
-        statement = _STATEMENT_JOB + resource.extra["job"]
+        statement = _STATEMENT_JOB[str(kind)] + resource.extra["job"]
         if kind == "Schedule":
             events, rule = self._client("events"), resource.settings["Name"]
             self._call("delete", str(resource), lambda: events.remove_targets(Rule=rule, Ids=[function]))
@@ -832,7 +838,7 @@ class AWSProvider(Provider):
         rule = self._put_rule(resource, "create")
         self._permit(
             resource,
-            _STATEMENT_JOB + resource.extra["job"],
+            _STATEMENT_JOB[resource.settings["Type"]] + resource.extra["job"],
             "lambda:InvokeFunction",
             "events.amazonaws.com",
             SourceArn=rule["RuleArn"],
@@ -868,7 +874,7 @@ class AWSProvider(Provider):
         arn = self._function_arn(resource)
         self._permit(
             resource,
-            _STATEMENT_JOB + resource.extra["job"],
+            _STATEMENT_JOB[resource.settings["Type"]] + resource.extra["job"],
             "lambda:InvokeFunction",
             "s3.amazonaws.com",
             SourceArn=f"arn:{arn.split(':')[1]}:s3:::{bucket}",

@@ -519,6 +519,11 @@ def _job_triggers(deployment: Deployment, function: Any, region: str) -> List[Re
     found = []
     for trigger in job_triggers.scf_api_triggers(jobs, region):
         name = trigger.pop("TriggerName")
+        if any(resource.extra["trigger"] == name for resource in found):
+            raise ConfigError(
+                f"SCF: two jobs of {function.name} make the trigger {name} (a trigger is named after its "
+                "bucket or topic): make them one job"
+            )
         settings = dict(trigger, Qualifier=QUALIFIER)
         extra = {"function": function.name, "trigger": name}
         found.append(Resource("trigger", f"{function.name}/{name}", settings, extra))
