@@ -9,7 +9,10 @@ What the plan becomes (the same resources the SAM template of ``bridge build`` d
   (``BRIDGE_AWS_S3_BUCKET``), else a clear error;
 - one function: a public ``url`` (Function URL, payload 2.0);
 - a split: an ``api`` (HTTP API with an auto-deployed ``$default`` stage), one ``integration``
-  per function and one ``route`` per entry of the plan's ``aws`` route table.
+  per function and one ``route`` per entry of the plan's ``aws`` route table;
+- ``trigger``: each job's SAM event, through the API behind it: a ``Schedule`` an EventBridge rule
+  (tagged, named ``<project>-<job>``), an ``S3`` event an entry of the existing bucket's
+  notifications, an ``SQS`` event an event source mapping (the role then gets SAM's SQS policy).
 
 Everything taggable carries ``faas-bridge-project=<project>``; integrations and routes live
 inside the tagged API. boto3's own retries are off: the engine retries, within its time bound.

@@ -44,6 +44,7 @@ _CREDENTIALS = """credentials, from each vendor's standard places:
   scf  TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY
   aws  the standard AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws, roles)
 endpoints: --endpoint URL, or BRIDGE_FC_ENDPOINT, BRIDGE_SCF_ENDPOINT, AWS_ENDPOINT_URL
+fc [events]: BRIDGE_FC_OSS_ROLE_ARN, BRIDGE_FC_MNS_ROLE_ARN (the RAM roles OSS and MNS triggers use)
 """
 
 _DEPLOY_EXAMPLES = """examples:

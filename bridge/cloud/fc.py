@@ -1,8 +1,9 @@
 """Alibaba Cloud Function Compute 3.0 through its official SDK (``alibabacloud-fc20230330``, API 2023-03-30).
 
 Resources: one function per plan function (built-in Python runtime, ``index.handler``, initializer
-and PreStop hooks wired to the bridge), its HTTP trigger, and for a split app one custom domain whose
-``routeConfig`` is the plan's ``fc`` route table. The settings are the ones ``bridge build`` writes
+and PreStop hooks wired to the bridge), its HTTP trigger, the timer / OSS / MNS triggers of the jobs
+it runs (``[schedules]``, ``[events]``), and for a split app one custom domain whose ``routeConfig``
+is the plan's ``fc`` route table. The settings are the ones ``bridge build`` writes
 into ``s.yaml`` (:mod:`bridge.deploy.targets.fc`), so a deploy and ``s deploy`` agree.
 
 Code is compared by FC's ``codeChecksum``: the CRC-64/ECMA-182 (the ``CRC-64/XZ`` parameters, as

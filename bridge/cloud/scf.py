@@ -1,10 +1,10 @@
 """Tencent Cloud SCF through its official SDK (``tencentcloud-sdk-python-scf``, API 2018-04-16).
 
 Resources: one event function per plan function (``index.handler``), its Function URL (a ``CreateTrigger``
-of type ``http``: https://cloud.tencent.com/document/product/583/100227), and for a split app one
-custom domain whose ``EndpointsConfig`` routes paths to functions
-(https://cloud.tencent.com/document/product/583/111923). Settings are those ``bridge build`` writes into
-``serverless.yml`` (:mod:`bridge.deploy.targets.scf`).
+of type ``http``: https://cloud.tencent.com/document/product/583/100227), the timer / COS / CMQ
+triggers of the jobs it runs, and for a split app one custom domain whose ``EndpointsConfig``
+routes paths to functions (https://cloud.tencent.com/document/product/583/111923). Settings are
+those ``bridge build`` writes into ``serverless.yml`` (:mod:`bridge.deploy.targets.scf`).
 
 Functions are tagged at creation (``CreateFunction`` ``Tags``) and found again through the tags
 ``ListFunctions`` returns. After every create or update the function is polled with ``GetFunction``
