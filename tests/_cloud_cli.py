@@ -53,6 +53,17 @@ class SampleProject:
         return code, captured.out, captured.err
 
 
+def set_cleanup(sample: SampleProject, line: str) -> None:
+    """Replace the todo sample's ``cleanup = ...`` schedule (an empty ``line`` removes the job)."""
+    path = sample.root / "bridge.toml"
+    text = path.read_text(encoding="utf-8")
+    old = next(row for row in text.splitlines() if row.startswith("cleanup = "))
+    text = text.replace(old, line)
+    if not line:
+        text = text.replace("[schedules]\n", "")
+    path.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def sample_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """A factory: ``sample_project("flask_todo")`` copies the sample; everything is put back after."""

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import boto3
 import pytest
-from _cloud_cli import sample_project  # noqa: F401  (fixture)
+from _cloud_cli import sample_project, set_cleanup  # noqa: F401  (fixture)
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
@@ -550,4 +550,172 @@ def test_a_split_deploy_creates_the_jobs_function_with_no_route_to_it(
         for i in gateway.get_integrations(ApiId=api["ApiId"])["Items"]
     }
     assert "todo-jobs" not in targets and targets == set(deployed) - {"todo-jobs"}
-    assert "not deployed: the triggers of schedules.cleanup (todo-jobs)" in out
+    # The hourly cleanup is the SAM template's Schedule event: an EventBridge rule calling todo-jobs.
+    assert schedule(moto_endpoint, "todo-cleanup") == (
+        "rate(1 hour)",
+        "ENABLED",
+        [deployed["todo-jobs"]["FunctionArn"]],
+    )
+    assert "not deployed" not in out + err
+
+
+# --- [schedules] and [events]: EventBridge rules, S3 notifications, SQS event source mappings ---------
+
+
+def schedule(endpoint: str, rule: str) -> Tuple[str, str, List[str]]:
+    """A rule's expression, state and target ARNs."""
+    events = client("events", endpoint)
+    found = events.describe_rule(Name=rule)
+    targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule)["Targets"]]
+    return found["ScheduleExpression"], found["State"], targets
+
+
+def built_events(todo: Any, split: Optional[str] = None) -> Dict[str, Any]:
+    """The job events of the SAM template `bridge build` writes: {function resource: {event: ...}}."""
+    import yaml
+
+    from bridge.deploy.targets import get_target
+
+    target = get_target("aws")
+    text = target.render(the_plan(todo, split))[target.deploy_file]
+    template = yaml.safe_load(text)
+    return {
+        key: {
+            name: event
+            for name, event in resource["Properties"].get("Events", {}).items()
+            if name.startswith("Job")
+        }
+        for key, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def add_events(todo: Any) -> None:
+    with open(todo.root / "bridge.toml", "a", encoding="utf-8") as handle:
+        handle.write(
+            '\n[events]\nuploads = { source = "s3:todo-uploads/uploads/*", post = "/internal/uploaded" }\n'
+            'orders = { source = "sqs:orders", post = "/internal/order" }\n'
+        )
+
+
+#: What the bucket already sends elsewhere: a deploy adds to it and a removal leaves it.
+OTHER_NOTIFICATION = {"Id": "someone-elses", "Events": ["s3:ObjectRemoved:*"]}
+
+
+@pytest.fixture
+def sources(calls: Calls, moto_endpoint: str) -> Dict[str, str]:
+    """The bucket (with a notification of someone else's) and the queue the jobs read."""
+    s3 = client("s3", moto_endpoint)
+    s3.create_bucket(Bucket="todo-uploads", CreateBucketConfiguration={"LocationConstraint": REGION})
+    queue = client("sqs", moto_endpoint)
+    other = queue.create_queue(QueueName="elsewhere")["QueueUrl"]
+    other_arn = queue.get_queue_attributes(QueueUrl=other, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket="todo-uploads",
+        NotificationConfiguration={"QueueConfigurations": [dict(OTHER_NOTIFICATION, QueueArn=other_arn)]},
+    )
+    url = queue.create_queue(QueueName="orders")["QueueUrl"]
+    arn = queue.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    calls.made.clear()
+    return {"queue": arn, "other": other_arn}
+
+
+def test_the_hourly_cleanup_is_a_rule_on_the_one_function_as_the_template_has_it(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    arn = functions(moto_endpoint)["todo"]["FunctionArn"]
+    (event,) = built_events(todo)["TodoFunction"].values()
+    assert event["Type"] == "Schedule"
+    assert schedule(moto_endpoint, event["Properties"]["Name"]) == (
+        event["Properties"]["Schedule"],
+        "ENABLED",
+        [arn],
+    )
+    assert event["Properties"]["Schedule"] == "rate(1 hour)"
+    events = client("events", moto_endpoint)
+    rule = events.describe_rule(Name="todo-cleanup")
+    assert events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"] == [
+        {"Key": TAG_KEY, "Value": "todo"}
+    ]
+    policy = json.loads(client("lambda", moto_endpoint).get_policy(FunctionName="todo")["Policy"])
+    (allowed,) = [s for s in policy["Statement"] if s["Principal"] == {"Service": "events.amazonaws.com"}]
+    assert allowed["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
+
+
+def test_storage_and_queue_jobs_are_a_notification_and_a_mapping(
+    calls: Calls, todo, moto_endpoint: str, sources: Dict[str, str]
+) -> None:
+    add_events(todo)
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    arn = functions(moto_endpoint)["todo"]["FunctionArn"]
+    notifications = client("s3", moto_endpoint).get_bucket_notification_configuration(Bucket="todo-uploads")
+    (ours,) = notifications["LambdaFunctionConfigurations"]
+    assert ours["LambdaFunctionArn"] == arn and ours["Events"] == ["s3:ObjectCreated:*"]
+    rules = ours["Filter"]["Key"]["FilterRules"]
+    assert [(r["Name"].lower(), r["Value"]) for r in rules] == [("prefix", "uploads/")]
+    assert [q["Id"] for q in notifications["QueueConfigurations"]] == ["someone-elses"]  # kept
+    lam = client("lambda", moto_endpoint)
+    (mapping,) = lam.list_event_source_mappings(FunctionName="todo")["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == sources["queue"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    policy = json.loads(lam.get_policy(FunctionName="todo")["Policy"])
+    (allowed,) = [s for s in policy["Statement"] if s["Principal"] == {"Service": "s3.amazonaws.com"}]
+    assert allowed["Condition"]["ArnLike"]["AWS:SourceArn"] == "arn:aws:s3:::todo-uploads"
+    # Lambda polls the queue with the function's role: SAM's SQS policy is attached, as SAM does.
+    attached = client("iam", moto_endpoint).list_attached_role_policies(RoleName="faas-bridge-todo")
+    assert aws.SQS_EXECUTION_POLICY in [p["PolicyArn"] for p in attached["AttachedPolicies"]]
+    # ... matching the template's events
+    built = {e["Type"]: e["Properties"] for events in built_events(todo).values() for e in events.values()}
+    assert built["S3"]["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    assert built["SQS"]["FunctionResponseTypes"] == mapping["FunctionResponseTypes"]
+    calls.made.clear()
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    assert calls.mutations() == [] and "up to date" in out
+    # bridge remove takes them away, and only them
+    code, out, err = todo.run("remove", "--platform", "aws", "--region", REGION, "--retry-for", "2")
+    assert code == 0, err
+    notifications = client("s3", moto_endpoint).get_bucket_notification_configuration(Bucket="todo-uploads")
+    assert "LambdaFunctionConfigurations" not in notifications
+    assert [q["Id"] for q in notifications["QueueConfigurations"]] == ["someone-elses"]
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+    assert client("events", moto_endpoint).list_rules()["Rules"] == []
+
+
+def test_a_missing_queue_or_bucket_stops_naming_it(calls: Calls, todo, moto_endpoint: str) -> None:
+    add_events(todo)
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 4
+    assert "the SQS queue orders cannot be found" in err and "create it" in err
+    client("sqs", moto_endpoint).create_queue(QueueName="orders")
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 4
+    assert "the S3 bucket todo-uploads cannot be read (NoSuchBucket)" in err and "create it" in err
+
+
+def test_a_changed_schedule_is_one_put_rule_and_a_removed_job_deletes_its_rule(
+    calls: Calls, todo, moto_endpoint: str
+) -> None:
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    set_cleanup(todo, 'cleanup = { cron = "30 2 * * *", command = "purge-done" }')
+    calls.made.clear()
+    code, out, err = todo.run("deploy", *AWS, *BUILD, "--dry-run", "--json")
+    assert code == 0, err
+    changes = [(c["action"], c["name"]) for c in json.loads(out)["changes"] if c["kind"] == "trigger"]
+    assert changes == [("update", "todo/cleanup")] and calls.mutations() == []
+    assert todo.run("deploy", *AWS, *BUILD)[0] == 0
+    assert [m for m in calls.mutations() if m[0] == "events"] == [("events", "PutRule")]
+    assert schedule(moto_endpoint, "todo-cleanup")[0] == "cron(30 2 * * ? *)"
+    set_cleanup(todo, "")
+    calls.made.clear()
+    code, out, err = todo.run("deploy", *AWS, *BUILD)
+    assert code == 0, err
+    assert ("events", "DeleteRule") in calls.mutations()
+    assert client("events", moto_endpoint).list_rules()["Rules"] == []
+    policy = json.loads(client("lambda", moto_endpoint).get_policy(FunctionName="todo")["Policy"])
+    assert not [s for s in policy["Statement"] if s["Principal"] == {"Service": "events.amazonaws.com"}]

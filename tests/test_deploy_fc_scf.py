@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from _cloud_cli import sample_project  # noqa: F401  (fixture)
+from _cloud_cli import sample_project, set_cleanup  # noqa: F401  (fixture)
 from standins import fc_api, scf_api
 from standins._base import StandIn
 
@@ -166,7 +166,10 @@ def test_fresh_all_in_one_deploy_creates_the_function_its_url_and_tags(cloud: Cl
     environment = cloud.environment("todo")
     assert environment["SECRET_KEY"] == "test-secret"  # ${env.SECRET_KEY}, resolved from the shell
     assert "BRIDGE_FUNCTION" not in environment
-    assert cloud.triggers() == (["todo/http"] if cloud.platform == "fc" else ["todo/url"])
+    # The sample's hourly [schedules] cleanup is a timer on its one function (see the job tests below).
+    assert cloud.triggers() == (
+        ["todo/cleanup", "todo/http"] if cloud.platform == "fc" else ["todo/cleanup", "todo/url"]
+    )
     assert not cloud.standin.domains  # one function: its own URL, no custom domain
     url = next(line for line in out.splitlines() if line.startswith("todo: https://"))
     assert url.endswith((".fcapp.run", ".tencentscf.com"))
@@ -502,16 +505,175 @@ def test_the_stand_ins_check_what_the_signature_covers(
         assert standin.mutating_calls() == []
 
 
-def test_a_split_deploy_creates_the_jobs_function_without_an_http_trigger(cloud: Cloud, todo) -> None:
+def test_a_split_deploy_creates_the_jobs_function_with_its_timer_and_no_http_trigger(
+    cloud: Cloud, todo
+) -> None:
     code, out, err = todo.run("deploy", *cloud.args, "--split", "per-blueprint", "--domain", DOMAIN)
     assert code == 0, err
-    # The sample's hourly `purge-done` runs in todo-jobs: deployed, with the [jobs] default timeout
-    # and no HTTP entry; the timer itself is left to the vendor's tool, and the output says so.
+    # The sample's hourly `purge-done` runs in todo-jobs: the [jobs] default timeout, no HTTP entry,
+    # and its timer trigger, exactly as the deploy file of `bridge build` has it.
     assert "todo-jobs" in cloud.functions()
     timeout = cloud.standin.functions["todo-jobs"]["timeout" if cloud.platform == "fc" else "Timeout"]
     assert timeout == 900
     assert cloud.environment("todo-jobs")["BRIDGE_FUNCTION"] == "todo-jobs"
-    assert not [t for t in cloud.triggers() if t.startswith("todo-jobs/")]
+    assert [t for t in cloud.triggers() if t.startswith("todo-jobs/")] == ["todo-jobs/cleanup"]
+    assert not [t for t in cloud.triggers() if t.endswith("/cleanup") and not t.startswith("todo-jobs/")]
     assert "todo-jobs" not in cloud.routes().values()
-    assert "not deployed: the triggers of schedules.cleanup (todo-jobs)" in out
-    assert f"bridge build --platform {cloud.platform}" in out
+    assert "not deployed" not in out + err
+    timer = cloud.standin.triggers["todo-jobs"]["cleanup"]
+    built = built_job_triggers(todo, cloud.platform, "per-blueprint")["todo-jobs"]["cleanup"]
+    if cloud.platform == "fc":
+        assert timer["triggerType"] == "timer"
+        assert json.loads(timer["triggerConfig"]) == {"cronExpression": "@every 1h", "enable": True,
+                                                      "payload": "cleanup"}  # fmt: skip
+        assert json.loads(timer["triggerConfig"]) == built["triggerConfig"]
+    else:
+        assert timer["Type"] == "timer" and timer["CustomArgument"] == "cleanup" and timer["Enable"] == 1
+        assert json.loads(timer["TriggerDesc"]) == {"cron": "0 0 * * * * *"}
+        assert built["cronExpression"] == "0 0 * * * * *" and built["argument"] == "cleanup"
+
+
+# --- [schedules] and [events] triggers ---------------------------------------------------------------
+
+#: A storage and a queue source of each vendor (an SCF bucket name ends with the account's APPID).
+JOB_SOURCES = {
+    "fc": ("oss:todo-uploads/uploads/*", "mns:orders"),
+    "scf": ("cos:todo-uploads-1250000000/uploads/*", "cmq:orders"),
+}
+OSS_ROLE = f"acs:ram::{fc_api.ACCOUNT_ID}:role/oss-invokes-fc"
+MNS_ROLE = f"acs:ram::{fc_api.ACCOUNT_ID}:role/mns-invokes-fc"
+
+
+def add_events(todo: Any, platform: str) -> None:
+    storage, queue = JOB_SOURCES[platform]
+    with open(todo.root / "bridge.toml", "a", encoding="utf-8") as handle:
+        handle.write(
+            f'\n[events]\nuploads = {{ source = "{storage}", post = "/internal/uploaded" }}\n'
+            f'orders = {{ source = "{queue}", post = "/internal/order" }}\n'
+        )
+
+
+def built_job_triggers(todo: Any, platform: str, split: str) -> Dict[str, Dict[str, Any]]:
+    """{function: {trigger name: what the deploy file of `bridge build` writes}} for the job triggers."""
+    import yaml
+
+    from bridge.deploy.targets import get_target
+
+    target = get_target(platform)
+    plan = plan_of(todo, platform, split)
+    document = yaml.safe_load(target.render(plan)[target.deploy_file])
+    found: Dict[str, Dict[str, Any]] = {}
+    if platform == "fc":
+        for resource in document["resources"].values():
+            props = resource["props"]
+            for trigger in props.get("triggers") or []:
+                if trigger["triggerType"] != "http":
+                    found.setdefault(props["functionName"], {})[trigger["triggerName"]] = trigger
+        return found
+    inputs = document["inputs"]
+    if "triggers" in inputs:  # multi-scf
+        names = {key: function["name"] for key, function in inputs["functions"].items()}
+        pairs = [(names[t["function"]], t["type"], t["parameters"]) for t in inputs["triggers"]]
+    else:
+        pairs = [(inputs["name"], kind, e[kind]["parameters"]) for e in inputs["events"] for kind in e]
+    for function, kind, parameters in pairs:
+        name = {
+            "timer": parameters.get("name"),
+            "cos": parameters.get("bucket"),
+            "cmq": parameters.get("name"),
+        }
+        if kind in name:
+            found.setdefault(function, {})[name[kind]] = parameters
+    return found
+
+
+@pytest.fixture
+def fc_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIDGE_FC_OSS_ROLE_ARN", OSS_ROLE)
+    monkeypatch.setenv("BRIDGE_FC_MNS_ROLE_ARN", MNS_ROLE)
+
+
+def test_storage_and_queue_jobs_deploy_as_the_deploy_file_has_them(cloud: Cloud, todo, fc_roles) -> None:
+    add_events(todo, cloud.platform)
+    code, out, err = todo.run("deploy", *cloud.args)
+    assert code == 0, err
+    triggers = cloud.standin.triggers["todo"]
+    built = built_job_triggers(todo, cloud.platform, "all-in-one")["todo"]
+    if cloud.platform == "fc":
+        assert sorted(triggers) == ["cleanup", "http", "orders", "uploads"]
+        oss, mns = triggers["uploads"], triggers["orders"]
+        assert oss["triggerType"] == "oss" and mns["triggerType"] == "mns_topic"
+        assert oss["sourceArn"] == f"acs:oss:{fc_api.REGION}:{fc_api.ACCOUNT_ID}:todo-uploads"
+        assert mns["sourceArn"] == f"acs:mns:{fc_api.REGION}:{fc_api.ACCOUNT_ID}:/topics/orders"
+        assert (oss["invocationRole"], mns["invocationRole"]) == (OSS_ROLE, MNS_ROLE)
+        wanted = {"events": ["oss:ObjectCreated:*"], "filter": {"key": {"prefix": "uploads/", "suffix": ""}}}
+        assert json.loads(oss["triggerConfig"]) == wanted
+        for name in ("uploads", "orders", "cleanup"):  # the s.yaml triggers, with this account filled in
+            assert json.loads(triggers[name]["triggerConfig"]) == built[name]["triggerConfig"]
+            assert triggers[name].get("sourceArn") == (
+                built[name].get("sourceArn", "").replace("${config('AccountID')}", fc_api.ACCOUNT_ID) or None
+            )
+    else:
+        bucket = "todo-uploads-1250000000.cos.ap-guangzhou.myqcloud.com"
+        assert sorted(triggers) == sorted(["cleanup", "url", "orders", bucket])
+        cos, cmq = triggers[bucket], triggers["orders"]
+        assert cos["Type"] == "cos" and cmq["Type"] == "cmq"
+        assert json.loads(cos["TriggerDesc"]) == {"event": "cos:ObjectCreated:*",
+                                                  "filter": {"Prefix": "uploads/", "Suffix": ""}}  # fmt: skip
+        assert built[bucket]["filter"] == {"prefix": "uploads/", "suffix": ""}
+        assert built[bucket]["events"] == "cos:ObjectCreated:*" and "orders" in built
+    cloud.standin.reset_calls()
+    code, out, err = todo.run("deploy", *cloud.args)
+    assert code == 0, err
+    assert cloud.mutating() == [] and "up to date" in out
+
+
+def test_a_changed_schedule_updates_its_trigger_and_nothing_else(cloud: Cloud, todo) -> None:
+    assert todo.run("deploy", *cloud.args)[0] == 0
+    set_cleanup(todo, 'cleanup = { cron = "30 2 * * *", command = "purge-done" }')
+    cloud.standin.reset_calls()
+    code, out, err = todo.run("deploy", *cloud.args, "--dry-run", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    triggers = [c for c in document["changes"] if c["kind"] == "trigger"]
+    assert [(c["action"], c["name"]) for c in triggers] == [("update", "todo/cleanup")]
+    assert cloud.mutating() == []
+    code, _, err = todo.run("deploy", *cloud.args)
+    assert code == 0, err
+    # The package's jobs file changed too (the function's code); the trigger is updated in place.
+    assert [a for a in cloud.mutating() if "Trigger" in a] == ["UpdateTrigger"]
+    timer = cloud.standin.triggers["todo"]["cleanup"]
+    if cloud.platform == "fc":
+        assert json.loads(timer["triggerConfig"])["cronExpression"] == "0 30 2 * * *"
+    else:
+        assert json.loads(timer["TriggerDesc"]) == {"cron": "0 30 2 * * * *"}
+
+
+def test_a_removed_job_deletes_its_trigger(cloud: Cloud, todo) -> None:
+    assert todo.run("deploy", *cloud.args)[0] == 0
+    set_cleanup(todo, "")
+    cloud.standin.reset_calls()
+    code, out, err = todo.run("deploy", *cloud.args)
+    assert code == 0, err
+    assert [a for a in cloud.mutating() if "Trigger" in a] == ["DeleteTrigger"]
+    assert "- trigger todo/cleanup: deleted" in err
+    assert cloud.triggers() == (["todo/http"] if cloud.platform == "fc" else ["todo/url"])
+
+
+@pytest.mark.parametrize("cloud", ["fc"], indirect=True)  # SCF's COS and CMQ triggers take no role
+def test_a_storage_job_without_its_role_stops_naming_the_setting(cloud: Cloud, todo) -> None:
+    add_events(todo, "fc")
+    code, _, err = todo.run("deploy", *cloud.args)
+    assert code == 1
+    line = error_line(err)
+    assert "BRIDGE_FC_OSS_ROLE_ARN" in line and "events.uploads" in line
+    assert cloud.mutating() == []
+
+
+def test_remove_deletes_the_job_triggers_too(cloud: Cloud, todo, fc_roles) -> None:
+    add_events(todo, cloud.platform)
+    assert todo.run("deploy", *cloud.args, "--split", "per-blueprint", "--domain", DOMAIN)[0] == 0
+    assert len([t for t in cloud.triggers() if not t.endswith(("/http", "/url"))]) == 3
+    code, out, err = todo.run("remove", *cloud.common)
+    assert code == 0, err
+    assert cloud.functions() == [] and cloud.triggers() == []

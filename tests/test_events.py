@@ -312,6 +312,11 @@ def test_django_commands_and_routes_run() -> None:
         (None, {"u": {"source": "ftp:x", "post": "/u"}}, "events.u: source = 'ftp:x' is not an event source"),
         (None, {"u": {"source": "oss:b/a*b", "post": "/u"}}, "events.u: source = 'oss:b/a*b'"),
         (None, {"u": {"source": "sqs:q", "command": "x"}}, "events.u: an event runs a route"),
+        (
+            {"u": {"every": "1h", "command": "a"}},
+            {"u": {"source": "sqs:q", "post": "/u"}},
+            "schedules.u and events.u share a name",
+        ),
     ],
 )
 def test_bad_jobs_are_errors_naming_the_entry(schedules, events, message) -> None:

@@ -9,7 +9,10 @@ What the plan becomes (the same resources the SAM template of ``bridge build`` d
   (``BRIDGE_AWS_S3_BUCKET``), else a clear error;
 - one function: a public ``url`` (Function URL, payload 2.0);
 - a split: an ``api`` (HTTP API with an auto-deployed ``$default`` stage), one ``integration``
-  per function and one ``route`` per entry of the plan's ``aws`` route table.
+  per function and one ``route`` per entry of the plan's ``aws`` route table;
+- ``trigger``: each job's SAM event, through the API behind it: a ``Schedule`` an EventBridge rule
+  (tagged, named ``<project>-<job>``), an ``S3`` event an entry of the existing bucket's
+  notifications, an ``SQS`` event an event source mapping (the role then gets SAM's SQS policy).
 
 Everything taggable carries ``faas-bridge-project=<project>``; integrations and routes live
 inside the tagged API. boto3's own retries are off: the engine retries, within its time bound.
@@ -39,6 +42,9 @@ INLINE_ZIP_LIMIT = 50 * 1024 * 1024
 
 #: AWS-managed policy letting a function write its logs (what SAM attaches by default).
 BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+#: ... and the one SAM adds for an SQS event: Lambda polls the queue with the function's role
+#: (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions).
+SQS_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
 _TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -71,12 +77,16 @@ _NOT_FOUND = {"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"}
 _STATEMENT_URL = "faas-bridge-url"
 _STATEMENT_URL_INVOKE = "faas-bridge-url-invoke"
 _STATEMENT_API = "faas-bridge-api"
+#: The prefixes of the permission statements letting EventBridge or S3 call a job's function (a
+#: schedule and an event may share a name: each table is its own).
+_STATEMENT_JOB = {"Schedule": "faas-bridge-schedule-", "S3": "faas-bridge-event-"}
 
 
 class AWSProvider(Provider):
     name = "aws"
     title = "AWS Lambda"
-    kinds = ("role", "function", "url", "api", "integration", "route")
+    #: ``trigger``: a job's EventBridge rule target, S3 notification or SQS event source mapping.
+    kinds = ("role", "function", "url", "api", "integration", "route", "trigger")
     # boto3 reads AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) itself; --endpoint overrides.
     endpoint_variable = ""
     region_variables = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -130,8 +140,12 @@ class AWSProvider(Provider):
         tag = {"project": project}
         role_arn = self.env.get("BRIDGE_AWS_ROLE_ARN")
         found: List[Resource] = []
+        triggers = self._job_triggers(deployment)
         if not role_arn:
-            found.append(Resource("role", _role_name(project), {"policy": BASIC_EXECUTION_POLICY}, dict(tag)))
+            policies = [BASIC_EXECUTION_POLICY]
+            if any(trigger.settings["Type"] == "SQS" for trigger in triggers):
+                policies.append(SQS_EXECUTION_POLICY)
+            found.append(Resource("role", _role_name(project), {"policy": _policies(policies)}, dict(tag)))
         code_sha = base64.b64encode(bytes.fromhex(package.sha256_hex)).decode("ascii")
         for function in deployment.functions:
             settings = {
@@ -147,6 +161,7 @@ class AWSProvider(Provider):
             }
             extra = dict(tag, zip_path=str(package.zip_path), size=package.size, role_arn=role_arn or "")
             found.append(Resource("function", function.name, settings, extra))
+        found += triggers
         if not deployment.split:
             only = deployment.functions[0].name
             # RESPONSE_STREAM: the URL relays what bridge.aws_runtime streams (--streaming).
@@ -169,6 +184,31 @@ class AWSProvider(Provider):
                 found.append(Resource("route", key, {"function": route.function}, dict(tag)))
         return found
 
+    def _job_triggers(self, deployment: Any) -> List[Resource]:
+        """The Schedule, S3 and SQS events the SAM template gives each function, as API resources.
+
+        Named ``<function>/<job>``, an SQS mapping ``<function>/sqs:<queue>`` (a mapping has no name
+        of its own to find the job by when it is read back).
+        """
+        from ..deploy import job_triggers
+
+        found: List[Resource] = []
+        for function in deployment.functions:
+            jobs = job_triggers.function_jobs(deployment, function)
+            if jobs is None:
+                continue
+            for trigger in job_triggers.aws_api_triggers(jobs, deployment.name):
+                job = trigger.pop("job")
+                label = f"sqs:{trigger['Queue']}" if trigger["Type"] == "SQS" else job
+                if any(resource.name == f"{function.name}/{label}" for resource in found):
+                    raise ConfigError(
+                        f"AWS: two jobs of {function.name} read the queue {trigger['Queue']} (one event "
+                        "source mapping per queue and function): make them one job"
+                    )
+                extra = {"function": function.name, "project": deployment.name, "job": job}
+                found.append(Resource("trigger", f"{function.name}/{label}", trigger, extra))
+        return found
+
     # --- what is deployed (read calls only) -----------------------------------------------------
 
     def actual(self, project: str) -> List[Resource]:
@@ -185,10 +225,9 @@ class AWSProvider(Provider):
                 "read", f"role {role}", lambda: self._client("iam").list_attached_role_policies(RoleName=role)
             )
             arns = [p["PolicyArn"] for p in policies.get("AttachedPolicies", [])]
-            found.append(
-                Resource("role", role, {"policy": arns[0] if len(arns) == 1 else arns}, {"project": project})
-            )
+            found.append(Resource("role", role, {"policy": _policies(arns)}, {"project": project}))
         functions = self._functions(project)
+        found += self._deployed_triggers(project, functions)
         for name, configuration in functions.items():
             found.append(Resource("function", name, _function_settings(configuration), {"project": project}))
             try:
@@ -235,6 +274,97 @@ class AWSProvider(Provider):
                 )
                 if tags.get("Tags", {}).get(TAG_KEY) == project:
                     found[name] = configuration
+        return found
+
+    def _deployed_triggers(self, project: str, functions: Dict[str, Dict[str, Any]]) -> List[Resource]:
+        """The jobs' rules (tagged, named ``<project>-<job>``), S3 notifications (found through the
+        functions' permission statements) and SQS mappings of this project's functions."""
+        found: List[Resource] = []
+        events, lam = self._client("events"), self._client("lambda")
+        by_arn = {configuration["FunctionArn"]: name for name, configuration in functions.items()}
+        prefix = f"{project}-"
+        for page in self._pages("list rules", events, "list_rules", NamePrefix=prefix):
+            for rule in page.get("Rules", []):
+                tags = self._call(
+                    "read",
+                    f"rule {rule['Name']}",
+                    lambda r=rule: events.list_tags_for_resource(ResourceARN=r["Arn"]),
+                )
+                if _tag_value(tags.get("Tags", [])) != project:
+                    continue
+                targets = self._call(
+                    "read", f"rule {rule['Name']}", lambda r=rule: events.list_targets_by_rule(Rule=r["Name"])
+                )
+                for target in targets.get("Targets", []):
+                    function = by_arn.get(target["Arn"])
+                    if function is None:
+                        continue
+                    job = rule["Name"][len(prefix) :]
+                    settings = {
+                        "Type": "Schedule",
+                        "Name": rule["Name"],
+                        "ScheduleExpression": rule.get("ScheduleExpression"),
+                        "State": rule.get("State"),
+                    }
+                    extra = {"function": function, "project": project, "job": job}
+                    found.append(Resource("trigger", f"{function}/{job}", settings, extra))
+        for name in functions:
+            for bucket, job in self._notifying_buckets(name):
+                configuration = self._call(
+                    "read",
+                    f"bucket {bucket}",
+                    lambda b=bucket: self._client("s3").get_bucket_notification_configuration(Bucket=b),
+                )
+                for item in configuration.get("LambdaFunctionConfigurations", []):
+                    if item.get("Id") != _notification_id(name, job):
+                        continue
+                    settings = {"Type": "S3", "Bucket": bucket, "Events": item.get("Events")}
+                    rules = (item.get("Filter") or {}).get("Key", {}).get("FilterRules", [])
+                    if rules:
+                        # S3 answers the rule names capitalised (Prefix) whatever case was put.
+                        settings["Filter"] = {
+                            "Key": {
+                                "FilterRules": [dict(r, Name=str(r.get("Name", "")).lower()) for r in rules]
+                            }
+                        }
+                    extra = {"function": name, "project": project, "job": job}
+                    found.append(Resource("trigger", f"{name}/{job}", settings, extra))
+            for page in self._pages(
+                f"event source mappings of {name}", lam, "list_event_source_mappings", FunctionName=name
+            ):
+                for mapping in page.get("EventSourceMappings", []):
+                    source = str(mapping.get("EventSourceArn", ""))
+                    if ":sqs:" not in source:
+                        continue
+                    queue = source.rsplit(":", 1)[-1]
+                    settings = {
+                        "Type": "SQS",
+                        "Queue": queue,
+                        "FunctionResponseTypes": mapping.get("FunctionResponseTypes") or [],
+                    }
+                    extra = {"function": name, "project": project, "uuid": mapping["UUID"]}
+                    found.append(Resource("trigger", f"{name}/sqs:{queue}", settings, extra))
+        return found
+
+    def _notifying_buckets(self, function: str) -> List[Tuple[str, str]]:
+        """(bucket, job) for each permission statement this tool gave S3 on ``function``."""
+        try:
+            answer = self._call(
+                "read",
+                f"function {function}",
+                lambda: self._client("lambda").get_policy(FunctionName=function),
+            )
+        except _Missing:
+            return []
+        found = []
+        for statement in json.loads(answer.get("Policy") or "{}").get("Statement", []):
+            sid = str(statement.get("Sid", ""))
+            principal = statement.get("Principal")
+            service = principal.get("Service") if isinstance(principal, dict) else principal
+            if not sid.startswith(_STATEMENT_JOB["S3"]) or service != "s3.amazonaws.com":
+                continue
+            source = (statement.get("Condition") or {}).get("ArnLike", {}).get("AWS:SourceArn", "")
+            found.append((str(source).rsplit(":", 1)[-1], sid[len(_STATEMENT_JOB["S3"]) :]))
         return found
 
     def _api(self, project: str) -> Optional[Dict[str, Any]]:
@@ -305,28 +435,31 @@ class AWSProvider(Provider):
                 Tags=[{"Key": TAG_KEY, "Value": resource.extra["project"]}],
             ),
         )
-        self._call(
-            "create",
-            str(resource),
-            lambda: iam.attach_role_policy(RoleName=resource.name, PolicyArn=resource.settings["policy"]),
-        )
+        for arn in _policy_list(resource.settings["policy"]):
+            self._call(
+                "create",
+                str(resource),
+                lambda a=arn: iam.attach_role_policy(RoleName=resource.name, PolicyArn=a),
+            )
 
     def _update_role(self, change: Change) -> None:
         iam = self._client("iam")
-        deployed = change.fields["policy"][0]
-        for arn in deployed if isinstance(deployed, list) else [deployed] if deployed else []:
-            self._call(
-                "update",
-                str(change.resource),
-                lambda a=arn: iam.detach_role_policy(RoleName=change.resource.name, PolicyArn=a),
-            )
-        self._call(
-            "update",
-            str(change.resource),
-            lambda: iam.attach_role_policy(
-                RoleName=change.resource.name, PolicyArn=change.resource.settings["policy"]
-            ),
-        )
+        deployed = _policy_list(change.fields["policy"][0])
+        planned = _policy_list(change.resource.settings["policy"])
+        for arn in deployed:
+            if arn not in planned:
+                self._call(
+                    "update",
+                    str(change.resource),
+                    lambda a=arn: iam.detach_role_policy(RoleName=change.resource.name, PolicyArn=a),
+                )
+        for arn in planned:
+            if arn not in deployed:
+                self._call(
+                    "update",
+                    str(change.resource),
+                    lambda a=arn: iam.attach_role_policy(RoleName=change.resource.name, PolicyArn=a),
+                )
 
     def _delete_role(self, resource: Resource) -> None:
         iam = self._client("iam")
@@ -619,6 +752,215 @@ class AWSProvider(Provider):
             )
         return self._api_id
 
+    # trigger (a job's rule, S3 notification or SQS mapping)
+
+    def _create_trigger(self, resource: Resource) -> None:
+        kind = resource.settings["Type"]
+        if kind == "Schedule":
+            self._put_schedule(resource)
+        elif kind == "S3":
+            self._put_notification(resource)
+        else:
+            self._create_mapping(resource)
+
+    def _update_trigger(self, change: Change) -> None:
+        resource, current = change.resource, change.current
+        if "Type" in change.fields or (resource.settings["Type"] == "SQS" and "Queue" in change.fields):
+            self._delete_trigger(current or resource)
+            self._create_trigger(resource)
+        elif resource.settings["Type"] == "Schedule" and set(change.fields) <= {
+            "ScheduleExpression",
+            "State",
+        }:
+            self._put_rule(resource, "update")  # its target and permission stay
+        elif resource.settings["Type"] == "SQS":
+            uuid = (current.extra if current else {}).get("uuid")
+            self._call(
+                "update",
+                str(resource),
+                lambda: self._client("lambda").update_event_source_mapping(
+                    UUID=uuid, FunctionResponseTypes=resource.settings["FunctionResponseTypes"]
+                ),
+            )
+        else:  # PutRule and PutBucketNotificationConfiguration replace what they name
+            if (
+                resource.settings["Type"] == "S3"
+                and current
+                and current.settings.get("Bucket") != resource.settings["Bucket"]
+            ):
+                self._delete_trigger(current)
+            self._create_trigger(resource)
+
+    def _delete_trigger(self, resource: Resource) -> None:
+        kind = resource.settings.get("Type")
+        function = resource.extra["function"]
+        if kind == "SQS":
+            self._call(
+                "delete",
+                str(resource),
+                lambda: self._client("lambda").delete_event_source_mapping(UUID=resource.extra["uuid"]),
+            )
+            return
+        statement = _STATEMENT_JOB[str(kind)] + resource.extra["job"]
+        if kind == "Schedule":
+            events, rule = self._client("events"), resource.settings["Name"]
+            self._call("delete", str(resource), lambda: events.remove_targets(Rule=rule, Ids=[function]))
+            left = self._call("delete", str(resource), lambda: events.list_targets_by_rule(Rule=rule))
+            if not left.get("Targets"):  # another function may have taken the schedule over
+                self._call("delete", str(resource), lambda: events.delete_rule(Name=rule))
+        else:
+            bucket = resource.settings["Bucket"]
+            configuration = self._notifications(resource, "delete", bucket)
+            ours = _notification_id(function, resource.extra["job"])
+            configuration["LambdaFunctionConfigurations"] = [
+                item
+                for item in configuration.get("LambdaFunctionConfigurations", [])
+                if item.get("Id") != ours
+            ]
+            self._call(
+                "delete",
+                str(resource),
+                lambda: self._client("s3").put_bucket_notification_configuration(
+                    Bucket=bucket, NotificationConfiguration=configuration
+                ),
+            )
+        try:
+            self._call(
+                "delete",
+                str(resource),
+                lambda: self._client("lambda").remove_permission(
+                    FunctionName=function, StatementId=statement
+                ),
+            )
+        except _Missing:
+            pass
+
+    def _put_schedule(self, resource: Resource) -> None:
+        settings, function = resource.settings, resource.extra["function"]
+        events = self._client("events")
+        rule = self._put_rule(resource, "create")
+        self._permit(
+            resource,
+            _STATEMENT_JOB[resource.settings["Type"]] + resource.extra["job"],
+            "lambda:InvokeFunction",
+            "events.amazonaws.com",
+            SourceArn=rule["RuleArn"],
+        )
+        arn = self._function_arn(resource)
+        # One target per function (its name as the target id): a job moving to another function of
+        # the plan is taken over by the new target before the old one is removed.
+        self._call(
+            "create",
+            str(resource),
+            lambda: events.put_targets(Rule=settings["Name"], Targets=[{"Id": function, "Arn": arn}]),
+        )
+
+    def _put_rule(self, resource: Resource, step: str) -> Dict[str, Any]:
+        """PutRule: creates the rule, or replaces every field of it (tags aside) with these."""
+        settings = resource.settings
+        return self._call(
+            step,
+            str(resource),
+            lambda: self._client("events").put_rule(
+                Name=settings["Name"],
+                ScheduleExpression=settings["ScheduleExpression"],
+                State=settings["State"],
+                Description=f"faas-bridge schedule {resource.extra['job']} of {resource.extra['project']}",
+                Tags=[{"Key": TAG_KEY, "Value": resource.extra["project"]}],
+            ),
+        )
+
+    def _put_notification(self, resource: Resource) -> None:
+        settings, function = resource.settings, resource.extra["function"]
+        bucket = settings["Bucket"]
+        configuration = self._notifications(resource, "create", bucket)
+        arn = self._function_arn(resource)
+        self._permit(
+            resource,
+            _STATEMENT_JOB[resource.settings["Type"]] + resource.extra["job"],
+            "lambda:InvokeFunction",
+            "s3.amazonaws.com",
+            SourceArn=f"arn:{arn.split(':')[1]}:s3:::{bucket}",
+            SourceAccount=arn.split(":")[4],
+        )
+        ours = _notification_id(function, resource.extra["job"])
+        entry: Dict[str, Any] = {"Id": ours, "LambdaFunctionArn": arn, "Events": list(settings["Events"])}
+        if settings.get("Filter"):
+            entry["Filter"] = settings["Filter"]
+        # The bucket's other notifications stay: the call replaces the whole configuration.
+        others = [i for i in configuration.get("LambdaFunctionConfigurations", []) if i.get("Id") != ours]
+        configuration["LambdaFunctionConfigurations"] = others + [entry]
+        self._call(
+            "create",
+            str(resource),
+            lambda: self._client("s3").put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration=configuration
+            ),
+        )
+
+    def _notifications(self, resource: Resource, step: str, bucket: str) -> Dict[str, Any]:
+        """The bucket's notification configuration, in the form PutBucketNotificationConfiguration takes."""
+        try:
+            answer = self._call(
+                "read", f"bucket {bucket}",
+                lambda: self._client("s3").get_bucket_notification_configuration(Bucket=bucket),
+            )  # fmt: skip
+        except CloudError as exc:
+            if exc.code not in ("NoSuchBucket", "AccessDenied"):
+                raise
+            raise CloudError(
+                step,
+                str(resource),
+                f"the S3 bucket {bucket} cannot be read ({exc.code}): bridge deploy attaches the function "
+                "to an existing bucket of this account and region (the SAM template of bridge build creates "
+                "it); create it, or fix the source of the job",
+                code=exc.code,
+            ) from None
+        keys = ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations",
+                "EventBridgeConfiguration")  # fmt: skip
+        return {key: answer[key] for key in keys if key in answer}
+
+    def _create_mapping(self, resource: Resource) -> None:
+        queue = resource.settings["Queue"]
+        sqs = self._client("sqs")
+        try:
+            url = self._call("read", f"queue {queue}", lambda: sqs.get_queue_url(QueueName=queue))["QueueUrl"]
+        except CloudError as exc:
+            if isinstance(exc, RetryableError):
+                raise
+            raise CloudError(
+                "create",
+                str(resource),
+                f"the SQS queue {queue} cannot be found ({exc.code}): create it in this account and region, "
+                "or fix the source of the job",
+                code=exc.code,
+            ) from None
+        attributes = self._call(
+            "read",
+            f"queue {queue}",
+            lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"]),
+        )
+        self._call(
+            "create",
+            str(resource),
+            lambda: self._client("lambda").create_event_source_mapping(
+                EventSourceArn=attributes["Attributes"]["QueueArn"],
+                FunctionName=resource.extra["function"],
+                Enabled=True,
+                FunctionResponseTypes=resource.settings["FunctionResponseTypes"],
+            ),
+            _role_not_ready,
+        )
+
+    def _function_arn(self, resource: Resource) -> str:
+        function = resource.extra["function"]
+        configuration = self._call(
+            "read",
+            f"function {function}",
+            lambda: self._client("lambda").get_function_configuration(FunctionName=function),
+        )
+        return str(configuration["FunctionArn"])
+
     # --- where it answers, and invoke -------------------------------------------------------------
 
     def endpoints(self, resources: List[Resource]) -> Dict[str, str]:
@@ -744,9 +1086,25 @@ def _url_config(resource: Resource) -> Dict[str, str]:
 
 
 def _role_not_ready(exc: Any) -> bool:
-    # A new role takes seconds to be usable by Lambda (IAM is eventually consistent):
+    # A new role, or a policy just attached to it, takes seconds to be usable by Lambda (IAM is
+    # eventually consistent):
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
-    return "cannot be assumed by Lambda" in str(exc.response.get("Error", {}).get("Message", ""))
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    return "cannot be assumed by Lambda" in message or "execution role does not have permissions" in message
+
+
+def _policies(arns: List[str]) -> Any:
+    """A role's managed policies as compared: the one ARN, or several, sorted."""
+    return arns[0] if len(arns) == 1 else sorted(arns)
+
+
+def _policy_list(value: Any) -> List[str]:
+    return list(value) if isinstance(value, list) else [value] if value else []
+
+
+def _notification_id(function: str, job: str) -> str:
+    """The ``Id`` of a job's entry among the bucket's notifications: its function's and its own name."""
+    return f"faas-bridge-{function}-{job}"
 
 
 def _role_name(project: str) -> str:

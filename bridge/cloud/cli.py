@@ -44,6 +44,7 @@ _CREDENTIALS = """credentials, from each vendor's standard places:
   scf  TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY
   aws  the standard AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws, roles)
 endpoints: --endpoint URL, or BRIDGE_FC_ENDPOINT, BRIDGE_SCF_ENDPOINT, AWS_ENDPOINT_URL
+fc [events]: BRIDGE_FC_OSS_ROLE_ARN, BRIDGE_FC_MNS_ROLE_ARN (the RAM roles OSS and MNS triggers use)
 """
 
 _DEPLOY_EXAMPLES = """examples:
@@ -215,10 +216,9 @@ def _deploy(args: argparse.Namespace) -> int:
     deployment, package = _deployment_and_package(args, provider)
     progress, retry = _progress(args), _retry(args)
     diff = engine.plan(provider, deployment, package, prune=args.prune, retry=retry, progress=progress)
-    skipped = job_trigger_note(deployment)
     if args.dry_run:
         document = engine.as_json(diff, dry_run=True, **_where(args, provider))
-        _print(args, engine.describe(diff) + skipped, dict(document, not_deployed=skipped))
+        _print(args, engine.describe(diff), document)
         return EXIT_OK
     outcome = engine.apply(provider, diff, retry=retry, progress=progress)
     urls: Dict[str, str] = {}
@@ -228,9 +228,7 @@ def _deploy(args: argparse.Namespace) -> int:
     lines = [f"{len(outcome.applied)} change(s) applied" if outcome.applied else engine.describe(diff)[0]]
     lines += [f"{name}: {url}" for name, url in sorted(urls.items())]
     lines += [f"  keep {resource} (no longer in the plan; --prune deletes it)" for resource in diff.kept]
-    lines += skipped
     document = engine.as_json(diff, outcome, dry_run=False, endpoints=urls, **_where(args, provider))
-    document["not_deployed"] = skipped
     if not outcome.ok:
         assert outcome.error is not None
         _error(f"{outcome.error} ({len(outcome.applied)} change(s) applied before it; rerun to continue)")
@@ -239,20 +237,6 @@ def _deploy(args: argparse.Namespace) -> int:
         return EXIT_CLOUD
     _print(args, lines, document)
     return EXIT_OK
-
-
-def job_trigger_note(deployment: Any) -> List[str]:
-    """What ``bridge deploy`` leaves to the vendor's tool: the timer, storage and queue triggers of
-    ``[schedules]`` / ``[events]`` (their functions are deployed, the ``jobs`` one included)."""
-    placed = [f"{key} ({function.name})" for function in deployment.functions for key in function.jobs]
-    if not placed or not getattr(deployment.project, "jobs", None):
-        return []
-    platform = deployment.options.platform
-    return [
-        f"not deployed: the triggers of {', '.join(placed)}; bridge deploy creates the functions and their "
-        f"HTTP entry only: run `bridge build --platform {platform}` and deploy its deploy file with the "
-        "vendor's tool (s deploy, sls deploy, sam deploy), or add the triggers in the console"
-    ]
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """Alibaba Cloud Function Compute 3.0 through its official SDK (``alibabacloud-fc20230330``, API 2023-03-30).
 
 Resources: one function per plan function (built-in Python runtime, ``index.handler``, initializer
-and PreStop hooks wired to the bridge), its HTTP trigger, and for a split app one custom domain whose
-``routeConfig`` is the plan's ``fc`` route table. The settings are the ones ``bridge build`` writes
+and PreStop hooks wired to the bridge), its HTTP trigger, the timer / OSS / MNS triggers of the jobs
+it runs (``[schedules]``, ``[events]``), and for a split app one custom domain whose ``routeConfig``
+is the plan's ``fc`` route table. The settings are the ones ``bridge build`` writes
 into ``s.yaml`` (:mod:`bridge.deploy.targets.fc`), so a deploy and ``s deploy`` agree.
 
 Code is compared by FC's ``codeChecksum``: the CRC-64/ECMA-182 (the ``CRC-64/XZ`` parameters, as
@@ -44,6 +45,24 @@ _RETRYABLE_CODES = {
 }
 _NOT_FOUND_CODES = {"FunctionNotFound", "TriggerNotFound", "DomainNameNotFound", "CustomDomainNotFound"}
 _TRIGGER = "http"
+#: What is compared of a job's trigger (``description`` is not: FC keeps it, but it only informs).
+_JOB_TRIGGER_FIELDS = ("triggerType", "qualifier", "triggerConfig", "sourceArn", "invocationRole")
+#: Trigger type -> (the variable naming its invocation role, the service assuming it, the role the
+#: FC console creates for it, the page saying so).
+_ROLE_VARIABLES = {
+    "oss": (
+        "BRIDGE_FC_OSS_ROLE_ARN",
+        "OSS",
+        "aliyunosseventnotificationrole",
+        "https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/configure-an-oss-trigger",
+    ),
+    "mns_topic": (
+        "BRIDGE_FC_MNS_ROLE_ARN",
+        "MNS",
+        "aliyunmnsnotificationrole",
+        "https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/mns-topic-trigger",
+    ),
+}
 # How long an invocation is waited for (other calls: 120 s); FC itself allows up to 24 h of function time.
 _INVOKE_READ_TIMEOUT_MS = 15 * 60 * 1000
 _QUALIFIER = "LATEST"
@@ -210,8 +229,9 @@ class FCProvider(Provider):
                     "function", function.name, settings, {"zip_path": package.zip_path, "project": project}
                 )
             )
+            resources += self._job_triggers(deployment, function)
             if not function.http:
-                continue  # a split plan's `jobs` function: no HTTP trigger (see job_trigger_note)
+                continue  # a split plan's `jobs` function: the triggers of its jobs only
             trigger = props["triggers"][0]
             resources.append(
                 Resource(
@@ -249,6 +269,38 @@ class FCProvider(Provider):
                 )
             )
         return resources
+
+    def _job_triggers(self, deployment: Deployment, function: Any) -> List[Resource]:
+        """The timer, OSS and MNS triggers ``s.yaml`` gives ``function``, with this account's ARNs."""
+        from ..deploy import job_triggers
+
+        jobs = job_triggers.function_jobs(deployment, function)
+        if jobs is None:
+            return []
+        account = self.env.get("ALIBABA_CLOUD_ACCOUNT_ID", "")
+        found: List[Resource] = []
+        for trigger in job_triggers.fc_triggers(jobs, self.region, account=account, role=self._role):
+            settings = {key: trigger[key] for key in _JOB_TRIGGER_FIELDS if key in trigger}
+            extra = {
+                "function": function.name,
+                "trigger": trigger["triggerName"],
+                "description": trigger["description"],
+            }
+            found.append(Resource("trigger", f"{function.name}/{trigger['triggerName']}", settings, extra))
+        return found
+
+    def _role(self, trigger_type: str, job: Any) -> str:
+        """The RAM role OSS or MNS assumes to call the function: configured, never guessed (a role
+        named like the console's may not exist in this account, or may not trust that service)."""
+        variable, service, console, page = _ROLE_VARIABLES[trigger_type]
+        arn = self.env.get(variable)
+        if not arn:
+            account = self.env.get("ALIBABA_CLOUD_ACCOUNT_ID") or "ACCOUNT"
+            raise ConfigError(
+                f"FC: {job.key} needs the RAM role {service} assumes to invoke the function: set "
+                f"{variable} to its ARN (the FC console creates acs:ram::{account}:role/{console}: {page})"
+            )
+        return arn
 
     # --- what is deployed --------------------------------------------------------------------------
 
@@ -324,6 +376,8 @@ class FCProvider(Provider):
                 qualifier=resource.settings["qualifier"],
                 description=resource.extra.get("description"),
                 trigger_config=json.dumps(resource.settings["triggerConfig"]),
+                source_arn=resource.settings.get("sourceArn"),
+                invocation_role=resource.settings.get("invocationRole"),
             )
             self._call(
                 "create",
@@ -361,10 +415,16 @@ class FCProvider(Provider):
                 models.UpdateFunctionRequest(body=body),
             )
         elif resource.kind == "trigger":
+            if "triggerType" in change.fields or "sourceArn" in change.fields:
+                # UpdateTrigger changes neither (UpdateTriggerInput has no such field): replace it.
+                self.delete(change.current or resource)
+                self.create(resource)
+                return
             body = models.UpdateTriggerInput(
                 qualifier=resource.settings["qualifier"],
                 description=resource.extra.get("description"),
                 trigger_config=json.dumps(resource.settings["triggerConfig"]),
+                invocation_role=resource.settings.get("invocationRole"),
             )
             self._call(
                 "update",
@@ -544,14 +604,19 @@ def _trigger_resource(function: str, trigger: Any) -> Resource:
     url = None
     if trigger.http_trigger is not None:
         url = trigger.http_trigger.url_internet
+    settings = {
+        "triggerType": trigger.trigger_type,
+        "qualifier": trigger.qualifier or _QUALIFIER,
+        "triggerConfig": _trigger_config(config) if trigger.trigger_type == _TRIGGER else config,
+    }
+    if trigger.source_arn:
+        settings["sourceArn"] = trigger.source_arn
+    if trigger.invocation_role:
+        settings["invocationRole"] = trigger.invocation_role
     return Resource(
         "trigger",
         f"{function}/{trigger.trigger_name}",
-        {
-            "triggerType": trigger.trigger_type,
-            "qualifier": trigger.qualifier or _QUALIFIER,
-            "triggerConfig": _trigger_config(config) if trigger.trigger_type == _TRIGGER else config,
-        },
+        settings,
         {
             "function": function,
             "trigger": trigger.trigger_name,

@@ -12,7 +12,7 @@ names it rather than leaving it out.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .._errors import ConfigError
 from ..events import cron
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 _FC_ACCOUNT = "${config('AccountID')}"
 _OSS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunosseventnotificationrole"
 _MNS_ROLE = f"acs:ram::{_FC_ACCOUNT}:role/aliyunmnsnotificationrole"
+#: The role each FC trigger type that needs one gets in ``s.yaml``: ``bridge deploy`` asks for its own.
+FC_CONSOLE_ROLES = {"oss": _OSS_ROLE, "mns_topic": _MNS_ROLE}
 
 
 #: The targets that write triggers for jobs; any other refuses a project that has some.
@@ -93,7 +95,17 @@ def _check_vendor(job: Job, vendor: str, title: str) -> None:
 # --- Alibaba FC 3.0: items of the fc3 component's `triggers` ----------------------------------------
 
 
-def fc_triggers(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
+def fc_triggers(
+    jobs: Jobs,
+    region: str,
+    *,
+    account: str = _FC_ACCOUNT,
+    role: Optional[Callable[[str, Job], str]] = None,
+) -> List[Dict[str, Any]]:
+    """The ``triggers`` items of ``s.yaml``, in the ``CreateTrigger`` body's own field names: the
+    build writes them as they are, ``bridge deploy`` (:mod:`bridge.cloud.fc`) sends them with its
+    ``account`` and the ``role`` (trigger type, job) -> RAM role ARN it was configured with."""
+    role = role or (lambda trigger_type, job: FC_CONSOLE_ROLES[trigger_type].replace(_FC_ACCOUNT, account))
     triggers: List[Dict[str, Any]] = []
     for job in jobs.all():
         _check_vendor(job, "fc", "FC")
@@ -112,8 +124,8 @@ def fc_triggers(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
         elif job.kind == "storage":
             trigger.update(
                 triggerType="oss",
-                sourceArn=f"acs:oss:{region}:{_FC_ACCOUNT}:{job.resource}",
-                invocationRole=_OSS_ROLE,
+                sourceArn=f"acs:oss:{region}:{account}:{job.resource}",
+                invocationRole=role("oss", job),
                 triggerConfig={
                     "events": ["oss:ObjectCreated:*"],
                     "filter": {"key": {"prefix": job.prefix, "suffix": ""}},
@@ -122,8 +134,8 @@ def fc_triggers(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
         else:
             trigger.update(
                 triggerType="mns_topic",
-                sourceArn=f"acs:mns:{region}:{_FC_ACCOUNT}:/topics/{job.resource}",
-                invocationRole=_MNS_ROLE,
+                sourceArn=f"acs:mns:{region}:{account}:/topics/{job.resource}",
+                invocationRole=role("mns_topic", job),
                 # JSON: the event names its topic (STREAM hands over the bare body; see bridge.events.queue).
                 triggerConfig={"notifyContentFormat": "JSON", "notifyStrategy": "BACKOFF_RETRY"},
             )
@@ -183,6 +195,39 @@ def _scf_triggers(jobs: Jobs, region: str) -> List[Tuple[str, Dict[str, Any]]]:
     return out
 
 
+def scf_api_triggers(jobs: Jobs, region: str) -> List[Dict[str, Any]]:
+    """The same triggers as ``CreateTrigger`` parameters, for ``bridge deploy`` (:mod:`bridge.cloud.scf`).
+
+    Timer: ``TriggerDesc`` the cron expression, ``CustomArgument`` the event's ``Message``; COS:
+    ``TriggerName`` the bucket's XML API domain, ``TriggerDesc`` ``{event, filter: {Prefix, Suffix}}``;
+    CMQ: ``TriggerName`` the topic, no ``TriggerDesc``
+    (https://www.tencentcloud.com/document/product/583/18589,
+    https://www.tencentcloud.com/document/product/583/34880).
+    """
+    triggers: List[Dict[str, Any]] = []
+    for kind, parameters in _scf_triggers(jobs, region):
+        trigger: Dict[str, Any] = {"Type": kind, "Enable": "OPEN" if parameters["enable"] else "CLOSE"}
+        if kind == "timer":
+            trigger.update(
+                TriggerName=parameters["name"],
+                TriggerDesc=parameters["cronExpression"],
+                CustomArgument=parameters["argument"],
+            )
+        elif kind == "cos":
+            wanted = parameters["filter"]
+            trigger.update(
+                TriggerName=parameters["bucket"],
+                TriggerDesc={
+                    "event": parameters["events"],
+                    "filter": {"Prefix": wanted["prefix"], "Suffix": wanted["suffix"]},
+                },
+            )
+        else:
+            trigger.update(TriggerName=parameters["name"])
+        triggers.append(trigger)
+    return triggers
+
+
 # --- AWS SAM: Events of the function, and the resources S3 events need ------------------------------
 
 
@@ -229,6 +274,38 @@ def aws_events(jobs: Jobs, name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
                 },
             }
     return events, resources
+
+
+def aws_api_triggers(jobs: Jobs, name: str) -> List[Dict[str, Any]]:
+    """The same events as what ``bridge deploy`` (:mod:`bridge.cloud.aws`) creates through the APIs
+    SAM itself uses for them: a ``Schedule`` is an EventBridge rule (``PutRule``, ``PutTargets``), an
+    ``S3`` event one ``LambdaFunctionConfiguration`` of the bucket's notifications, an ``SQS`` event
+    an event source mapping (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-schedule.html,
+    ``sam-property-function-s3.html``, ``sam-property-function-sqs.html``). Each item carries the
+    ``job`` name and its ``Type``; the rest are the API's own fields."""
+    events, resources = aws_events(jobs, name)
+    triggers: List[Dict[str, Any]] = []
+    for job, event in zip(jobs.all(), events.values()):
+        properties = event["Properties"]
+        trigger: Dict[str, Any] = {"job": job.name, "Type": event["Type"]}
+        if event["Type"] == "Schedule":
+            trigger.update(
+                Name=properties["Name"],
+                ScheduleExpression=properties["Schedule"],
+                State="ENABLED" if properties["Enabled"] else "DISABLED",
+            )
+        elif event["Type"] == "S3":
+            bucket = resources[properties["Bucket"]["Ref"]]["Properties"]["BucketName"]
+            rules = properties.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+            trigger.update(Bucket=bucket, Events=[properties["Events"]])
+            if rules:
+                trigger["Filter"] = {"Key": {"FilterRules": [dict(rule) for rule in rules]}}
+        else:
+            trigger.update(
+                Queue=str(job.resource), FunctionResponseTypes=list(properties["FunctionResponseTypes"])
+            )
+        triggers.append(trigger)
+    return triggers
 
 
 # --- Huawei FunctionGraph: CreateFunctionTrigger bodies (timers only) --------------------------------

@@ -160,6 +160,10 @@ def parse_jobs(schedules: Any, events: Any, where: str, *, prefix: str = "", set
         )
     for name, spec in _table(events, "events", where):
         context = f"{where}: events.{name}"
+        if name in jobs.timers:
+            # Triggers are named after their jobs (FC trigger names, SAM event ids), and the handler
+            # finds the job by that name: one name, one job.
+            raise ConfigError(f"{where}: schedules.{name} and events.{name} share a name: rename one")
         _no_unknown(spec, _EVENT_KEYS, context)
         kind, scheme, resource, key_prefix = _source(spec.get("source"), context)
         if spec.get("post") is None:

@@ -310,18 +310,22 @@ class FCStandIn(StandIn):
             raise Reply(
                 409, {"Code": "TriggerAlreadyExists", "Message": f"trigger '{trigger_name}' already exists"}
             )
-        json.loads(body["triggerConfig"])
+        _check_trigger(body["triggerType"], _config(body["triggerConfig"]), body)
         trigger = {
             "triggerName": trigger_name,
             "triggerType": body["triggerType"],
             "triggerConfig": body["triggerConfig"],
             "qualifier": body.get("qualifier") or "LATEST",
             "description": body.get("description"),
-            "httpTrigger": {
+        }
+        for key in ("sourceArn", "invocationRole"):
+            if body.get(key):
+                trigger[key] = body[key]
+        if body["triggerType"] == "http":
+            trigger["httpTrigger"] = {
                 "urlInternet": f"https://{name.lower()}-{ACCOUNT_ID[:6]}.{REGION}.fcapp.run",
                 "urlIntranet": f"https://{name.lower()}-{ACCOUNT_ID[:6]}.{REGION}-vpc.fcapp.run",
-            },
-        }
+            }
         self.triggers[name][trigger_name] = trigger
         return 200, trigger, {}
 
@@ -343,7 +347,12 @@ class FCStandIn(StandIn):
         self, name: str, trigger_name: str, *, query: Dict[str, str], body: Dict[str, Any]
     ) -> Tuple[int, Any, Dict[str, str]]:
         trigger = self._trigger(name, trigger_name)
-        for key in ("triggerConfig", "qualifier", "description"):
+        if body.get("sourceArn") is not None or body.get("triggerType") is not None:
+            # UpdateTriggerInput has neither: a trigger's type and source are fixed at creation.
+            raise _invalid("sourceArn and triggerType cannot change")
+        merged = dict(trigger, **{k: v for k, v in body.items() if v is not None})
+        _check_trigger(trigger["triggerType"], _config(merged["triggerConfig"]), merged)
+        for key in ("triggerConfig", "qualifier", "description", "invocationRole"):
             if body.get(key) is not None:
                 trigger[key] = body[key]
         return 200, trigger, {}
@@ -410,3 +419,70 @@ class FCStandIn(StandIn):
         self._domain(name)
         del self.domains[name]
         return 204, b"", {}
+
+
+# --- trigger configurations, per type, as the API reference describes them --------------------------
+# CreateTrigger: https://help.aliyun.com/zh/functioncompute/fc-3-0/developer-reference/api-fc-2023-03-30-createtrigger
+# timer: https://help.aliyun.com/zh/functioncompute/fc-3-0/user-guide/configure-a-time-trigger
+# (cronExpression `@every <n>m|h` or six fields, seconds first, optional CRON_TZ=; minimum 1 minute),
+# OSS: https://help.aliyun.com/zh/functioncompute/fc-3-0/user-guide/configure-an-oss-trigger
+# (sourceArn acs:oss:<region>:<account>:<bucket>, invocationRole a RAM role ARN, events `oss:...`),
+# MNS topic: https://help.aliyun.com/zh/functioncompute/fc-3-0/user-guide/configure-an-mns-topic-trigger
+# (sourceArn acs:mns:<region>:<account>:/topics/<topic>, notifyContentFormat STREAM or JSON,
+# notifyStrategy BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY).
+
+_EVERY = re.compile(r"@every ([1-9][0-9]*)(m|h)")
+_ROLE = re.compile(r"acs:ram::[0-9]+:role/[A-Za-z0-9._-]+")
+
+
+def _config(text: Any) -> Dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, dict):
+        raise _invalid("triggerConfig must be a JSON object in a string")
+    return value
+
+
+def _invalid(message: str) -> Reply:
+    return Reply(400, {"Code": "InvalidArgument", "Message": message})
+
+
+def _check_trigger(trigger_type: str, config: Dict[str, Any], body: Dict[str, Any]) -> None:
+    if trigger_type == "http":
+        return
+    if trigger_type == "timer":
+        expression = config.get("cronExpression")
+        if not isinstance(expression, str) or not (
+            _EVERY.fullmatch(expression) or len(re.sub(r"^CRON_TZ=\S+ ", "", expression).split()) == 6
+        ):
+            raise _invalid(f"timer cronExpression {expression!r}: @every <n>m|h, or six cron fields")
+        if not isinstance(config.get("enable"), bool):
+            raise _invalid("timer enable must be true or false")
+        if "payload" in config and not isinstance(config["payload"], str):
+            raise _invalid("timer payload must be a string")
+        return
+    role = body.get("invocationRole")
+    if not isinstance(role, str) or not _ROLE.fullmatch(role):
+        raise _invalid(f"{trigger_type} triggers need invocationRole, a RAM role ARN (got {role!r})")
+    source = body.get("sourceArn") or ""
+    if trigger_type == "oss":
+        if not re.fullmatch(rf"acs:oss:{REGION}:{ACCOUNT_ID}:[a-z0-9][a-z0-9-]{{1,61}}[a-z0-9]", source):
+            raise _invalid(f"oss sourceArn {source!r}: acs:oss:<region>:<account>:<bucket>")
+        events = config.get("events")
+        if not events or not all(isinstance(e, str) and e.startswith("oss:") for e in events):
+            raise _invalid("oss events must be a list of oss:... event names")
+        key = (config.get("filter") or {}).get("key")
+        if not isinstance(key, dict) or not all(isinstance(key.get(k), str) for k in ("prefix", "suffix")):
+            raise _invalid("oss filter must be {key: {prefix, suffix}}")
+        return
+    if trigger_type == "mns_topic":
+        if not re.fullmatch(rf"acs:mns:{REGION}:{ACCOUNT_ID}:/topics/[A-Za-z0-9-]+", source):
+            raise _invalid(f"mns_topic sourceArn {source!r}: acs:mns:<region>:<account>:/topics/<topic>")
+        if config.get("notifyContentFormat") not in ("STREAM", "JSON"):
+            raise _invalid("mns_topic notifyContentFormat must be STREAM or JSON")
+        if config.get("notifyStrategy") not in ("BACKOFF_RETRY", "EXPONENTIAL_DECAY_RETRY"):
+            raise _invalid("mns_topic notifyStrategy must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY")
+        return
+    raise _invalid(f"this stand-in does not know triggerType {trigger_type!r}")
