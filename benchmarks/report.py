@@ -134,6 +134,10 @@ def verdicts(results: Dict[str, Any]) -> List[tuple]:
                 f"({_fmt(inside, '.1f')} ms in-process)",
             )
         )
+    if results.get("share"):
+        from . import coldstart_share
+
+        out += coldstart_share.verdicts(results["share"])
     if results.get("deployed"):
         from . import coldstart_deployed
 
@@ -319,6 +323,12 @@ def markdown(results: Dict[str, Any], settings: Dict[str, Any]) -> str:
         out += ["", "## Cold start", "", coldstart.__doc__.split("\n\n", 1)[1].strip(), ""] + coldstart_table(
             scenarios
         )
+    if results.get("share"):
+        from . import coldstart_share
+
+        doc = coldstart_share.__doc__.split("\n\n", 1)[1].strip()
+        out += ["", "## The bridge's own share of a cold start", "", doc, ""]
+        out += coldstart_share.lines(results["share"])
     if results.get("deployed"):
         from . import coldstart_deployed
 
