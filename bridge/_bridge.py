@@ -160,6 +160,13 @@ class Bridge:
         self._before: List[BeforeHook] = []
         self._after: List[AfterHook] = []
         self._shutdown_hooks: List[Callable[[], Any]] = []
+        self._restore_hooks: List[Callable[[], Any]] = []
+        # AWS SnapStart: start-up work before the snapshot, on_restore hooks after each restore.
+        # Lambda names a SnapStart initialisation in this variable (see bridge/_snapstart.py).
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            from ._snapstart import arrange
+
+            arrange(self)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -191,6 +198,13 @@ class Bridge:
         self._cold_start_hooks.append(hook)
         return hook
 
+    def on_restore(self, hook: Hook) -> Hook:
+        """Register ``hook()`` to run after an AWS SnapStart snapshot is restored, before the first
+        request of the restored instance: reopen connection pools, reseed what must differ per
+        instance. (Python's ``random`` is reseeded by the bridge itself.)"""
+        self._restore_hooks.append(hook)
+        return hook
+
     def before_invocation(self, hook: Hook) -> Hook:
         """Register ``hook(request)``, run before the app on each request; returning an
         :class:`HTTPResponse` answers the request without calling the app."""
@@ -220,8 +234,9 @@ class Bridge:
     def initialize(self, context: Any = None) -> None:
         """Cold-start work: the ``on_cold_start`` hooks, then ASGI lifespan startup. Runs once.
 
-        Point FC's initializer at it (``initializer = handler.initialize`` in ``index.py``); otherwise
-        it runs on the first invocation. A failure raises and is retried on the next invocation.
+        Point FC's initializer at it (``initializer = handler.initialize`` in ``index.py``); on AWS
+        SnapStart it runs before the snapshot by itself; otherwise it runs on the first invocation.
+        A failure raises and is retried on the next invocation.
         """
         if self._initialized:
             return
@@ -232,6 +247,26 @@ class Bridge:
         self._initialized = True
         if self._shutdown_hooks or (self._asgi is not None and self._asgi.lifespan.started):
             self._arrange_shutdown()
+
+    def restore(self) -> None:
+        """After a SnapStart restore: reseed ``random`` when loaded, then the ``on_restore`` hooks.
+
+        Registered with the runtime's ``snapshot_restore_py`` when Lambda initialises a SnapStart
+        version; a hook that raises fails the restore (Lambda then starts another instance).
+        """
+        import sys
+
+        random = sys.modules.get("random")
+        if random is not None:
+            # Every instance restored from one snapshot starts with the same generator state.
+            # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
+            random.seed()
+        for hook in self._restore_hooks:
+            try:
+                hook()
+            except Exception as exc:
+                _log_error("restore hook %s failed: %s", getattr(hook, "__name__", hook), _one_line(exc))
+                raise
 
     def pre_stop(self, context: Any = None) -> None:
         """Instance shutdown: ASGI lifespan shutdown, then the ``on_shutdown`` hooks. Runs once.

@@ -76,6 +76,11 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="FC custom domain of the fc3-domain resource (default: auto, a test domain)",
     )
+    build.add_argument(
+        "--snapstart",
+        action="store_true",
+        help="AWS: turn on Lambda SnapStart for published versions (the project's snapstart = true)",
+    )
     build.add_argument("--no-package", action="store_true", help="write the deploy files only")
     build.set_defaults(run=run_build)
     package.set_defaults(run=run_package)
@@ -181,6 +186,7 @@ def _prepare(args: argparse.Namespace) -> Any:
         "region": getattr(args, "region", None),
         "memory": getattr(args, "memory", None),
         "timeout": getattr(args, "timeout", None),
+        "snapstart": True if getattr(args, "snapstart", False) else None,
     }
     deployment = load_deployment(
         root,

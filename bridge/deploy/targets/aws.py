@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
+from ..._errors import ConfigError
 from .. import job_triggers, variables, yaml_out
 from ._base import CODE_ZIP, MB, SizeLimit, Target, header
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from ..deployment import DeployedFunction, Deployment
 
 _QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+#: The alias SAM publishes each version under when SnapStart is on (``AutoPublishAlias``).
+SNAPSTART_ALIAS = "live"
 
 
 class AwsSam(Target):
@@ -124,9 +127,24 @@ class AwsSam(Target):
             properties["Environment"] = {
                 "Variables": {key: _value(value, parameters) for key, value in function.environment.items()}
             }
+        if getattr(deployment.project, "snapstart", False):
+            # SnapStart applies to published versions only; AutoPublishAlias publishes one on each
+            # deploy and points the events at it.
+            # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-snapstart
+            properties["AutoPublishAlias"] = SNAPSTART_ALIAS
+            properties["SnapStart"] = {"ApplyOn": "PublishedVersions"}
         if events:
             properties["Events"] = events
         return properties
+
+    def check(self, deployment: Deployment) -> None:
+        super().check(deployment)
+        version = deployment.python_version
+        if getattr(deployment.project, "snapstart", False) and tuple(map(int, version.split("."))) < (3, 12):
+            raise ConfigError(
+                f"SnapStart for Python needs python3.12 or later, not python{version}; set "
+                'runtime = "python3.12" (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html)'
+            )
 
     def notes(self, deployment: Deployment) -> List[str]:
         if any(function.concurrency for function in deployment.functions):
