@@ -78,6 +78,8 @@ def main(argv: list | None = None) -> int:
 
         say("the bridge's own share of a cold start: paired fresh interpreters per app and event")
         results["share"] = coldstart_share.measure(settings["share_runs"], progress=say)
+        if not args.quick:
+            coldstart_share.count(results["share"], progress=say)
         print("\n".join(coldstart_share.lines(results["share"])) + "\n")
     if "deployed" in sections:
         from . import coldstart_deployed

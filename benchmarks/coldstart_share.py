@@ -19,6 +19,8 @@ import itself (the event is embedded as text), so no module the bridge needs is 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -208,6 +210,49 @@ def measure(runs: int, progress: Callable[[str], None] | None = None) -> Dict[st
     return {"rows": rows, "runs": runs}
 
 
+#: Scenarios whose programs are also counted with cachegrind (a run takes seconds under valgrind).
+COUNTED = (("Flask", "AWS v2"), ("Flask", "FC 3.0"), ("Django", "AWS v2"), ("FastAPI", "AWS v2"))
+_IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _instructions(program: str, env: Dict[str, str]) -> int:
+    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    done = subprocess.run(
+        command + [sys.executable, "-c", program], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    found = _IREFS.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"cachegrind run failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def count(result: Dict[str, Any], progress: Callable[[str], None] | None = None) -> None:
+    """Add each :data:`COUNTED` scenario's instruction counts (the timed parts, bridge minus direct).
+
+    Deterministic to a few thousand instructions with a fixed hash seed, where CPU time on a loaded
+    machine moves by tens of percent; the CPU-time rate of the app's own first call in the same
+    scenario turns the difference into milliseconds of this machine. Skipped without valgrind.
+    """
+    if shutil.which("valgrind") is None:
+        return
+    env = child_env()
+    for row in result["rows"]:
+        if (row["app"], row["event"]) not in COUNTED:
+            continue
+        counts = {}
+        for name, program in programs(row["app"], row["event"]).items():
+            # The timed part alone: the program up to its end, less the program up to its start.
+            head, _, rest = program.partition("c0 = time.process_time()")
+            timed = head + "c0 = time.process_time()" + rest.partition("c3 = time.process_time()")[0]
+            counts[name] = _instructions(timed, env) - _instructions(head, env)
+        row["added_instructions"] = counts["bridge"] - counts["direct"]
+        row["app_call_instructions"] = counts["direct"]
+        rate = counts["direct"] / row["direct_cpu_ms"] if row["direct_cpu_ms"] > 0 else None
+        row["added_ms_at_app_rate"] = row["added_instructions"] / rate if rate else None
+        if progress is not None:
+            progress(f"bridge share: counted {row['app']} · {row['event']}")
+
+
 def lines(result: Dict[str, Any]) -> List[str]:
     if "error" in result:
         return [f"Not available: {result['error']}."]
@@ -226,19 +271,56 @@ def lines(result: Dict[str, Any]) -> List[str]:
             f"| {row['import_ms']:.2f} | {row['init_ms']:.2f} | {row['call_ms']:.2f} "
             f"| {row['direct_cpu_ms']:.2f} | {row['modules']} | {platforms} |"
         )
+    counted = [row for row in result["rows"] if "added_instructions" in row]
+    if counted:
+        out += [
+            "",
+            "Instructions (cachegrind, `PYTHONHASHSEED=0`; each timed part as the program up to its end less "
+            "the program up to its start): what the bridge adds, and that "
+            "count in ms at the rate this machine ran the app's own first call in the same scenario.",
+            "",
+            "| app · event | the bridge adds (instructions) | app's own first call (instructions) "
+            "| the bridge adds, ms at the app's rate |",
+            "|---|--:|--:|--:|",
+        ]
+        for row in counted:
+            ms = row["added_ms_at_app_rate"]
+            out.append(
+                f"| {row['app']} · {row['event']} | {row['added_instructions'] / 1e6:.2f} M "
+                f"| {row['app_call_instructions'] / 1e6:.2f} M | {'–' if ms is None else f'{ms:.2f}'} |"
+            )
     return out
 
 
 def verdicts(result: Dict[str, Any]) -> List[tuple]:
-    """``(PASS | FAIL, target, evidence)`` for the bridge's share of a cold start."""
+    """``(PASS | FAIL, target, evidence)`` for the bridge's share of a cold start.
+
+    Judged on the instruction count in ms at the app's own rate where cachegrind ran (load moves CPU
+    time by tens of percent on a shared machine), else on the paired CPU time; both are shown.
+    """
     if "error" in result or not result["rows"]:
         return []
-    worst = max(result["rows"], key=lambda row: row["added_cpu_ms"])
+    rows = result["rows"]
+    cpu = max(rows, key=lambda row: row["added_cpu_ms"])
+    cpu_text = f"CPU, paired medians: worst {cpu['app']} · {cpu['event']} {cpu['added_cpu_ms']:.2f} ms"
+    counted = [row for row in rows if row.get("added_ms_at_app_rate") is not None]
+    if not counted:
+        return [
+            (
+                "PASS" if cpu["added_cpu_ms"] < TARGET_MS else "FAIL",
+                f"the bridge adds < {TARGET_MS:.0f} ms to a cold start (any app and event)",
+                cpu_text,
+            )
+        ]
+    worst = max(counted, key=lambda row: row["added_ms_at_app_rate"])
+    counts = ", ".join(
+        f"{r['app']} · {r['event']} {r['added_instructions'] / 1e6:.1f} M = {r['added_ms_at_app_rate']:.2f} ms"
+        for r in counted
+    )
     return [
         (
-            "PASS" if worst["added_cpu_ms"] < TARGET_MS else "FAIL",
-            f"the bridge adds < {TARGET_MS:.0f} ms to a cold start (CPU, any app and event)",
-            f"worst {worst['app']} · {worst['event']} {worst['added_cpu_ms']:.2f} ms; "
-            + ", ".join(f"{r['app']}·{r['event']} {r['added_cpu_ms']:.2f}" for r in result["rows"]),
+            "PASS" if worst["added_ms_at_app_rate"] < TARGET_MS else "FAIL",
+            f"the bridge adds < {TARGET_MS:.0f} ms to a cold start (instructions at the app's own rate)",
+            f"{counts}; {cpu_text}",
         )
     ]

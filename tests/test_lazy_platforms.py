@@ -123,3 +123,13 @@ def test_registry_keys_never_change_detection(sample):
     for event in _variants(load_event(sample)):
         handler._last = None
         assert handler._platform_for(event) is _eager(event), (sample, sorted(event))
+
+
+def test_the_header_table_spells_every_usual_name_canonically():
+    # Made with str.title at import (cheaper than a loop); the spelling must be the dash-wise one.
+    from bridge._headers import LOWER, REQUEST_NAMES, RESPONSE_NAMES
+
+    for name in REQUEST_NAMES + RESPONSE_NAMES:
+        canonical = "-".join(part.capitalize() for part in name.split("-"))
+        assert LOWER[name] == name and LOWER[canonical] == name
+    assert len(LOWER) == 2 * len(set(REQUEST_NAMES + RESPONSE_NAMES))

@@ -17,7 +17,11 @@ from .._headers import LOWER
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 
-Headers = List[Tuple[str, str]]
+TYPE_CHECKING = False  # the aliases below are for type checkers: typing's [] costs start-up time
+if TYPE_CHECKING:
+    Headers = List[Tuple[str, str]]
+    #: Set-Cookie as the app spelled it, and its values in order.
+    Cookies = Tuple[str, List[str]]
 
 MB = 1024 * 1024
 
@@ -485,8 +489,6 @@ HOP_BY_HOP = frozenset(
 # The lower-case names the response pass looks at; every other header just goes through.
 _NOTED = HOP_BY_HOP | {"content-type", "content-encoding", "set-cookie"}
 
-#: Set-Cookie as the app spelled it, and its values in order.
-Cookies = Tuple[str, List[str]]
 
 
 def response_fields(
