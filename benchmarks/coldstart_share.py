@@ -314,7 +314,7 @@ def verdicts(result: Dict[str, Any]) -> List[tuple]:
         ]
     worst = max(counted, key=lambda row: row["added_ms_at_app_rate"])
     counts = ", ".join(
-        f"{r['app']} · {r['event']} {r['added_instructions'] / 1e6:.1f} M = {r['added_ms_at_app_rate']:.2f} ms"
+        f"{r['app']}·{r['event']} {r['added_instructions'] / 1e6:.1f} M = {r['added_ms_at_app_rate']:.2f} ms"
         for r in counted
     )
     return [
