@@ -219,15 +219,23 @@ def _load_app(framework: str) -> Any:
     else:
         import os
 
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_app")
-        if framework == "Django":
-            from django.core.wsgi import get_wsgi_application
+        # Set for the setup only: the later sections' child processes inherit this environment.
+        previous = os.environ.get("DJANGO_SETTINGS_MODULE")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "django_app"
+        try:
+            if framework == "Django":
+                from django.core.wsgi import get_wsgi_application
 
-            app = get_wsgi_application()
-        else:
-            from django.core.asgi import get_asgi_application
+                app = get_wsgi_application()
+            else:
+                from django.core.asgi import get_asgi_application
 
-            app = get_asgi_application()
+                app = get_asgi_application()
+        finally:
+            if previous is None:
+                del os.environ["DJANGO_SETTINGS_MODULE"]
+            else:
+                os.environ["DJANGO_SETTINGS_MODULE"] = previous
     return app
 
 
