@@ -376,7 +376,8 @@ def chart(cases: List[overhead.Case], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     groups = list(dict.fromkeys(c.group for c in cases))
-    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 2.2 + 1.1 * len(cases) / 2), squeeze=False)
+    bars = sum(1 for c in cases if c.adapter != overhead.RAW)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 1.2 * len(groups) + 0.22 * bars), squeeze=False)
     for ax, group in zip(axes[:, 0], groups):
         mine = [c for c in cases if c.group == group and c.adapter != overhead.RAW]
         ratios = [c.ratio for c in mine]
