@@ -189,3 +189,14 @@ def test_snapstart_is_a_project_setting_and_a_build_flag(tmp_path: Path) -> None
     assert code == 0
     function = load((out / "template.yaml").read_text())["Resources"]["FlaggedFunction"]
     assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+
+def test_snapstart_flag_is_refused_off_aws(tmp_path: Path, capsys) -> None:
+    from bridge.cli import main
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.bridge]\napp = "web:app"\n')
+    code = main(["build", "--project", str(root), "--platform", "fc", "--snapstart", "--no-package"])
+    assert code != 0
+    assert "--snapstart is for --platform aws" in capsys.readouterr().err

@@ -177,6 +177,13 @@ def _prepare(args: argparse.Namespace) -> Any:
         server=args.server or "auto",
         domain_name=getattr(args, "domain", "auto"),
     )
+    if getattr(args, "snapstart", False) and target.name != "aws":
+        from .._errors import ConfigError
+
+        raise ConfigError(
+            "--snapstart is for --platform aws (Lambda SnapStart); on FC the generated initializer "
+            "already runs the start-up work when an instance starts"
+        )
     if options.trigger == "apigw" and target.name != "scf":
         from .._errors import ConfigError
 
