@@ -391,7 +391,7 @@ def chart(cases: List[overhead.Case], path: Path) -> None:
         ax.tick_params(labelsize=8)
         for y, ratio in enumerate(ratios):
             ax.text(ratio, y, f" {ratio:.2f}×", va="center", fontsize=7)
-        ax.set_xlim(0.9, max(ratios) * 1.6)
+        ax.set_xlim(min(0.9, min(ratios) * 0.95), max(ratios) * 1.6)
     axes[-1, 0].set_xlabel("time per invocation ÷ raw app call (log scale; dashed: the 1.10× WSGI target)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
