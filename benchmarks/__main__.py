@@ -14,13 +14,16 @@ from pathlib import Path
 
 from . import report
 
-SECTIONS = ("overhead", "coldstart", "deployed", "steady", "packages", "gateway", "webrun", "aws-stream")
+SECTIONS = (
+    "overhead", "coldstart", "share", "deployed", "steady", "packages", "gateway", "webrun", "aws-stream",
+)
 
 #: (full, quick) settings.
 SETTINGS = {
     "overhead_rounds": (60, 5),
     "overhead_batch_ms": (20, 4),
     "coldstart_runs": (15, 2),
+    "share_runs": (11, 2),
     "deployed_runs": (7, 2),
     "steady_checkpoints": ((100, 1000, 5000, 10000, 20000), (100, 2000)),
     "gateway_seconds": (10, 2),
@@ -74,6 +77,14 @@ def main(argv: list | None = None) -> int:
         say("cold start: one untimed run per scenario, then the timed runs")
         results["coldstart"] = coldstart.measure(settings["coldstart_runs"], progress=say)
         print("\n".join(report.coldstart_table(results["coldstart"])) + "\n")
+    if "share" in sections:
+        from . import coldstart_share
+
+        say("the bridge's own share of a cold start: paired fresh interpreters per app and event")
+        results["share"] = coldstart_share.measure(settings["share_runs"], progress=say)
+        if not args.quick:
+            coldstart_share.count(results["share"], progress=say)
+        print("\n".join(coldstart_share.lines(results["share"])) + "\n")
     if "deployed" in sections:
         from . import coldstart_deployed
 

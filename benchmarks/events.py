@@ -22,6 +22,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "events"
 AWS_HOST = "r3pmxmplak.execute-api.us-east-1.amazonaws.com"
 FC_HOST = "my-func-abcdefgh.cn-hangzhou.fcapp.run"
 SCF_HOST = "service-f94sy04v-1250000000.gz.apigw.tencentcs.com"
+ALB_HOST = "lambda-846800462-us-east-2.elb.amazonaws.com"
 
 
 class Request:
@@ -75,6 +76,43 @@ def aws_v2(request: Request) -> str:
     context = event["requestContext"]
     context["domainName"] = AWS_HOST
     context["http"].update(method=request.method, path=request.path)
+    return json.dumps(event)
+
+
+def aws_v1(request: Request) -> str:
+    """AWS API Gateway REST API, payload 1.0 (``tests/events/aws-apigw-v1.json``), with both header maps."""
+    event = copy.deepcopy(_sample("aws-apigw-v1.json"))
+    # REST APIs send the client's header names as they came; browsers' HTTP/1.1 names are canonical.
+    headers = {"-".join(p.capitalize() for p in k.split("-")): v for k, v in request.headers(AWS_HOST)}
+    event.update(
+        path=request.path,
+        httpMethod=request.method,
+        headers=headers,
+        multiValueHeaders={k: [v] for k, v in headers.items()},
+        queryStringParameters=None,
+        multiValueQueryStringParameters=None,
+        pathParameters={"proxy": request.path.lstrip("/")},
+        body=request.body.decode("utf-8") or None,
+        isBase64Encoded=False,
+    )
+    context = event["requestContext"]
+    context.update(domainName=AWS_HOST, httpMethod=request.method, path="/prod" + request.path)
+    return json.dumps(event)
+
+
+def alb(request: Request) -> str:
+    """AWS Application Load Balancer target event (``tests/events/aws-alb.json``), single-value headers."""
+    event = copy.deepcopy(_sample("aws-alb.json"))
+    headers = dict(request.headers(ALB_HOST))
+    headers["x-amzn-trace-id"] = "Root=1-5bdb40ca-556d8b0c50dc66f0511bf520"
+    event.update(
+        path=request.path,
+        httpMethod=request.method,
+        headers=headers,
+        queryStringParameters={},
+        body=request.body.decode("utf-8"),
+        isBase64Encoded=False,
+    )
     return json.dumps(event)
 
 

@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLS = (500, 1500)
 WARM_UP = 200
 DEFAULT_CASES = {
-    "Flask": ("raw app call", "faas-bridge · AWS v2", "faas-bridge · FC 3.0", "apig-wsgi · AWS v2"),
+    "Flask": ("raw app call · AWS v2", "faas-bridge · AWS v2", "faas-bridge · FC 3.0", "apig-wsgi · AWS v2"),
+    "Django": ("raw app call · AWS v2", "faas-bridge · AWS v2", "apig-wsgi · AWS v2"),
     "FastAPI": (
-        "raw app call",
+        "raw app call · AWS v2",
         "faas-bridge · AWS v2",
         "faas-bridge · FC 3.0",
         "Mangum (lifespan off) · AWS v2",
@@ -126,13 +127,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     for label in labels:
         print(f"counting {label} ...", file=sys.stderr, flush=True)
         results[label] = per_invocation(args.framework, args.workload, label, seeds)
-    raw = results.get(overhead.RAW)
+    raw = results.get(f"{overhead.RAW} · AWS v2")
     print(f"\n{args.framework} {args.workload}, per invocation (PYTHONHASHSEED {args.seeds}):\n")
     print("| case | instructions | over raw | L1d misses | over raw |")
     print("|---|--:|--:|--:|--:|")
     for label, (instructions, misses) in results.items():
-        over_i = f"+{(instructions - raw[0]) / 1000:.1f} K" if raw and label != overhead.RAW else "–"
-        over_d = f"+{misses - raw[1]:.0f}" if raw and label != overhead.RAW else "–"
+        over_i = (
+            f"+{(instructions - raw[0]) / 1000:.1f} K" if raw and not label.startswith(overhead.RAW) else "–"
+        )
+        over_d = f"+{misses - raw[1]:.0f}" if raw and not label.startswith(overhead.RAW) else "–"
         print(f"| {label} | {instructions / 1000:.1f} K | {over_i} | {misses:.0f} | {over_d} |")
     return 0
 

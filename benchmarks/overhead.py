@@ -66,7 +66,7 @@ class Case:
 
     @property
     def label(self) -> str:
-        return self.adapter if self.adapter == RAW else f"{self.adapter} · {self.event}"
+        return f"{self.adapter} · {self.event}"
 
     @property
     def group(self) -> str:
@@ -94,15 +94,35 @@ def _timed(call: Callable[[], Any]) -> Callable[[int], float]:
 # --- the raw calls: the limit ---------------------------------------------------------------------
 
 
-def _raw_wsgi(app: Any, aws_text: str, body: bytes) -> Callable[[], Any]:
-    """``app(environ, start_response)`` with a prebuilt environ, after decoding the event like the rest."""
-    from bridge.platforms import BY_NAME
-    from bridge.runners.wsgi import build_environ
+def _prebuilt(app_kind: str, aws_text: str) -> Dict[str, Any]:
+    """The environ (WSGI) or scope (ASGI) of the request, built once, the bridge's keys removed."""
+    from bridge.platforms import EVENT_FORMATS
 
-    environ = build_environ(BY_NAME["aws-v2"].decode(json.loads(aws_text), events.AwsContext(), _options()))
+    aws_v2 = next(e.platform for e in EVENT_FORMATS if e.name == "aws-v2")
+    request = aws_v2.decode(json.loads(aws_text), events.AwsContext(), _options())
+    if app_kind == "wsgi":
+        from bridge.runners.wsgi import build_environ
+
+        prebuilt = build_environ(request)
+    else:
+        from bridge.runners.asgi import build_scope
+
+        prebuilt = build_scope(request, {})
     for key in ("bridge.event", "bridge.context", "bridge.request_id"):
-        del environ[key]
+        prebuilt.pop(key, None)
+    return prebuilt
+
+
+def _decoder(event: Any) -> Callable[[], Any]:
+    """What every case pays first: the event decoded from its JSON text (FC 3.0: bytes)."""
     loads = json.loads
+    return lambda: loads(event)
+
+
+def _raw_wsgi(app: Any, aws_text: str, event: Any, body: bytes) -> Callable[[], Any]:
+    """``app(environ, start_response)`` with a prebuilt environ, after decoding the event like the rest."""
+    environ = _prebuilt("wsgi", aws_text)
+    decode = _decoder(event)
 
     def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
         started.append((status, headers))
@@ -111,7 +131,7 @@ def _raw_wsgi(app: Any, aws_text: str, body: bytes) -> Callable[[], Any]:
     started: List[Any] = []
 
     def call() -> Any:
-        loads(aws_text)
+        decode()
         env = environ.copy()
         env["wsgi.input"] = BytesIO(body)
         started.clear()
@@ -127,26 +147,23 @@ def _raw_wsgi(app: Any, aws_text: str, body: bytes) -> Callable[[], Any]:
     return call
 
 
-def _raw_asgi(app: Any, aws_text: str, body: bytes) -> tuple:
+def _raw_asgi(app: Any, aws_text: str, event: Any, body: bytes) -> tuple:
     """``await app(scope, receive, send)`` in a loop inside one coroutine on a running loop."""
-    from bridge.platforms import BY_NAME
-    from bridge.runners.asgi import build_scope
-
-    scope = build_scope(BY_NAME["aws-v2"].decode(json.loads(aws_text), events.AwsContext(), _options()), {})
-    for key in ("bridge.event", "bridge.context", "bridge.request_id"):
-        del scope[key]
-    loads = json.loads
+    scope = _prebuilt("asgi", aws_text)
+    decode = _decoder(event)
     loop = asyncio.new_event_loop()
     request_message = {"type": "http.request", "body": body, "more_body": False}
 
     async def one() -> Any:
-        loads(aws_text)
+        decode()
         sent: List[Dict[str, Any]] = []
         delivered = [False]
 
         async def receive() -> Dict[str, Any]:
             if delivered[0]:
-                return {"type": "http.disconnect"}
+                # The client is still there: a server answers the next receive() only when it leaves
+                # (Django listens for that while the view runs, and cancels the listener after).
+                return await loop.create_future()
             delivered[0] = True
             return request_message
 
@@ -179,14 +196,46 @@ def _options() -> Any:
 
 # --- building the cases ---------------------------------------------------------------------------
 
+#: app -> (module or Django kind, interface)
+FRAMEWORKS = {
+    "Flask": "wsgi",
+    "FastAPI": "asgi",
+    "Django": "wsgi",
+    "Django ASGI": "asgi",
+}
+
+#: The events faas-bridge serves in the table, in order; the peers accept the AWS ones.
+EVENTS = ("FC 3.0", "SCF", "AWS v2", "AWS v1", "ALB")
+AWS_EVENTS = ("AWS v2", "AWS v1", "ALB")
+
 
 def _load_app(framework: str) -> Any:
     if str(APPS) not in sys.path:
         sys.path.insert(0, str(APPS))
     if framework == "Flask":
         from flask_app import app
-    else:
+    elif framework == "FastAPI":
         from fastapi_app import app
+    else:
+        import os
+
+        # Set for the setup only: the later sections' child processes inherit this environment.
+        previous = os.environ.get("DJANGO_SETTINGS_MODULE")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "django_app"
+        try:
+            if framework == "Django":
+                from django.core.wsgi import get_wsgi_application
+
+                app = get_wsgi_application()
+            else:
+                from django.core.asgi import get_asgi_application
+
+                app = get_asgi_application()
+        finally:
+            if previous is None:
+                del os.environ["DJANGO_SETTINGS_MODULE"]
+            else:
+                os.environ["DJANGO_SETTINGS_MODULE"] = previous
     return app
 
 
@@ -203,54 +252,75 @@ def _result_body(result: Any) -> tuple:
 
 
 def build_cases(framework: str, workload: str) -> List[Case]:
-    """Every case for one framework and workload, the raw call first."""
+    """Every case for one framework and workload: the raw calls (one per event) first."""
     from bridge import Bridge
 
     app = _load_app(framework)
+    interface = FRAMEWORKS[framework]
     method, path, body, content_type = WORKLOADS[workload]
     if body is None:
         from workload import ORDER_BODY
 
         body = ORDER_BODY
     request = events.Request(method, path, body, content_type)
-    aws_text, scf_text, fc_bytes = events.aws_v2(request), events.scf(request), events.fc3(request)
+    texts = {
+        "FC 3.0": events.fc3(request),
+        "SCF": events.scf(request),
+        "AWS v2": events.aws_v2(request),
+        "AWS v1": events.aws_v1(request),
+        "ALB": events.alb(request),
+    }
     aws_ctx, fc_ctx, scf_ctx = events.AwsContext(), events.FcContext(), events.scf_context()
+    contexts = {"FC 3.0": fc_ctx, "SCF": scf_ctx}
     loads = json.loads
     cases: List[Case] = []
 
     def add(adapter: str, event: str, call: Callable[[], Any]) -> None:
         cases.append(Case(framework, workload, adapter, event, _timed(call), lambda: _result_body(call())))
 
-    if framework == "Flask":
-        raw = _raw_wsgi(app, aws_text, body)
-        cases.append(Case(framework, workload, RAW, "", _timed(raw), lambda: _wsgi_result(raw())))
-    else:
-        run, check = _raw_asgi(app, aws_text, body)
-        cases.append(Case(framework, workload, RAW, "", run, check))
+    for event in EVENTS:
+        if interface == "wsgi":
+            raw = _raw_wsgi(app, texts["AWS v2"], texts[event], body)
+            cases.append(
+                Case(framework, workload, RAW, event, _timed(raw), lambda raw=raw: _wsgi_result(raw()))
+            )
+        else:
+            run, check = _raw_asgi(app, texts["AWS v2"], texts[event], body)
+            cases.append(Case(framework, workload, RAW, event, run, check))
 
     handler = Bridge(app)
-    add(BRIDGE, "FC 3.0", lambda: handler(fc_bytes, fc_ctx))
-    add(BRIDGE, "SCF", lambda: handler(loads(scf_text), scf_ctx))
-    add(BRIDGE, "AWS v2", lambda: handler(loads(aws_text), aws_ctx))
+    for event in EVENTS:
+        text, context = texts[event], contexts.get(event, aws_ctx)
+        if isinstance(text, bytes):  # FC 3.0: the handler decodes the bytes itself
+            add(BRIDGE, event, lambda text=text, context=context: handler(text, context))
+        else:
+            add(BRIDGE, event, lambda text=text, context=context: handler(loads(text), context))
 
     from mangum import Mangum
 
-    if framework == "Flask":
+    if interface == "wsgi":
         import serverless_wsgi
-        from a2wsgi import WSGIMiddleware
         from apig_wsgi import make_lambda_handler
 
         apig = make_lambda_handler(app)
-        add("apig-wsgi", "AWS v2", lambda: apig(loads(aws_text), aws_ctx))
         handle_request = serverless_wsgi.handle_request
-        add("serverless-wsgi", "AWS v2", lambda: handle_request(app, loads(aws_text), aws_ctx))
-        mangum_a2wsgi = Mangum(WSGIMiddleware(app), lifespan="off")
-        add("Mangum + a2wsgi", "AWS v2", lambda: mangum_a2wsgi(loads(aws_text), aws_ctx))
+        for event in AWS_EVENTS:
+            text = texts[event]
+            add("apig-wsgi", event, lambda text=text: apig(loads(text), aws_ctx))
+            add("serverless-wsgi", event, lambda text=text: handle_request(app, loads(text), aws_ctx))
+        if framework == "Flask":
+            from a2wsgi import WSGIMiddleware
+
+            mangum_a2wsgi = Mangum(WSGIMiddleware(app), lifespan="off")
+            add("Mangum + a2wsgi", "AWS v2", lambda: mangum_a2wsgi(loads(texts["AWS v2"]), aws_ctx))
     else:
         mangum_off = Mangum(app, lifespan="off")
-        add("Mangum (lifespan off)", "AWS v2", lambda: mangum_off(loads(aws_text), aws_ctx))
-        mangum_auto = Mangum(app, lifespan="auto")
-        add("Mangum (lifespan auto)", "AWS v2", lambda: mangum_auto(loads(aws_text), aws_ctx))
+        for event in AWS_EVENTS:
+            text = texts[event]
+            add("Mangum (lifespan off)", event, lambda text=text: mangum_off(loads(text), aws_ctx))
+        if framework == "FastAPI":
+            mangum_auto = Mangum(app, lifespan="auto")
+            add("Mangum (lifespan auto)", "AWS v2", lambda: mangum_auto(loads(texts["AWS v2"]), aws_ctx))
     return cases
 
 
@@ -276,7 +346,7 @@ def _same_json(a: bytes, b: bytes) -> bool:
 def measure(
     rounds: int,
     batch_seconds: float,
-    frameworks=("Flask", "FastAPI"),
+    frameworks=tuple(FRAMEWORKS),
     workloads=("hello", "json"),
     progress: Callable[[str], None] | None = None,
 ) -> List[Case]:
@@ -303,23 +373,28 @@ def measure(
         finally:
             gc.enable()
         for cases in groups:
-            raw = cases[0].seconds[-1]
+            raws = {c.event: c.seconds[-1] for c in cases if c.adapter == RAW}
             for case in cases:
-                case.ratios.append(case.seconds[-1] / raw)
+                case.ratios.append(case.seconds[-1] / raws[case.event])
         if progress is not None and (number + 1) % max(1, rounds // 5) == 0:
             progress(f"overhead: round {number + 1}/{rounds}")
     gc.unfreeze()
     return every
 
 
-def best_peer(cases: List[Case], framework: str, workload: str) -> Case | None:
-    peers = [c for c in cases if c.framework == framework and c.workload == workload and c.adapter in PEERS]
+def best_peer(cases: List[Case], framework: str, workload: str, event: str = "AWS v2") -> Case | None:
+    """The fastest peer on the same app, workload and event."""
+    peers = [
+        c
+        for c in cases
+        if c.framework == framework and c.workload == workload and c.adapter in PEERS and c.event == event
+    ]
     return min(peers, key=lambda c: c.median_us) if peers else None
 
 
 def peer_ratio(case: Case, cases: List[Case]) -> float | None:
-    """``case``'s time over the fastest peer's, median of per-round ratios."""
-    peer = best_peer(cases, case.framework, case.workload)
+    """``case``'s time over the fastest peer's on the same event, median of per-round ratios."""
+    peer = best_peer(cases, case.framework, case.workload, case.event)
     if peer is None:
         return None
     return statistics.median(a / b for a, b in zip(case.seconds, peer.seconds))

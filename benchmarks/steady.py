@@ -39,9 +39,9 @@ texts = [events.aws_v2(r) for r in requests]
 context = events.AwsContext()
 if {raw!r}:
     if {asgi!r}:
-        calls = [_raw_asgi(app, t, r.body)[1] for t, r in zip(texts, requests)]
+        calls = [_raw_asgi(app, t, t, r.body)[1] for t, r in zip(texts, requests)]
     else:
-        calls = [_raw_wsgi(app, t, r.body) for t, r in zip(texts, requests)]
+        calls = [_raw_wsgi(app, t, t, r.body) for t, r in zip(texts, requests)]
     def invoke(i):
         calls[i & 1]()
 else:

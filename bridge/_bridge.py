@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from time import perf_counter
 
-from ._access_log import AccessLog
 from ._errors import (
     AppTimeoutError,
     BridgeError,
@@ -90,14 +89,19 @@ class Bridge:
         platforms: Sequence[Any] = (),
         jobs: Any = None,
     ) -> None:
-        from .platforms import CALL_PLATFORMS, EVENT_PLATFORMS, Platform
+        # The registry, not the platform modules: each is imported when an event it may match
+        # arrives (bridge/platforms/__init__.py), so a cold start pays for one of them.
+        from .platforms import CALL_FORMATS, EVENT_FORMATS, Entry
 
-        for custom in platforms:
-            if not isinstance(custom, Platform) or not custom.name:
-                raise ConfigError(f"platforms= takes named bridge.Platform instances, got {custom!r}")
-        event_platforms = tuple(platforms) + EVENT_PLATFORMS
+        if platforms:
+            from .platforms._base import Platform
+
+            for custom in platforms:
+                if not isinstance(custom, Platform) or not custom.name:
+                    raise ConfigError(f"platforms= takes named bridge.Platform instances, got {custom!r}")
+        event_platforms = tuple(Entry.of(custom) for custom in platforms) + EVENT_FORMATS
         # A custom name shadows a built-in; request-object platforms are named too (platform="azure").
-        by_name = {p.name: p for p in reversed(event_platforms + CALL_PLATFORMS)}
+        by_name = {p.name: p for p in reversed(event_platforms + CALL_FORMATS)}
         names = tuple(by_name)
 
         if not callable(app):
@@ -123,18 +127,24 @@ class Bridge:
         self.on_event = on_event
         self.manage = manage
         self.on_error = on_error
-        self._access_log = None if access_log is False else AccessLog(access_log)
+        self._access_log = None
+        if access_log is not False:  # its module loads only when asked for (cold-start share)
+            from ._access_log import AccessLog
+
+            self._access_log = AccessLog(access_log)
         self._jobs: Any = None
         self._internal_paths: Optional[frozenset] = None  # routes only jobs may reach
         if jobs is not None:
             self.use_jobs(jobs)
+        # Registry entries (bridge.platforms.Entry), in detection order.
         self._platforms = event_platforms if platform is None else (by_name[platform],)
         self._all_platforms = event_platforms
-        self._call_platforms = CALL_PLATFORMS
+        self._call_platforms = CALL_FORMATS
         # Those whose call is a dict (FC 2.0's environ): asked about a dict no JSON platform matched.
-        self._dict_calls = tuple(p for p in CALL_PLATFORMS if p.dict_call)
-        # The one per-instance cache: the platform that matched last, tried first next time.
-        self._last = self._platforms[0] if self._platforms else None
+        self._dict_calls = tuple(p for p in CALL_FORMATS if p.dict_call)
+        # The one per-instance cache: the platform that matched last, tried first next time (none
+        # until the first event: which module to import is the first event's to say).
+        self._last: Any = None
         self._lifespan_mode = lifespan
         # The WSGI runner module, resolved here: an import statement in the request path costs about
         # 1 µs per request even when the module is loaded. ASGI machinery loads on first use only.
@@ -151,6 +161,13 @@ class Bridge:
         self._before: List[BeforeHook] = []
         self._after: List[AfterHook] = []
         self._shutdown_hooks: List[Callable[[], Any]] = []
+        self._restore_hooks: List[Callable[[], Any]] = []
+        # AWS SnapStart: start-up work before the snapshot, on_restore hooks after each restore.
+        # Lambda names a SnapStart initialisation in this variable (see bridge/_snapstart.py).
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            from ._snapstart import arrange
+
+            arrange(self)
 
     # --- construction helpers ---------------------------------------------------------------------
 
@@ -182,6 +199,13 @@ class Bridge:
         self._cold_start_hooks.append(hook)
         return hook
 
+    def on_restore(self, hook: Hook) -> Hook:
+        """Register ``hook()`` to run after an AWS SnapStart snapshot is restored, before the first
+        request of the restored instance: reopen connection pools, reseed what must differ per
+        instance. (Python's ``random`` is reseeded by the bridge itself.)"""
+        self._restore_hooks.append(hook)
+        return hook
+
     def before_invocation(self, hook: Hook) -> Hook:
         """Register ``hook(request)``, run before the app on each request; returning an
         :class:`HTTPResponse` answers the request without calling the app."""
@@ -211,8 +235,9 @@ class Bridge:
     def initialize(self, context: Any = None) -> None:
         """Cold-start work: the ``on_cold_start`` hooks, then ASGI lifespan startup. Runs once.
 
-        Point FC's initializer at it (``initializer = handler.initialize`` in ``index.py``); otherwise
-        it runs on the first invocation. A failure raises and is retried on the next invocation.
+        Point FC's initializer at it (``initializer = handler.initialize`` in ``index.py``); on AWS
+        SnapStart it runs before the snapshot by itself; otherwise it runs on the first invocation.
+        A failure raises and is retried on the next invocation.
         """
         if self._initialized:
             return
@@ -222,6 +247,26 @@ class Bridge:
         self._initialized = True
         if self._shutdown_hooks or (self._asgi is not None and self._asgi.lifespan.started):
             self._arrange_shutdown()
+
+    def restore(self) -> None:
+        """After a SnapStart restore: reseed ``random`` when loaded, then the ``on_restore`` hooks.
+
+        Registered with the runtime's ``snapshot_restore_py`` when Lambda initialises a SnapStart
+        version; a hook that raises fails the restore (Lambda then starts another instance).
+        """
+        import sys
+
+        random = sys.modules.get("random")
+        if random is not None:
+            # Every instance restored from one snapshot starts with the same generator state.
+            # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
+            random.seed()
+        for hook in self._restore_hooks:
+            try:
+                hook()
+            except Exception as exc:
+                _log_error("restore hook %s failed: %s", getattr(hook, "__name__", hook), _one_line(exc))
+                raise
 
     def pre_stop(self, context: Any = None) -> None:
         """Instance shutdown: ASGI lifespan shutdown, then the ``on_shutdown`` hooks. Runs once.
@@ -272,9 +317,9 @@ class Bridge:
         platform = self._last
         if platform is None or not platform.matches(event):
             # Asked only here, so a JSON event its platform matched pays nothing for dict calls.
-            for call_platform in self._dict_calls:
-                if call_platform.matches_call(event, context):
-                    return self._serve_call(event, context, started, call_platform)
+            for entry in self._dict_calls:
+                if entry.may_match(event) and entry.platform.matches_call(event, context):
+                    return self._serve_call(event, context, started, entry.platform)
             try:
                 platform = self._platform_for(event)
             except EventError as exc:
@@ -289,7 +334,9 @@ class Bridge:
             if self.on_event is not None:
                 return self.on_event(event, context)
             return self._event_error(
-                EventError(_unknown_event_message(event, self._platforms)), event, context
+                EventError(_unknown_event_message(event, [p.platform for p in self._platforms])),
+                event,
+                context,
             )
         try:
             request = platform.decode(event, context, self.options)
@@ -441,16 +488,18 @@ class Bridge:
 
     def _platform_for(self, event: Dict[str, Any]) -> Any:
         """The platform whose event this is, remembered for the next event (the last one did not match)."""
-        for platform in self._platforms:
-            if platform.matches(event):
-                self._last = platform
-                return platform
+        for entry in self._platforms:
+            if entry.may_match(event):
+                platform = entry.platform
+                if platform.matches(event):
+                    self._last = platform
+                    return platform
         if self.platform is not None:
-            for other in self._all_platforms:
-                if other.matches(event):
+            for entry in self._all_platforms:
+                if entry.may_match(event) and entry.platform.matches(event):
                     raise PlatformMismatchError(
                         f"this handler serves platform={self.platform!r} "
-                        f"but the event is a {other.title} event"
+                        f"but the event is a {entry.platform.title} event"
                     )
         return None
 
@@ -545,11 +594,18 @@ class Bridge:
         accepts the call; it decodes the request and encodes the answer in its runtime's own form.
         """
         if platform is None:
-            platform = next((p for p in self._call_platforms if p.matches_call(call, context)), None)
+            platform = next(
+                (
+                    entry.platform
+                    for entry in self._call_platforms
+                    if entry.may_match(call) and entry.platform.matches_call(call, context)
+                ),
+                None,
+            )
         if platform is None:
             if self.on_event is not None:
                 return self.on_event(call, context)
-            titles = ", ".join(p.title for p in self._call_platforms if not p.dict_call)
+            titles = ", ".join(p.platform.title for p in self._call_platforms if not p.dict_call)
             exc = EventError(
                 f"the event must be a JSON object (dict, bytes or str) or a request object of {titles};"
                 f" got {type(call).__module__}.{type(call).__name__}"
@@ -614,7 +670,9 @@ class Bridge:
         if context is not None:
             try:
                 get_remaining = getattr(context, "get_remaining_time_in_millis", None) or getattr(
-                    context, "getRemainingTimeInMilliSeconds", None  # Huawei FunctionGraph
+                    context,
+                    "getRemainingTimeInMilliSeconds",
+                    None,  # Huawei FunctionGraph
                 )
                 if get_remaining is not None:  # AWS
                     remaining = get_remaining() / 1000.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterable, Tuple
+    from typing import Dict, Tuple
 
 #: Request headers: RFC 9110/9111's, the browsers' own, and what the gateways add
 #: (reference/events/*.json).
@@ -39,12 +39,14 @@ RESPONSE_NAMES: Tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _spellings(names: Iterable[str]) -> Dict[str, str]:
-    """Each name, lower case and canonical (``Content-Type``: Go's, FC's, most apps'), to lower case."""
-    lower: Dict[str, str] = {}
-    for name in names:
-        lower[name] = name
-        lower["-".join(part.capitalize() for part in name.split("-"))] = name
+def _spellings(names: Tuple[str, ...]) -> Dict[str, str]:
+    """Each name, lower case and canonical (``Content-Type``: Go's, FC's, most apps'), to lower case.
+
+    ``str.title`` capitalises each dash-separated part of these names (made at import, in C: a
+    Python loop over them cost a measurable share of a cold start).
+    """
+    lower = dict(zip(names, names))
+    lower.update(zip(map(str.title, names), names))
     return lower
 
 

@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bridge",
         description="Run an unchanged WSGI/ASGI app (Flask, Django, FastAPI) as a function: Alibaba FC, "
-        "Tencent SCF, AWS Lambda, Azure, Google, Huawei, OpenWhisk, Fn, OpenFaaS, Fission, Kubeless, Knative.",
+        "Tencent SCF, AWS Lambda, Azure, Google, Huawei, OpenWhisk, Fn, OpenFaaS, Fission, Kubeless, "
+        "Knative.",
         epilog=_WORKFLOW,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -66,6 +66,7 @@ _TOP_KEYS = (
     "schedules",
     "events",
     "jobs",
+    "snapstart",
 )
 _GROUP_KEYS = ("routes", "memory", "timeout", "environment", "concurrency")
 # Common to FC 3.0 (64 MB steps from 128), Lambda (128-10240) and SCF (64-3072): the deploy
@@ -119,6 +120,8 @@ class ProjectConfig:
     source: Path | None = None
     #: ``[schedules]`` and ``[events]`` (bridge.events.jobs.Jobs); empty when the project has none
     jobs: Any = None
+    #: AWS Lambda SnapStart on published versions (the SAM template; see README, "Cold starts").
+    snapstart: bool = False
 
     @property
     def requirements_path(self) -> Path:
@@ -200,6 +203,7 @@ def project_from_dict(
         include=_globs(data, "include", where, ["**"]),
         exclude=_globs(data, "exclude", where, [".git/**", ".venv/**", "**/__pycache__/**", "**/*.pyc"]),
         source=source,
+        snapstart=_bool(data, "snapstart", where),
     )
     if data.get("schedules") is not None or data.get("events") is not None:
         from .events.jobs import parse_jobs
@@ -241,6 +245,13 @@ def _opt_str(data: Dict[str, Any], key: str, where: str) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{where}: {key} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _bool(data: Dict[str, Any], key: str, where: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false, not {value!r}")
     return value
 
 

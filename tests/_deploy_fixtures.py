@@ -45,6 +45,7 @@ class Project:
     requirements: str | None = None
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
+    snapstart: bool = False
 
 
 @dataclass

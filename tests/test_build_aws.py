@@ -192,3 +192,88 @@ def test_bridge_build_streaming_packages_the_executable_wrapper(tmp_path: Path) 
         assert (info.external_attr >> 16) & 0o111  # executable, as AWS_LAMBDA_EXEC_WRAPPER needs
         assert "bridge/aws_runtime/loop.py" in package.namelist()
     assert "RESPONSE_STREAM" in (out / "template.yaml").read_text()
+
+
+@pytest.mark.parametrize("plan", [all_in_one_plan, split_plan])
+def test_snapstart_publishes_versions_with_snapstart_on(tmp_path: Path, plan) -> None:
+    project = make_project(tmp_path / "project", runtime="python3.12", snapstart=True)
+    text = render(deployment(project, plan(), "aws"))
+    template = tmp_path / "template.yaml"
+    template.write_text(text)
+    result = subprocess.run([cfn_lint(), str(template)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    functions = [r for r in load(text)["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert functions
+    for function in functions:
+        # SnapStart applies to published versions only: SAM publishes one per deploy under the alias.
+        assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert function["Properties"]["AutoPublishAlias"] == "live"
+
+
+def test_no_snapstart_unless_asked(tmp_path: Path) -> None:
+    text = render(deployment(make_project(tmp_path, runtime="python3.12"), all_in_one_plan(), "aws"))
+    assert "SnapStart" not in text and "AutoPublishAlias" not in text
+
+
+def test_snapstart_needs_python_3_12(tmp_path: Path) -> None:
+    from bridge import ConfigError
+
+    project = make_project(tmp_path, runtime="python3.11", snapstart=True)
+    with pytest.raises(
+        ConfigError, match='SnapStart for Python needs python3.12 or later.*runtime = "python3.12"'
+    ):
+        get_target("aws").check(deployment(project, all_in_one_plan(), "aws"))
+
+
+def test_snapstart_is_a_project_setting_and_a_build_flag(tmp_path: Path) -> None:
+    from bridge import ConfigError
+    from bridge.project import project_from_dict
+
+    assert project_from_dict({"app": "hello:app", "snapstart": True}, root=tmp_path).snapstart is True
+    assert project_from_dict({"app": "hello:app"}, root=tmp_path).snapstart is False
+    with pytest.raises(ConfigError, match="snapstart must be true or false"):
+        project_from_dict({"app": "hello:app", "snapstart": "yes"}, root=tmp_path)
+    from bridge.cli import main
+
+    root = tmp_path / "flagged"
+    root.mkdir()
+    (root / "web.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n@app.get('/')\ndef home():\n    return 'hi'\n"
+    )
+    (root / "pyproject.toml").write_text('[tool.bridge]\napp = "web:app"\nruntime = "python3.12"\n')
+    out = tmp_path / "out"
+    code = main(
+        [
+            "build",
+            "--project",
+            str(root),
+            "--platform",
+            "aws",
+            "--snapstart",
+            "--no-package",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    function = load((out / "template.yaml").read_text())["Resources"]["FlaggedFunction"]
+    assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+
+def test_snapstart_flag_is_refused_off_aws(tmp_path: Path, capsys) -> None:
+    from bridge.cli import main
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.bridge]\napp = "web:app"\n')
+    code = main(["build", "--project", str(root), "--platform", "fc", "--snapstart", "--no-package"])
+    assert code != 0
+    assert "--snapstart is for --platform aws" in capsys.readouterr().err
+
+
+def test_snapstart_and_streaming_are_refused_together(tmp_path: Path) -> None:
+    from bridge import ConfigError
+
+    project = make_project(tmp_path, runtime="python3.12", snapstart=True)
+    with pytest.raises(ConfigError, match="--streaming and SnapStart do not combine"):
+        get_target("aws").check(deployment(project, all_in_one_plan(), "aws", streaming=True))

@@ -78,6 +78,11 @@ def register(subparsers: Any) -> None:
         help="FC custom domain of the fc3-domain resource (default: auto, a test domain); OpenFaaS split: "
         "the FunctionIngress domain (default: ${OPENFAAS_DOMAIN})",
     )
+    build.add_argument(
+        "--snapstart",
+        action="store_true",
+        help="AWS: turn on Lambda SnapStart for published versions (the project's snapstart = true)",
+    )
     build.add_argument("--no-package", action="store_true", help="write the deploy files only")
     build.set_defaults(run=run_build)
     package.set_defaults(run=run_package)
@@ -182,6 +187,13 @@ def _prepare(args: argparse.Namespace) -> Any:
         domain_name=getattr(args, "domain", "auto"),
         streaming=bool(args.streaming),
     )
+    if getattr(args, "snapstart", False) and target.name != "aws":
+        from .._errors import ConfigError
+
+        raise ConfigError(
+            "--snapstart is for --platform aws (Lambda SnapStart); on FC the generated initializer "
+            "already runs the start-up work when an instance starts"
+        )
     if options.trigger == "apigw" and target.name != "scf":
         from .._errors import ConfigError
 
@@ -191,6 +203,7 @@ def _prepare(args: argparse.Namespace) -> Any:
         "region": getattr(args, "region", None),
         "memory": getattr(args, "memory", None),
         "timeout": getattr(args, "timeout", None),
+        "snapstart": True if getattr(args, "snapstart", False) else None,
     }
     deployment = load_deployment(
         root,

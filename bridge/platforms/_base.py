@@ -17,7 +17,11 @@ from .._headers import LOWER
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 
-Headers = List[Tuple[str, str]]
+TYPE_CHECKING = False  # the aliases below are for type checkers: typing's [] costs start-up time
+if TYPE_CHECKING:
+    Headers = List[Tuple[str, str]]
+    #: Set-Cookie as the app spelled it, and its values in order.
+    Cookies = Tuple[str, List[str]]
 
 MB = 1024 * 1024
 
@@ -272,10 +276,13 @@ def read_headers(
     index: Dict[str, str] = {}
     lower = LOWER
     try:
-        # The usual map of one string per name: the index is the header set, its items the pairs.
+        # The usual map of one string per name: the index is the header set, its items the pairs. A
+        # multi-value map (AWS REST, ALB) usually holds one-string lists: the same, one level down.
         for name, value in headers.items():
             if value.__class__ is not str:
-                break
+                if value.__class__ is not list or len(value) != 1 or value[0].__class__ is not str:
+                    break
+                value = value[0]
             index[lower.get(name) or name.lower()] = value
         else:
             if len(index) == len(headers):  # else two spellings of one name: keep both
@@ -305,6 +312,8 @@ def merged_headers(single: Any, multi: Any) -> Any:
     if not multi:
         return single
     if not single or single.__class__ is not dict or multi.__class__ is not dict:
+        return multi
+    if single.keys() <= multi.keys():  # the gateway's two maps name the same headers: the usual event
         return multi
     names = {str(name).lower() for name in multi}
     extra = {name: value for name, value in single.items() if str(name).lower() not in names}
@@ -489,8 +498,6 @@ HOP_BY_HOP = frozenset(
 # The lower-case names the response pass looks at; every other header just goes through.
 _NOTED = HOP_BY_HOP | {"content-type", "content-encoding", "set-cookie"}
 
-#: Set-Cookie as the app spelled it, and its values in order.
-Cookies = Tuple[str, List[str]]
 
 
 def response_fields(

@@ -78,17 +78,12 @@ class AwsAlb(Platform):
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        from http import HTTPStatus  # here, not at import: the enum costs start-up time
-
         headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
-        try:
-            phrase = HTTPStatus(response.status).phrase
-        except ValueError:
-            phrase = ""
-        result: Dict[str, Any] = {
-            "statusCode": response.status,
-            "statusDescription": f"{response.status} {phrase}".strip(),
-        }
+        status = response.status
+        description = _DESCRIPTIONS.get(status)
+        if description is None:
+            description = _DESCRIPTIONS[status] = _description(status)
+        result: Dict[str, Any] = {"statusCode": status, "statusDescription": description}
         if "multiValueHeaders" in request.event:
             # "You must use multiValueHeaders if you have enabled multi-value headers".
             result["multiValueHeaders"] = multi_value(headers, cookies)
@@ -100,3 +95,18 @@ class AwsAlb(Platform):
         result["isBase64Encoded"] = is_base64
         result["body"] = body
         return result
+
+
+# ``statusDescription`` per status, made once: an HTTPStatus lookup per invocation costs more than the
+# rest of the encoding. Filled as statuses occur (an app sends few), never from what a client sends.
+_DESCRIPTIONS: Dict[int, str] = {}
+
+
+def _description(status: int) -> str:
+    from http import HTTPStatus  # here, not at import: the enum costs start-up time
+
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    return f"{status} {phrase}".strip()

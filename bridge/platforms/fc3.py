@@ -12,7 +12,6 @@ from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
-    Cookies,
     Platform,
     addressed,
     apply_base_path,
@@ -28,6 +27,10 @@ from ._base import (
     response_fields,
     set_header,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._base import Cookies
 
 
 class FC3(Platform):

@@ -9,8 +9,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from .._headers import REQUEST_NAMES
 from .._model import BufferedStream, HTTPRequest, HTTPResponse, HTTPStream
 
-Headers = List[Tuple[str, str]]
-WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
+TYPE_CHECKING = False  # typing's [] costs start-up time; annotations are strings (PEP 563)
+if TYPE_CHECKING:
+    Headers = List[Tuple[str, str]]
+    WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 
 
 class _UnusualHeader(Exception):

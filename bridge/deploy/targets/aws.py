@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ..deployment import DeployedFunction, Deployment
 
 _QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+#: The alias SAM publishes each version under when SnapStart is on (``AutoPublishAlias``).
+SNAPSTART_ALIAS = "live"
 
 
 class AwsSam(Target):
@@ -75,6 +77,22 @@ class AwsSam(Target):
             raise ConfigError(
                 "--streaming serves the whole app from one function behind a Function URL (API Gateway's "
                 "routes to several functions cannot stream): build without --split, or without --streaming"
+            )
+        snapstart = getattr(deployment.project, "snapstart", False)
+        if snapstart and deployment.options.streaming:
+            # The streaming runtime is our own Runtime API loop started by the exec wrapper; the
+            # snapshot and restore steps belong to AWS's runtime client, which it replaces.
+            # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
+            raise ConfigError(
+                "--streaming and SnapStart do not combine: the streaming function runs faas-bridge's own "
+                "Runtime API loop, and SnapStart's snapshot and restore are driven by AWS's runtime client. "
+                "Build without --streaming, or set snapstart = false"
+            )
+        version = deployment.python_version
+        if snapstart and tuple(map(int, version.split("."))) < (3, 12):
+            raise ConfigError(
+                f"SnapStart for Python needs python3.12 or later, not python{version}; set "
+                'runtime = "python3.12" (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html)'
             )
 
     def package_files(self, deployment: Deployment) -> Dict[str, Any]:
@@ -189,6 +207,12 @@ class AwsSam(Target):
             properties["Environment"] = {
                 "Variables": {key: _value(value, parameters) for key, value in function.environment.items()}
             }
+        if getattr(deployment.project, "snapstart", False):
+            # SnapStart applies to published versions only; AutoPublishAlias publishes one on each
+            # deploy and points the events at it.
+            # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-snapstart
+            properties["AutoPublishAlias"] = SNAPSTART_ALIAS
+            properties["SnapStart"] = {"ApplyOn": "PublishedVersions"}
         if events:
             properties["Events"] = events
         return properties
