@@ -140,11 +140,7 @@ class HTTPResponse:
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of header ``name`` (any case), or ``default``."""
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return default
+        return _first_value(self.headers, name, default)
 
     def __repr__(self) -> str:
         return f"<HTTPResponse {self.status} {len(self.body)} bytes>"
@@ -184,11 +180,7 @@ class HTTPStream:
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of header ``name`` (any case), or ``default``."""
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return default
+        return _first_value(self.headers, name, default)
 
     def close(self) -> None:
         close, self._close = self._close, None
@@ -260,3 +252,11 @@ def _check_slowly(request: HTTPRequest) -> None:
 def _is_host_text(text: str) -> bool:
     """Printable ASCII: what a server name or a client address can be (PEP 3333 native strings)."""
     return isinstance(text, str) and text.isascii() and text.isprintable()
+
+
+def _first_value(headers: List[Tuple[str, str]], name: str, default: Optional[str]) -> Optional[str]:
+    name = name.lower()
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return default

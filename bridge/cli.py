@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 # (module, what it adds) in the order ``bridge --help`` lists them.
 _FEATURES = (
@@ -88,20 +88,26 @@ def missing_extra(exc: ImportError, command: str) -> Optional[str]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``bridge`` console script."""
-    from ._errors import BridgeError
-
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    return run_reporting_errors(lambda: args.run(args), args.command)
+
+
+def run_reporting_errors(run: Callable[[], Optional[int]], command: str) -> int:
+    """``run()``'s exit status; a :class:`BridgeError` or a missing extra is one line on stderr and
+    exit status 1, Ctrl-C 130 (as a shell reports SIGINT)."""
+    from ._errors import BridgeError
+
     try:
-        return int(args.run(args) or 0)
+        return int(run() or 0)
     except BridgeError as exc:
         print(f"bridge: error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:
-        message = missing_extra(exc, args.command)
+        message = missing_extra(exc, command)
         if message is None:
             raise
         print(f"bridge: error: {message}", file=sys.stderr)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from .patterns import Shape
 from .routes import Route
@@ -81,6 +81,25 @@ class Gateway:
         raise NotImplementedError
 
 
+def _covering_paths(gateway: Any, route: Route, *, bare_prefix_entry: bool) -> List[str]:
+    """Exact entries for a route's literal shapes (and the slashless form a slash redirect serves),
+    prefix entries for the rest, in ``gateway``'s ``exact_path``/``prefix_path`` syntax; with
+    ``bare_prefix_entry``, an exact entry for a bare prefix the route takes as well."""
+    paths: List[str] = []
+    for shape in route.shapes:
+        if not shape.exact:
+            prefix = shape.prefix()
+            paths.append(gateway.prefix_path(prefix))
+            if bare_prefix_entry and route.matches_path(prefix):
+                paths.append(gateway.exact_path(prefix))
+            continue
+        literal = shape.literal_path()
+        paths.append(gateway.exact_path(literal))
+        if route.slash_redirect and literal.endswith("/") and literal != "/":
+            paths.append(gateway.exact_path(literal[:-1]))
+    return list(dict.fromkeys(paths))
+
+
 class _PrefixGateway(Gateway):
     """Gateways whose entries are exact paths or literal prefixes: exact wins, then longest prefix."""
 
@@ -99,19 +118,7 @@ class _PrefixGateway(Gateway):
         raise NotImplementedError
 
     def paths_for(self, route: Route) -> List[str]:
-        paths: List[str] = []
-        for shape in route.shapes:
-            if not shape.exact:
-                prefix = shape.prefix()
-                paths.append(self.prefix_path(prefix))
-                if self.bare_prefix_needs_entry and route.matches_path(prefix):
-                    paths.append(self.exact_path(prefix))
-                continue
-            literal = shape.literal_path()
-            paths.append(self.exact_path(literal))
-            if route.slash_redirect and literal.endswith("/") and literal != "/":
-                paths.append(self.exact_path(literal[:-1]))
-        return list(dict.fromkeys(paths))
+        return _covering_paths(self, route, bare_prefix_entry=self.bare_prefix_needs_entry)
 
     def is_exact(self, gateway_path: str) -> bool:
         return self.parse(gateway_path)[0]
@@ -479,16 +486,7 @@ class FunctionIngressGateway(Gateway):
     opening = "(?-i)/("
 
     def paths_for(self, route: Route) -> List[str]:
-        paths: List[str] = []
-        for shape in route.shapes:
-            if not shape.exact:
-                paths.append(self.prefix_path(shape.prefix()))
-                continue
-            literal = shape.literal_path()
-            paths.append(self.exact_path(literal))
-            if route.slash_redirect and literal.endswith("/") and literal != "/":
-                paths.append(self.exact_path(literal[:-1]))
-        return list(dict.fromkeys(paths))
+        return _covering_paths(self, route, bare_prefix_entry=False)
 
     def exact_path(self, literal: str) -> str:
         return self.opening + re.escape(literal[1:]) + ")$"

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any, List, Mapping, Optional
 
-from .._errors import BridgeError, ConfigError
+from .._errors import ConfigError
 from .contracts import PLATFORMS, get_contract
 
 _DESCRIPTION = (
@@ -202,18 +202,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bridge.web", description=_DESCRIPTION)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        return run_command(args)
-    except BridgeError as exc:
-        print(f"bridge: error: {exc}", file=sys.stderr)
-        return 1
-    except ImportError as exc:
-        from ..cli import missing_extra
+    # bridge.cli imports no feature at import time: this costs the start script nothing measurable.
+    from ..cli import run_reporting_errors
 
-        message = missing_extra(exc, "run")
-        if message is None:
-            raise
-        print(f"bridge: error: {message}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return run_reporting_errors(lambda: run_command(args), "run")
