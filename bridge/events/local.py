@@ -55,6 +55,7 @@ def run_local(
     *,
     timer: Optional[str] = None,
     event_file: Optional[str] = None,
+    event_name: Optional[str] = None,
     chdir: Optional[str] = None,
     out: TextIO = sys.stdout,
 ) -> int:
@@ -73,10 +74,18 @@ def run_local(
             )
         event: Any = timer_event(platform, timer, jobs)
     else:
+        option = "--file" if event_name is not None else "--job-event"
         try:
             event = json.loads(Path(event_file or "").read_text())
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"--job-event {event_file}: cannot read a JSON event: {exc}") from None
+            raise ConfigError(f"{option} {event_file}: cannot read a JSON event: {exc}") from None
+        if event_name is not None:
+            if event_name not in jobs.events:
+                known = ", ".join(jobs.events) or "none"
+                raise ConfigError(f"--event {event_name}: no such [events] entry; events: {known}")
+            # Only that entry may take the event: one whose source does not match it is the
+            # handler's clear "no job" error, not another entry's run.
+            jobs = jobs.only([jobs.events[event_name].key])
     app = load_target(target, chdir=chdir)
     if isinstance(app, Bridge):
         app = app.app

@@ -87,7 +87,12 @@ def register(subparsers: Any) -> None:
     invoke.add_argument("method", nargs="?", default=None, help="HTTP method (default GET, or POST with -d)")
     invoke.add_argument("url", nargs="?", default=None, help="path and query, e.g. /api/todos?done=1")
     _common(invoke)
-    invoke.add_argument("--event", metavar="FILE", help="a ready-made event (JSON) instead of METHOD URL")
+    invoke.add_argument(
+        "--event",
+        metavar="FILE|NAME",
+        help="a ready-made event (JSON) instead of METHOD URL; with --file, the project's [events] "
+        "entry NAME",
+    )
     invoke.add_argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")
     invoke.add_argument("-d", "--data", help="request body: text, @file or @- for stdin")
     invoke.add_argument("--debug", action="store_true", help="stop in pdb where the app raises")
@@ -95,6 +100,11 @@ def register(subparsers: Any) -> None:
     invoke.add_argument("--timer", metavar="NAME", help="fire the project's [schedules] entry NAME")
     invoke.add_argument(
         "--job-event", metavar="FILE", help="a storage or queue event (JSON) for the project's [events]"
+    )
+    invoke.add_argument(
+        "--file",
+        metavar="FILE",
+        help="with --event NAME: the storage or queue event (JSON, the vendor's sample) for that entry only",
     )
     invoke.set_defaults(run=run_invoke)
     # ``bridge invoke TARGET --platform scf GET /path -H ...``: options between positionals.
@@ -379,11 +389,22 @@ def run_invoke(args: argparse.Namespace) -> int:
     from .invoke import run
 
     _configure_logging()
+    if args.file is not None:
+        if args.event is None or args.job_event is not None:
+            raise ConfigError(
+                "--file goes with --event NAME: bridge invoke TARGET --event uploads --file f.json"
+            )
+        args.job_name, args.job_event, args.event = args.event, args.file, None
     if args.timer is not None or args.job_event is not None:
         from ..events.local import run_local
 
         return run_local(
-            args.target, args.platform, timer=args.timer, event_file=args.job_event, chdir=args.chdir
+            args.target,
+            args.platform,
+            timer=args.timer,
+            event_file=args.job_event,
+            event_name=getattr(args, "job_name", None),
+            chdir=args.chdir,
         )
     method, url = args.method, args.url
     if method and url is None and (method.startswith("/") or "://" in method):
