@@ -78,13 +78,8 @@ def _storage_job(jobs: Jobs, item: storage.StoredObject) -> Job:
         if job.scheme == item.scheme and job.resource in item.buckets and item.key.startswith(job.prefix):
             return job
     raise EventError(
-        f"{item.scheme} event for {item.buckets[0]}/{item.key} matches no [events] source; sources: "
-        + (
-            ", ".join(
-                f"{j.scheme}:{j.resource}/{j.prefix}*" for j in jobs.events.values() if j.kind == "storage"
-            )
-            or "none"
-        )
+        f"{item.scheme} event for {item.buckets[0]}/{item.key} matches no [events] source; "
+        f"sources: {_sources(jobs)}"
     )
 
 
@@ -94,8 +89,19 @@ def _queue_job(jobs: Jobs, message: queue.Message) -> Job:
         if job.kind == "queue" and job.scheme in schemes and job.resource == message.queue:
             return job
     raise EventError(
-        f"{message.scheme} message from {message.queue!r} matches no [events] source; sources: "
-        + (", ".join(f"{j.scheme}:{j.resource}" for j in jobs.events.values() if j.kind == "queue") or "none")
+        f"{message.scheme} message from {message.queue!r} matches no [events] source; "
+        f"sources: {_sources(jobs)}"
+    )
+
+
+def _sources(jobs: Jobs) -> str:
+    """Every [events] source as written (``s3:bucket/prefix*``, ``sqs:queue``): what could have matched."""
+    return (
+        ", ".join(
+            f"{j.scheme}:{j.resource}" + (f"/{j.prefix}*" if j.kind == "storage" else "")
+            for j in jobs.events.values()
+        )
+        or "none"
     )
 
 
