@@ -273,7 +273,15 @@ def read_headers(
         return [], {}
     if not isinstance(headers, dict):
         raise EventError(f"{platform} event headers must be an object, got {type(headers).__name__}")
-    index: Dict[str, str] = {}
+    if headers.keys() <= _LOWER_NAMES:  # usual names already in lower case (HTTP API 2.0): in C
+        try:
+            "".join(headers.values())  # a TypeError unless every value is a string, also in C
+        except TypeError:
+            pass
+        else:
+            index = dict(headers)  # the platform's own copy: set_header changes it, never the event
+            return index, index
+    index = {}
     lower = LOWER
     try:
         # The usual map of one string per name: the index is the header set, its items the pairs. A
@@ -325,6 +333,9 @@ def merged_headers(single: Any, multi: Any) -> Any:
     merged.update(extra)
     return merged
 
+
+# The usual header names in lower case: a map whose names are all among them needs no lower-casing.
+_LOWER_NAMES = frozenset(LOWER.values())
 
 # The ports gateways forward on, as X-Forwarded-Port spells them.
 _GATEWAY_PORTS = {"443": 443, "80": 80}
