@@ -71,12 +71,15 @@ class AwsApiGatewayV1(Platform):
         identity = request_context.get("identity")
         source_ip = identity.get("sourceIp") if isinstance(identity, dict) else None
         # apig-wsgi unquotes `path` too: API Gateway passes percent-escapes through (apig-wsgi #376).
-        path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
+        path = event.get("path")
+        if path.__class__ is not str or not path:
+            path = field(event, "path", str, title, "/") or "/"
+        path, raw_path = path_from_encoded(path)
         request = HTTPRequest(
             method.upper(),
             path,
             raw_path,
-            query_from_map(params, title),
+            query_from_map(params, title) if params else b"",
             headers,
             body_bytes(event, title),
             scheme,
@@ -98,8 +101,15 @@ class AwsApiGatewayV1(Platform):
         # HTTP API's payload 1.0 keeps a named stage in `path`, as 2.0 does in rawPath.
         in_path = event.get("version") == "1.0"
         mount_stage(request, request_context.get("stage"), on_default_domain, options, in_path)
-        apply_base_path(request, options)
-        gateway_identity(request, request_context, event)
+        if options.base_path:
+            apply_base_path(request, options)
+        # Only an authorizer, stage variables or an IAM caller give the request an identity.
+        if (
+            request_context.get("authorizer")
+            or event.get("stageVariables") is not None
+            or (identity.__class__ is dict and identity.get("userArn"))
+        ):
+            gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
