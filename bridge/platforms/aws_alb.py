@@ -69,7 +69,7 @@ class AwsAlb(Platform):
             # "the load balancer does not decode them": values are still percent-encoded (Mangum #178).
             query_from_map(params, title, encoded=True) if params else b"",
             headers,
-            body_bytes(event, title),
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
             scheme=scheme,
             server=server,
             client=(client, 0) if client else None,

@@ -81,7 +81,7 @@ class AwsApiGatewayV1(Platform):
             raw_path,
             query_from_map(params, title) if params else b"",
             headers,
-            body_bytes(event, title),
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
             scheme,
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client

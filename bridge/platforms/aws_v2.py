@@ -79,7 +79,7 @@ class AwsHttpApiV2(Platform):
             # Verbatim: queryStringParameters comma-joins repeated keys.
             query.encode("ascii") if query.isascii() else raw_query_bytes(query, f"{title} rawQueryString"),
             headers,
-            body_bytes(event, title),
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
             scheme,
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client

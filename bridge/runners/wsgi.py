@@ -143,7 +143,8 @@ def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any
         environ["REQUEST_METHOD"] = request.method
         environ["SCRIPT_NAME"] = root_path if root_path.isascii() else _latin1(root_path)
         environ["PATH_INFO"] = raw_path.decode("latin-1")
-        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
+        query = request.query_string
+        environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
         environ["SERVER_NAME"] = server[0]
         environ["SERVER_PORT"] = _PORTS.get(server[1]) or str(server[1])
         environ["REMOTE_ADDR"] = client[0] if client else ""
