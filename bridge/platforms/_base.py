@@ -273,21 +273,31 @@ def read_headers(
         return [], {}
     if not isinstance(headers, dict):
         raise EventError(f"{platform} event headers must be an object, got {type(headers).__name__}")
-    index: Dict[str, str] = {}
+    if headers.keys() <= _LOWER_NAMES:  # usual names already in lower case (HTTP API 2.0): in C
+        try:
+            "".join(headers.values())  # a TypeError unless every value is a string, also in C
+        except TypeError:
+            pass
+        else:
+            index = dict(headers)  # the platform's own copy: set_header changes it, never the event
+            return index, index
+    index = {}
     lower = LOWER
     try:
         # The usual map of one string per name: the index is the header set, its items the pairs. A
         # multi-value map (AWS REST, ALB) usually holds one-string lists: the same, one level down.
         for name, value in headers.items():
             if value.__class__ is not str:
-                if value.__class__ is not list or len(value) != 1 or value[0].__class__ is not str:
+                if value.__class__ is not list:
                     break
-                value = value[0]
+                [value] = value  # one unpacking in C; ValueError for none or several: the pairs below
+                if value.__class__ is not str:
+                    break
             index[lower.get(name) or name.lower()] = value
         else:
             if len(index) == len(headers):  # else two spellings of one name: keep both
                 return index, index
-    except AttributeError:  # a name that is not a string
+    except (AttributeError, ValueError):  # a name that is not a string, a list of other than one value
         pass
     pairs: Headers = []
     for name, value in headers.items():
@@ -323,6 +333,9 @@ def merged_headers(single: Any, multi: Any) -> Any:
     merged.update(extra)
     return merged
 
+
+# The usual header names in lower case: a map whose names are all among them needs no lower-casing.
+_LOWER_NAMES = frozenset(LOWER.values())
 
 # The ports gateways forward on, as X-Forwarded-Port spells them.
 _GATEWAY_PORTS = {"443": 443, "80": 80}
@@ -444,6 +457,10 @@ def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], even
         request.remote_user = user
 
 
+#: API Gateway's own domains (execute-api), where a named stage is part of the public URL.
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
+
+
 def host_name(host: str) -> str:
     """A ``Host`` value, lower case, without port."""
     if host.endswith("]"):
@@ -552,17 +569,20 @@ def response_fields(
     body = response.body
     if not body:
         return headers, cookies, "", False
-    if not compressed:
-        if content_type.startswith(options.text_prefixes):  # the usual spelling: no need to normalise
-            media = content_type
-        else:
-            media = content_type.partition(";")[0].strip().lower()
-        if media.startswith(options.text_prefixes) or media.endswith(options.text_suffixes):
-            try:
-                return headers, cookies, body.decode("utf-8"), False
-            except UnicodeDecodeError:
-                pass
+    # The usual spelling of a text type matches a prefix as it is; anything else is normalised first.
+    if not compressed and (
+        content_type.startswith(options.text_prefixes)
+        or _is_text_type(content_type.partition(";")[0].strip().lower(), options)
+    ):
+        try:
+            return headers, cookies, body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
     return headers, cookies, b64encode(body).decode("ascii"), True
+
+
+def _is_text_type(media: str, options: Options) -> bool:
+    return media.startswith(options.text_prefixes) or media.endswith(options.text_suffixes)
 
 
 def header_text(value: str) -> str:

@@ -58,15 +58,18 @@ class AwsAlb(Platform):
             params = event.get("queryStringParameters")
         scheme, server = addressed(index, index.get("host", ""), default="http")
         client = last_forwarded_for(index.get("x-forwarded-for"))
-        path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
+        path = event.get("path")
+        if path.__class__ is not str or not path:
+            path = field(event, "path", str, title, "/") or "/"
+        path, raw_path = path_from_encoded(path)
         request = HTTPRequest(
             method.upper(),
             path,
             raw_path,
             # "the load balancer does not decode them": values are still percent-encoded (Mangum #178).
-            query_from_map(params, title, encoded=True),
+            query_from_map(params, title, encoded=True) if params else b"",
             headers,
-            body_bytes(event, title),
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
             scheme=scheme,
             server=server,
             client=(client, 0) if client else None,
@@ -74,7 +77,8 @@ class AwsAlb(Platform):
             event=event,
             context=context,
         )
-        apply_base_path(request, options)
+        if options.base_path:
+            apply_base_path(request, options)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

@@ -12,6 +12,7 @@ from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
+    AWS_DOMAINS,
     MB,
     Platform,
     addressed,
@@ -70,30 +71,45 @@ class AwsApiGatewayV1(Platform):
         identity = request_context.get("identity")
         source_ip = identity.get("sourceIp") if isinstance(identity, dict) else None
         # apig-wsgi unquotes `path` too: API Gateway passes percent-escapes through (apig-wsgi #376).
-        path, raw_path = path_from_encoded(field(event, "path", str, title, "/") or "/")
+        path = event.get("path")
+        if path.__class__ is not str or not path:
+            path = field(event, "path", str, title, "/") or "/"
+        path, raw_path = path_from_encoded(path)
         request = HTTPRequest(
             method.upper(),
             path,
             raw_path,
-            query_from_map(params, title),
+            query_from_map(params, title) if params else b"",
             headers,
-            body_bytes(event, title),
-            scheme=scheme,
-            server=server,
-            client=(source_ip, 0) if isinstance(source_ip, str) and source_ip else None,
-            request_id=gateway_request_id(request_context),
-            event=event,
-            context=context,
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
+            scheme,
+            server,
+            (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
+            "",  # root_path: the stage or base path, below
+            gateway_request_id(request_context),
+            event,
+            context,
         )
         # `path` has no stage; the URL has it on the execute-api domain only (reference §6.3). A
         # console test event has no Host at all: treat it as the default domain, as Zappa does.
-        host = host_name(host)
-        on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+        # The gateway's own Host (lower case, no port) matches as it is; any other is normalised first.
+        on_default_domain = (
+            not host
+            or (host.endswith(AWS_DOMAINS) and ":" not in host)
+            or host_name(host).endswith(AWS_DOMAINS)
+        )
         # HTTP API's payload 1.0 keeps a named stage in `path`, as 2.0 does in rawPath.
         in_path = event.get("version") == "1.0"
         mount_stage(request, request_context.get("stage"), on_default_domain, options, in_path)
-        apply_base_path(request, options)
-        gateway_identity(request, request_context, event)
+        if options.base_path:
+            apply_base_path(request, options)
+        # Only an authorizer, stage variables or an IAM caller give the request an identity.
+        if (
+            request_context.get("authorizer")
+            or event.get("stageVariables") is not None
+            or (identity.__class__ is dict and identity.get("userArn"))
+        ):
+            gateway_identity(request, request_context, event)
         return request
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

@@ -12,6 +12,7 @@ from .._errors import EventError
 from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
+    AWS_DOMAINS,
     MB,
     Platform,
     addressed,
@@ -78,7 +79,7 @@ class AwsHttpApiV2(Platform):
             # Verbatim: queryStringParameters comma-joins repeated keys.
             query.encode("ascii") if query.isascii() else raw_query_bytes(query, f"{title} rawQueryString"),
             headers,
-            body_bytes(event, title),
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
             scheme,
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client
@@ -91,7 +92,7 @@ class AwsHttpApiV2(Platform):
         if stage and stage != "$default":
             # A named stage is in rawPath; it is part of the public URL on the execute-api domain only.
             host = host_name(host)
-            on_default_domain = not host or host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+            on_default_domain = not host or host.endswith(AWS_DOMAINS)
             mount_stage(request, stage, on_default_domain, options, in_path=True)
         if options.base_path:
             apply_base_path(request, options)

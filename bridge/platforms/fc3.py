@@ -75,7 +75,7 @@ class FC3(Platform):
             # §1.2, UNCONFIRMED): the value is kept whole, as one parameter, commas unescaped.
             query_from_map(event.get("queryParameters"), title),
             headers,
-            body_bytes(event, title),
+            body_bytes(event, title) if event.get("body") else b"",  # a bodiless request: no call
             scheme,
             server,
             (source_ip, 0) if source_ip.__class__ is str and source_ip else None,  # client

@@ -51,15 +51,29 @@ def _environ_keys() -> _EnvironKeys:
 
 _ENVIRON_KEYS = _environ_keys()
 
-# What every environ holds, copied per request (a copy is cheaper than building these entries).
-_ENVIRON_BASE: Dict[str, Any] = {
-    "SERVER_PROTOCOL": "HTTP/1.1",
-    "wsgi.version": (1, 0),
-    "wsgi.input_terminated": True,
-    "wsgi.multithread": False,
-    "wsgi.multiprocess": False,
-    "wsgi.run_once": False,
-}
+# What every environ holds, copied per request: a copy is cheaper than building these entries, and
+# with every key the run sets already in it, setting them replaces values where adding them would
+# grow the copy's table (and rehash it) several times over.
+_ENVIRON_BASE: Dict[str, Any] = dict.fromkeys(
+    (
+        "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
+        "REMOTE_ADDR", "wsgi.url_scheme", "wsgi.input", "wsgi.errors", "bridge.event",
+        "bridge.context", "bridge.request_id", "bridge.identity", "bridge.stage_variables",
+    ),  # fmt: skip
+    "",
+)
+_ENVIRON_BASE.update(
+    {
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.input_terminated": True,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+)
+# The usual ports as SERVER_PORT spells them, without str() per request.
+_PORTS = {443: "443", 80: "80"}
 
 
 def _latin1(value: str) -> str:
@@ -129,9 +143,10 @@ def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any
         environ["REQUEST_METHOD"] = request.method
         environ["SCRIPT_NAME"] = root_path if root_path.isascii() else _latin1(root_path)
         environ["PATH_INFO"] = raw_path.decode("latin-1")
-        environ["QUERY_STRING"] = request.query_string.decode("latin-1")
+        query = request.query_string
+        environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
         environ["SERVER_NAME"] = server[0]
-        environ["SERVER_PORT"] = str(server[1])
+        environ["SERVER_PORT"] = _PORTS.get(server[1]) or str(server[1])
         environ["REMOTE_ADDR"] = client[0] if client else ""
         environ["wsgi.url_scheme"] = request.scheme
         environ["wsgi.input"] = BytesIO(body)
