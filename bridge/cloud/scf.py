@@ -286,16 +286,7 @@ class SCFProvider(Provider):
         elif resource.kind == "trigger":
             self._call(step, str(resource), "CreateTrigger", _trigger_params(resource))
         elif resource.kind == "domain":
-            self._call(
-                step,
-                str(resource),
-                "CreateCustomDomain",
-                {
-                    "Domain": resource.name,
-                    "Protocol": resource.settings["Protocol"],
-                    "EndpointsConfig": resource.settings["EndpointsConfig"],
-                },
-            )
+            self._call(step, str(resource), "CreateCustomDomain", _domain_params(resource))
         else:
             raise ValueError(f"SCF has no resource kind {resource.kind!r}")
 
@@ -338,16 +329,7 @@ class SCFProvider(Provider):
                 return
             self._call(step, str(resource), "UpdateTrigger", _trigger_params(resource))
         elif resource.kind == "domain":
-            self._call(
-                step,
-                str(resource),
-                "UpdateCustomDomain",
-                {
-                    "Domain": resource.name,
-                    "Protocol": resource.settings["Protocol"],
-                    "EndpointsConfig": resource.settings["EndpointsConfig"],
-                },
-            )
+            self._call(step, str(resource), "UpdateCustomDomain", _domain_params(resource))
         else:
             raise ValueError(f"SCF has no resource kind {resource.kind!r}")
 
@@ -484,6 +466,15 @@ def _configuration(settings: Dict[str, Any]) -> Dict[str, Any]:
         "Environment": {
             "Variables": [{"Key": k, "Value": v} for k, v in sorted(settings["Environment"].items())]
         },
+    }
+
+
+def _domain_params(resource: Resource) -> Dict[str, Any]:
+    """CreateCustomDomain / UpdateCustomDomain parameters: both take the whole domain."""
+    return {
+        "Domain": resource.name,
+        "Protocol": resource.settings["Protocol"],
+        "EndpointsConfig": resource.settings["EndpointsConfig"],
     }
 
 
