@@ -16,9 +16,10 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, Iterator, List, Union
+from typing import Dict, Iterator, List, Pattern, Union
 
 import pytest
 
@@ -46,6 +47,14 @@ class Served:
     @property
     def log(self) -> str:
         return "".join(self._output)
+
+    def log_with(self, pattern: Pattern[str], count: int, timeout: float = 10.0) -> str:
+        """The output once ``pattern`` matches it ``count`` times (or ``timeout`` passed): the gateway
+        logs a request after answering it, so its line may trail the response a client already has."""
+        deadline = time.monotonic() + timeout
+        while len(pattern.findall(self.log)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.log
 
 
 def child_env(extra: Dict[str, str] | None = None) -> Dict[str, str]:

@@ -9,10 +9,10 @@ here too, even though this machine has it; the platform's variables and memory a
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -99,10 +99,7 @@ def build(root: Path, wheels: Path, *extra: str) -> None:
 
 def logged(served, text: str) -> str:
     """The gateway's log once ``text`` is in it (its output is read as it comes), or after 10 s."""
-    deadline = time.monotonic() + 10
-    while text not in served.log and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return served.log
+    return served.log_with(re.compile(re.escape(text)), 1)
 
 
 def get(url: str) -> Tuple[int, str]:

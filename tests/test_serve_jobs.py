@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-import time
 from pathlib import Path
 
 import httpx
@@ -28,10 +27,7 @@ pytest.importorskip("flask_sqlalchemy")
 
 def logged(gateway, count: int) -> str:
     """The gateway's output once it has logged ``count`` job requests (it logs after answering)."""
-    deadline = time.monotonic() + 10
-    while len(SERVED_BY.findall(gateway.log)) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return gateway.log
+    return gateway.log_with(SERVED_BY, count)
 
 
 OPS_APP = """

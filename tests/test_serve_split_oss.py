@@ -68,7 +68,7 @@ def test_a_split_is_served_from_the_function_the_platforms_table_picks(platform,
                     path,
                     served.log[-3000:],
                 )
-        log = served.log
+        log = served.log_with(SERVED_BY, len(ITEMS_REQUESTS))
     picked: Dict[str, str] = {f"{m} {p}": function for m, p, _status, function in SERVED_BY.findall(log)}
     for method, path, _ in ITEMS_REQUESTS:
         assert picked[f"{method} {path}?q=1"] == route(table, platform, method, path), (method, path)
