@@ -416,15 +416,7 @@ FC2_ENVIRON = {
 @SETTINGS
 @given(rnd=SEEDS)
 def test_mutated_fc2_environs_keep_the_promise(kind, rnd):
-    mutator = Mutator(rnd)
-    environ = dict(FC2_ENVIRON)
-    for _ in range(rnd.randint(1, 3)):
-        key = rnd.choice(sorted(FC2_ENVIRON)) if rnd.random() < 0.6 else "HTTP_" + mutator.text()
-        if rnd.random() < 0.7:
-            environ[key] = mutator.value() if rnd.random() < 0.5 else mutator.text()
-        else:
-            environ.pop(key, None)
-    body = b"hello" if rnd.random() < 0.5 else rnd.randbytes(rnd.randint(0, 50))
+    environ, body = _mutated_environ(rnd, FC2_ENVIRON)
     COUNT["events"] += 1
     found = _fc2_problems(HANDLERS[kind], environ, body)
     good = _fc2_problems(HANDLERS[kind], dict(FC2_ENVIRON), b"hello")
@@ -432,6 +424,20 @@ def test_mutated_fc2_environs_keep_the_promise(kind, rnd):
         found.append(f"the next valid invocation: {good}")
     _record(found, f"fc2 {kind}", f"environ {_short(environ)}")
 
+
+def _mutated_environ(rnd: Any, valid: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
+    """``valid`` with one to three keys (its own or a new ``HTTP_`` one) set to junk or removed, and a
+    body that is ``hello`` or random bytes."""
+    mutator = Mutator(rnd)
+    environ = dict(valid)
+    for _ in range(rnd.randint(1, 3)):
+        key = rnd.choice(sorted(valid)) if rnd.random() < 0.6 else "HTTP_" + mutator.text()
+        if rnd.random() < 0.7:
+            environ[key] = mutator.value() if rnd.random() < 0.5 else mutator.text()
+        else:
+            environ.pop(key, None)
+    body = b"hello" if rnd.random() < 0.5 else rnd.randbytes(rnd.randint(0, 50))
+    return environ, body
 
 def _fc2_problems(handler: Bridge, environ: Dict[str, Any], body: bytes) -> List[str]:
     environ["wsgi.input"] = io.BytesIO(body)
@@ -475,15 +481,7 @@ def test_mutated_kubeless_requests_keep_the_promise(kind, rnd):
     bottle = pytest.importorskip(
         "bottle", reason="needs bottle, the Kubeless runtime's framework (dev extra)"
     )
-    mutator = Mutator(rnd)
-    environ = dict(KUBELESS_ENVIRON)
-    for _ in range(rnd.randint(1, 3)):
-        key = rnd.choice(sorted(KUBELESS_ENVIRON)) if rnd.random() < 0.6 else "HTTP_" + mutator.text()
-        if rnd.random() < 0.7:
-            environ[key] = mutator.value() if rnd.random() < 0.5 else mutator.text()
-        else:
-            environ.pop(key, None)
-    body = b"hello" if rnd.random() < 0.5 else rnd.randbytes(rnd.randint(0, 50))
+    environ, body = _mutated_environ(rnd, KUBELESS_ENVIRON)
     COUNT["events"] += 1
     found = _kubeless_problems(bottle, HANDLERS[kind], environ, body)
     good = _kubeless_problems(bottle, HANDLERS[kind], dict(KUBELESS_ENVIRON), b"hello")

@@ -126,15 +126,20 @@ def test_the_sizing_formula() -> None:
     assert (asgi.workers, asgi.threads) == (1, 1)  # lifespan once per instance
 
 
-def run_print(*args: str, env: Dict[str, str] | None = None) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-m", "bridge", "run", *args, "--print"],
+def printed(command: List[str], *args: str, env: Dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``COMMAND ARGS --print`` run from the test apps' folder: the settings it would start with."""
+    return subprocess.run(
+        [sys.executable, "-m", *command, *args, "--print"],
         cwd=APPS,
         env=child_env(env),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def run_print(*args: str, env: Dict[str, str] | None = None) -> dict:
+    result = printed(["bridge", "run"], *args, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -164,28 +169,14 @@ def test_bridge_run_takes_the_projects_app_and_concurrency(tmp_path: Path) -> No
 
 
 def test_a_wrong_server_for_the_app_says_what_to_use() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bridge.web", FLASK, "--server", "uvicorn", "--print"],
-        cwd=APPS,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = printed(["bridge.web"], FLASK, "--server", "uvicorn")
     assert result.returncode == 1
     assert "uvicorn serves ASGI apps; this app is WSGI: use --server gunicorn" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_an_asgi_app_is_never_given_several_workers() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bridge.web", FASTAPI, "--workers", "2", "--print"],
-        cwd=APPS,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = printed(["bridge.web"], FASTAPI, "--workers", "2")
     assert result.returncode == 1
     assert "an ASGI app runs in one process per instance, so that lifespan runs once" in result.stderr
 
