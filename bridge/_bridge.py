@@ -162,6 +162,9 @@ class Bridge:
         self._after: List[AfterHook] = []
         self._shutdown_hooks: List[Callable[[], Any]] = []
         self._restore_hooks: List[Callable[[], Any]] = []
+        # True while no request object is needed (no before/after hook, access log or job route):
+        # a WSGI app's usual request then goes from the event to the environ directly (_serve_usual).
+        self._usual = self._wsgi is not None and self._access_log is None and self._internal_paths is None
         # AWS SnapStart: start-up work before the snapshot, on_restore hooks after each restore.
         # Lambda names a SnapStart initialisation in this variable (see bridge/_snapstart.py).
         if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
@@ -210,11 +213,13 @@ class Bridge:
         """Register ``hook(request)``, run before the app on each request; returning an
         :class:`HTTPResponse` answers the request without calling the app."""
         self._before.append(hook)
+        self._usual = False  # the hook takes the request object
         return hook
 
     def after_invocation(self, hook: Hook) -> Hook:
         """Register ``hook(request, response)``, run after the app; returning a response replaces it."""
         self._after.append(hook)
+        self._usual = False
         return hook
 
     def on_shutdown(self, hook: Hook) -> Hook:
@@ -231,6 +236,8 @@ class Bridge:
 
         self._jobs = load_jobs(jobs)
         self._internal_paths = self._jobs.internal_paths or None
+        if self._internal_paths is not None:
+            self._usual = False  # each request's path is checked against the job routes
 
     def initialize(self, context: Any = None) -> None:
         """Cold-start work: the ``on_cold_start`` hooks, then ASGI lifespan startup. Runs once.
@@ -338,19 +345,20 @@ class Bridge:
                 event,
                 context,
             )
+        if self._usual:
+            try:
+                usual = platform.usual_request(event, self.options)
+            except Exception:  # an event too odd for it (a value nested past the recursion limit ...):
+                usual = None  # the careful path below says what is wrong with it
+            if usual is not None:
+                return self._serve_usual(platform, usual, event, context)
         try:
             request = platform.decode(event, context, self.options)
             check_request(request)
         except _UNREADABLE as exc:
             return self._rejected(platform, exc, event, context, started)
-        # The function's invocation id is what the platform's own log lines carry; the gateway's id
-        # in the event is the fallback (console tests and local calls have no context).
         if context is not None:
-            key = platform.context_id
-            invocation_id = context.get(key) if type(context) is dict else getattr(context, key, None)
-            if invocation_id.__class__ is not str or not invocation_id:
-                invocation_id = str(invocation_id or _request_id(context) or request.request_id)
-            request.request_id = invocation_id
+            request.request_id = _invocation_id(platform, context, request.request_id)
         if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
             response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
         else:
@@ -366,6 +374,40 @@ class Bridge:
         if self._access_log is not None:
             self._access_log.write(request, result["statusCode"], started)
         return result
+
+    def _serve_usual(self, platform: Any, usual: Any, event: Dict[str, Any], context: Any) -> Any:
+        """:meth:`__call__` for a request ``platform.usual_request`` read: the same answer, with the
+        WSGI environ made from the event's fields, and no :class:`HTTPRequest` unless an error needs
+        one (``benchmarks/hotpath.md``, fifth pass)."""
+        environ = self._wsgi.usual_environ(usual, event, context)
+        if context is not None:
+            environ["bridge.request_id"] = _invocation_id(platform, context, usual[10])
+        try:
+            if not self._initialized:
+                self.initialize(context)
+            response = self._wsgi.run_wsgi(self.app, None, environ)
+            status = response.status
+            if status in (204, 304) or status < 200 or usual[0] == "HEAD":
+                response.body = b""  # what an HTTP server sends for these, whatever the app wrote
+        except Exception as exc:
+            response = self._failed(exc, self._request_of(platform, event, context, environ))
+        if response.streamed and not self._stream_warned:
+            self._warn_buffered(platform)
+        options = self.options
+        try:
+            result = platform.encode_usual(response, event, options)
+        except Exception as exc:  # the app's response has no form on this platform
+            failed = self._failed(exc, self._request_of(platform, event, context, environ))
+            result = platform.encode_usual(failed, event, options)
+        if len(result["body"]) > platform.max_response_bytes - 65536:
+            result = self._check_size(platform, result, self._request_of(platform, event, context, environ))
+        return result
+
+    def _request_of(self, platform: Any, event: Dict[str, Any], context: Any, environ: Dict[str, Any]) -> Any:
+        """The request a usual event stands for, made when an error or a size check needs it."""
+        request = platform.decode(event, context, self.options)
+        request.request_id = environ["bridge.request_id"]
+        return request
 
     def _warn_buffered(self, platform: Any) -> None:
         """Say once per instance that the app streamed a response this platform returns whole."""
@@ -809,6 +851,16 @@ def _internal_key(path: str) -> str:
     while "//" in path:
         path = path.replace("//", "/")
     return path.rstrip("/") or "/"
+
+
+def _invocation_id(platform: Any, context: Any, gateway_id: str) -> str:
+    """The function's invocation id, what the platform's own log lines carry; the gateway's id in
+    the event is the fallback (console tests and local calls have no context)."""
+    key = platform.context_id
+    invocation_id = context.get(key) if type(context) is dict else getattr(context, key, None)
+    if invocation_id.__class__ is not str or not invocation_id:
+        invocation_id = str(invocation_id or _request_id(context) or gateway_id)
+    return invocation_id
 
 
 def _request_id(context: Any) -> str:

@@ -192,7 +192,7 @@ class HTTPStream:
 
 
 # Methods seen every day: checked by one set lookup instead of character by character.
-_USUAL_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+USUAL_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 # RFC 9110 §5.6.2 token characters: what a method may hold.
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -210,7 +210,7 @@ def check_request(request: HTTPRequest) -> None:
     server = request.server[0]
     client = request.client
     if not (
-        request.method in _USUAL_METHODS
+        request.method in USUAL_METHODS
         and path[:1] == "/"
         and path.isascii()
         and request.root_path.isascii()

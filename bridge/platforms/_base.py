@@ -22,6 +22,18 @@ if TYPE_CHECKING:
     Headers = List[Tuple[str, str]]
     #: Set-Cookie as the app spelled it, and its values in order.
     Cookies = Tuple[str, List[str]]
+    #: ``(remote_user, identity, stage_variables)`` a gateway vouches for (:class:`HTTPRequest`).
+    Caller = Tuple[Optional[str], Optional[Dict[str, Any]], Optional[Dict[str, Any]]]
+    #: The usual event's request (:meth:`Platform.usual_request`): method (an everyday one, upper
+    #: case), root_path (ASCII), path (ASCII, starts with "/", no "%": the raw path too), query (the
+    #: raw ASCII query), headers (unique lower-case names, ASCII values, no "_" in a name), body,
+    #: scheme ("https" or "http"), host (printable ASCII, no port), port, client address (printable
+    #: ASCII, "" for none), the gateway's request id, then the caller (:data:`Caller`; the remote
+    #: user in ASCII).
+    Usual = Tuple[
+        str, str, str, str, Dict[str, str], bytes, str, str, int, str, str,
+        Optional[str], Optional[Dict[str, Any]], Optional[Dict[str, Any]],
+    ]  # fmt: skip
 
 MB = 1024 * 1024
 
@@ -97,6 +109,29 @@ class Platform:
         needs something of the call (FC 2.0's ``start_response``) returns a request standing for
         it, method ``-``; it is also what ``on_error`` and the access log then get."""
         return None
+
+    # --- the usual event, read the quick way (a runner's fast path) ---------------------------------
+
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        """The request of this platform's usual event as a :data:`Usual` tuple, read straight from
+        ``event`` without an :class:`HTTPRequest`; None (the default) for anything less usual.
+
+        Bridge asks when nothing needs the request object (no ``before_invocation`` or
+        ``after_invocation`` hook, no access log, no job routes) and the runner can use the tuple
+        (WSGI). What it returns must be exactly what :meth:`decode` and :func:`check_request` give
+        for the same event: ``tests/test_usual_request.py`` checks the two paths against each other
+        on documented and mutated events. Anything that needs care (percent-escapes, a non-ASCII
+        header, a named stage, an authorizer) returns None, and the careful path decides.
+        """
+        return None
+
+    def encode_usual(self, response: HTTPResponse, event: Dict[str, Any], options: Options) -> Any:
+        """:meth:`encode` for an invocation read by :meth:`usual_request`, where no request exists.
+
+        The default passes None as the request: a platform whose :meth:`encode` reads the request
+        (ALB reads the event's header form) overrides this.
+        """
+        return self.encode(response, None, options)  # type: ignore[arg-type]
 
     def wsgi_environ(self, request: HTTPRequest, options: Options) -> Optional[Dict[str, Any]]:
         """The WSGI environ the platform's own server already made for ``request``, for a WSGI app to
@@ -353,6 +388,112 @@ def set_header(
     return pairs
 
 
+def usual_headers(headers: Any) -> Optional[Dict[str, str]]:
+    """``headers`` (``{name: value}``, or AWS's ``{name: [values]}``) as unique lower-case names with
+    ASCII values, repeats joined, or None when a name or value needs the careful path
+    (:func:`read_headers` and the runner): a name in two spellings, a repeated Host or forwarded
+    header, a value that is not text or not ASCII, a name with "_" or that is not printable ASCII.
+    The map is returned as it is when it is already so: read it, never change it.
+    """
+    if not headers:
+        return {}
+    if headers.__class__ is not dict:
+        return None
+    if headers.keys() <= _LOWER_NAMES:  # HTTP API 2.0: checked in C
+        try:
+            if "".join(headers.values()).isascii():  # a TypeError unless every value is a string
+                return headers
+        except TypeError:
+            pass
+    usual: Dict[str, str] = {}
+    lower = LOWER
+    for name, value in headers.items():
+        lname = lower.get(name)
+        if lname is None:
+            if name.__class__ is not str or "_" in name or not name.isascii() or not name.isprintable():
+                return None
+            lname = name.lower()
+        if value.__class__ is not str:
+            if value.__class__ is not list or not value:
+                return None
+            if len(value) == 1:  # AWS's multi-value maps: a list of one, usually
+                value = value[0]
+                if value.__class__ is not str:
+                    return None
+            elif lname in _ADDRESSING:
+                return None
+            else:
+                try:
+                    # Repeats joined as the runner joins them (Werkzeug's and gunicorn's way).
+                    value = ("; " if lname == "cookie" else ",").join(value)
+                except TypeError:  # a value that is not text: the careful path spells it
+                    return None
+        if not value.isascii():
+            return None
+        usual[lname] = value
+    return usual if len(usual) == len(headers) else None
+
+
+# Headers a platform reads to address the request (their first value, in the careful path).
+_ADDRESSING = frozenset(("host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for"))
+
+
+def usual_aws_headers(single: Any, multi: Any) -> Optional[Dict[str, str]]:
+    """:func:`usual_headers` of an AWS REST or ALB event's two maps, or None where
+    :func:`merged_headers` would have to merge them."""
+    if not multi:
+        return usual_headers(single)
+    if multi.__class__ is not dict or (
+        single and (single.__class__ is not dict or not single.keys() <= multi.keys())
+    ):
+        return None
+    return usual_headers(multi)
+
+
+def usual_address(
+    headers: Dict[str, str], default: str = "https", scheme_header: str = "x-forwarded-proto"
+) -> Optional[Tuple[str, int]]:
+    """``(scheme, port)`` of a usual request (:func:`addressed` on the forwarded headers), or None
+    unless the Host is a plain name without a port and the gateway named a usual port or none."""
+    scheme = headers.get(scheme_header)
+    if scheme != "https" and scheme != "http":
+        if scheme:
+            return None
+        scheme = default
+    forwarded_port = headers.get("x-forwarded-port")
+    if forwarded_port is None:
+        port = 443 if scheme == "https" else 80
+    else:
+        port = _GATEWAY_PORTS.get(forwarded_port)
+    host = headers.get("host")
+    if port is None or not host or ":" in host or not host.isprintable():
+        return None
+    return scheme, port
+
+
+def usual_body(event: Dict[str, Any]) -> Optional[bytes]:
+    """:func:`body_bytes` of a usual event (text, or base64 flagged ``true``); None: the careful path."""
+    body = event.get("body")
+    if not body:
+        return b""
+    if body.__class__ is not str:
+        return None
+    flag = event.get("isBase64Encoded")
+    if flag is True:
+        try:
+            return b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    if flag is not None and flag is not False:  # SCF's "true" and the like: the careful path
+        return None
+    if body.isascii():
+        return body.encode("ascii")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the careful path refuses it
+        return None
+
+
 def addressed(
     index: Dict[str, str], host: str, scheme_header: str = "x-forwarded-proto", default: str = "https"
 ) -> Tuple[str, Tuple[str, int]]:
@@ -423,8 +564,18 @@ def mount_stage(
         request.root_path = prefix
 
 
+#: The caller of a request no gateway authenticated.
+NO_CALLER = (None, None, None)
+
+
 def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], event: Dict[str, Any]) -> None:
-    """The caller API Gateway authenticated, and its stage variables (REST, HTTP API 1.0 and 2.0).
+    """Set the request's caller and stage variables from API Gateway's event (:func:`gateway_caller`)."""
+    request.remote_user, request.identity, request.stage_variables = gateway_caller(request_context, event)
+
+
+def gateway_caller(request_context: Dict[str, Any], event: Dict[str, Any]) -> Caller:
+    """``(remote_user, identity, stage_variables)``: the caller API Gateway authenticated, and its
+    stage variables (REST, HTTP API 1.0 and 2.0); each None where the event has none.
 
     ``identity`` is ``requestContext.authorizer`` as the gateway sent it: Cognito or JWT ``claims``
     (``jwt.claims`` in 2.0), a Lambda authorizer's ``principalId`` and context (``lambda`` in 2.0),
@@ -434,12 +585,13 @@ def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], even
     https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
     """
     variables = event.get("stageVariables")
-    if variables.__class__ is dict:
-        request.stage_variables = variables
+    if variables.__class__ is not dict:
+        variables = None
     authorizer = request_context.get("authorizer")
     user: Any = None
+    identity: Optional[Dict[str, Any]] = None
     if authorizer.__class__ is dict and authorizer:
-        request.identity = authorizer
+        identity = authorizer
         jwt = authorizer.get("jwt")
         claims = jwt.get("claims") if jwt.__class__ is dict else authorizer.get("claims")
         if claims.__class__ is dict:
@@ -449,12 +601,11 @@ def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], even
         if not user and iam.__class__ is dict:
             user = iam.get("userArn")
     else:  # REST with IAM authorization: the caller is in requestContext.identity
-        identity = request_context.get("identity")
-        if identity.__class__ is dict and identity.get("userArn"):
-            user = identity["userArn"]
-            request.identity = {"iam": identity}
-    if user.__class__ is str and user:
-        request.remote_user = user
+        caller = request_context.get("identity")
+        if caller.__class__ is dict and caller.get("userArn"):
+            user = caller["userArn"]
+            identity = {"iam": caller}
+    return (user if user.__class__ is str and user else None), identity, variables
 
 
 #: API Gateway's own domains (execute-api), where a named stage is part of the public URL.

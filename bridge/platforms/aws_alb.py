@@ -6,10 +6,10 @@ Format: reference/aws-lambda.md §4
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from .._errors import EventError
-from .._model import HTTPRequest, HTTPResponse
+from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
@@ -27,7 +27,14 @@ from ._base import (
     query_from_map,
     read_headers,
     response_fields,
+    usual_address,
+    usual_aws_headers,
+    usual_body,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._base import Usual
 
 
 class AwsAlb(Platform):
@@ -81,14 +88,57 @@ class AwsAlb(Platform):
             apply_base_path(request, options)
         return request
 
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        method = event.get("httpMethod")
+        path = event.get("path")
+        if (
+            method.__class__ is not str
+            or method not in USUAL_METHODS
+            or path.__class__ is not str
+            or path[:1] != "/"
+            or not path.isascii()
+            or "%" in path
+            or options.base_path
+        ):
+            return None
+        headers = usual_aws_headers(event.get("headers"), event.get("multiValueHeaders"))
+        if headers is None:
+            return None
+        address = usual_address(headers, "http")
+        body = usual_body(event)
+        if address is None or body is None:
+            return None
+        params = event.get("multiValueQueryStringParameters")
+        if params is None:
+            params = event.get("queryStringParameters")
+        query = ""
+        if params:
+            try:
+                query = query_from_map(params, self.title, encoded=True).decode("ascii")
+            except EventError:
+                return None
+        client = last_forwarded_for(headers.get("x-forwarded-for")) or ""
+        if client and not client.isprintable():
+            return None
+        # No request id in an ALB event: the invocation's, from the context, is Bridge's to add.
+        scheme, port = address
+        host = headers["host"]
+        return (method, "", path, query, headers, body, scheme, host, port, client, "", None, None, None)
+
+    def encode_usual(self, response: HTTPResponse, event: Dict[str, Any], options: Options) -> Dict[str, Any]:
+        return self._encode(response, event, options)
+
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
+        return self._encode(response, request.event, options)
+
+    def _encode(self, response: HTTPResponse, event: Any, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
         status = response.status
         description = _DESCRIPTIONS.get(status)
         if description is None:
             description = _DESCRIPTIONS[status] = _description(status)
         result: Dict[str, Any] = {"statusCode": status, "statusDescription": description}
-        if "multiValueHeaders" in request.event:
+        if "multiValueHeaders" in event:
             # "You must use multiValueHeaders if you have enabled multi-value headers".
             result["multiValueHeaders"] = multi_value(headers, cookies)
         else:

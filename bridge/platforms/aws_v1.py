@@ -6,19 +6,21 @@ Format: reference/aws-lambda.md §2
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from .._errors import EventError
-from .._model import HTTPRequest, HTTPResponse
+from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     AWS_DOMAINS,
     MB,
+    NO_CALLER,
     Platform,
     addressed,
     apply_base_path,
     body_bytes,
     field,
+    gateway_caller,
     gateway_identity,
     gateway_request_id,
     host_name,
@@ -29,7 +31,14 @@ from ._base import (
     query_from_map,
     read_headers,
     response_fields,
+    usual_address,
+    usual_aws_headers,
+    usual_body,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._base import Usual
 
 
 class AwsApiGatewayV1(Platform):
@@ -111,6 +120,89 @@ class AwsApiGatewayV1(Platform):
         ):
             gateway_identity(request, request_context, event)
         return request
+
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        # decode's usual case: a REST stage (not in `path`), no authorizer, stage variables or IAM caller.
+        request_context = event.get("requestContext")
+        if request_context.__class__ is not dict or options.base_path:
+            return None
+        identity = request_context.get("identity")
+        if identity.__class__ is not dict:
+            return None
+        method = event.get("httpMethod")
+        path = event.get("path")
+        stage = request_context.get("stage")
+        if (
+            method.__class__ is not str
+            or method not in USUAL_METHODS
+            or path.__class__ is not str
+            or path[:1] != "/"
+            or not path.isascii()
+            or "%" in path
+        ):
+            return None
+        if stage.__class__ is not str:
+            if stage is not None:
+                return None
+            stage = ""
+        headers = usual_aws_headers(event.get("headers"), event.get("multiValueHeaders"))
+        if headers is None:
+            return None
+        address = usual_address(headers)
+        body = usual_body(event)
+        if address is None or body is None:
+            return None
+        root_path = ""
+        if stage and stage != "$default":
+            if event.get("version") == "1.0":  # HTTP API 1.0: the stage is in `path`, decode strips it
+                return None
+            in_url = options.stage_in_url
+            if in_url is None:  # decode's on_default_domain, for a Host without a port
+                host = headers["host"]
+                in_url = host.endswith(AWS_DOMAINS) or host.lower().endswith(AWS_DOMAINS)
+            if in_url:
+                if not stage.isascii():
+                    return None
+                root_path = "/" + stage
+        params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
+        query = ""
+        if params:
+            try:
+                query = query_from_map(params, self.title).decode("ascii")
+            except EventError:
+                return None
+        client = identity.get("sourceIp")
+        if client.__class__ is not str:
+            client = ""
+        elif not client.isascii() or not client.isprintable():
+            return None
+        user, caller, variables = NO_CALLER
+        # As decode asks: only an authorizer, stage variables or an IAM caller name a caller.
+        if (
+            request_context.get("authorizer")
+            or event.get("stageVariables") is not None
+            or identity.get("userArn")
+        ):
+            user, caller, variables = gateway_caller(request_context, event)
+            if user is not None and not user.isascii():
+                return None
+        request_id = request_context.get("requestId")
+        return (
+            method,
+            root_path,
+            path,
+            query,
+            headers,
+            body,
+            address[0],
+            headers["host"],
+            address[1],
+            client,
+            request_id if request_id.__class__ is str else "",
+            user,
+            caller,
+            variables,
+        )
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)

@@ -6,19 +6,21 @@ Format: reference/aws-lambda.md §3
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from .._errors import EventError
-from .._model import HTTPRequest, HTTPResponse
+from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     AWS_DOMAINS,
     MB,
+    NO_CALLER,
     Platform,
     addressed,
     apply_base_path,
     body_bytes,
     field,
+    gateway_caller,
     gateway_identity,
     gateway_request_id,
     host_name,
@@ -29,7 +31,14 @@ from ._base import (
     read_headers,
     response_fields,
     set_header,
+    usual_address,
+    usual_body,
+    usual_headers,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._base import Usual
 
 
 class AwsHttpApiV2(Platform):
@@ -99,6 +108,77 @@ class AwsHttpApiV2(Platform):
         if "authorizer" in request_context or event.get("stageVariables"):
             gateway_identity(request, request_context, event)
         return request
+
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        # decode's usual case, field by field: the default stage, no authorizer, no stage variables.
+        request_context = event.get("requestContext")
+        if request_context.__class__ is not dict or options.base_path:
+            return None
+        http = request_context.get("http")
+        stage = request_context.get("stage")
+        if http.__class__ is not dict or (stage and stage != "$default"):
+            return None
+        method = http.get("method")
+        path = event.get("rawPath")
+        query = event.get("rawQueryString") or ""
+        if (
+            method.__class__ is not str
+            or method not in USUAL_METHODS
+            or path.__class__ is not str
+            or path[:1] != "/"
+            or not path.isascii()
+            or "%" in path
+            or query.__class__ is not str
+            or not query.isascii()
+        ):
+            return None
+        headers = usual_headers(event.get("headers"))
+        if headers is None:
+            return None
+        cookies = event.get("cookies")
+        if cookies:
+            if cookies.__class__ is not list:
+                return None
+            try:
+                joined = "; ".join(cookies)
+            except TypeError:  # not all strings: decode spells each with str()
+                return None
+            if not joined.isascii():
+                return None
+            existing = headers.get("cookie")
+            headers = dict(headers)  # the event's own map stays as it came
+            headers["cookie"] = f"{existing}; {joined}" if existing else joined
+        address = usual_address(headers)
+        body = usual_body(event)
+        if address is None or body is None:
+            return None
+        client = http.get("sourceIp")
+        if client.__class__ is not str:
+            client = ""
+        elif not client.isascii() or not client.isprintable():
+            return None
+        user, identity, variables = NO_CALLER
+        if "authorizer" in request_context or event.get("stageVariables"):  # as decode asks
+            user, identity, variables = gateway_caller(request_context, event)
+            if user is not None and not user.isascii():
+                return None
+        request_id = request_context.get("requestId")
+        return (
+            method,
+            "",
+            path,
+            query,
+            headers,
+            body,
+            address[0],
+            headers["host"],
+            address[1],
+            client,
+            request_id if request_id.__class__ is str else "",
+            user,
+            identity,
+            variables,
+        )
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options)

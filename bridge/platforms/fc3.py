@@ -6,9 +6,10 @@ Event and response formats: reference/alibaba-fc.md §1
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
-from .._model import HTTPRequest, HTTPResponse
+from .._errors import EventError
+from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
@@ -26,11 +27,14 @@ from ._base import (
     read_headers,
     response_fields,
     set_header,
+    usual_address,
+    usual_body,
+    usual_headers,
 )
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._base import Cookies
+    from ._base import Cookies, Usual
 
 
 class FC3(Platform):
@@ -88,6 +92,64 @@ class FC3(Platform):
             # FC custom-domain routes forward the whole path, the mapped prefix included.
             apply_base_path(request, options)
         return request
+
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        request_context = event.get("requestContext")
+        if request_context.__class__ is not dict or options.base_path:
+            return None
+        http = request_context.get("http")
+        if http.__class__ is not dict:
+            return None
+        method = http.get("method")
+        path = event.get("rawPath")
+        if (
+            method.__class__ is not str
+            or method not in USUAL_METHODS
+            or path.__class__ is not str
+            or path[:1] != "/"
+            or not path.isascii()
+            or "%" in path
+        ):
+            return None
+        headers = usual_headers(event.get("headers"))
+        if headers is None:
+            return None
+        if not headers.get("host"):  # as decode: the domain the client addressed
+            domain = request_context.get("domainName")
+            if domain.__class__ is not str or not domain or not domain.isascii():
+                return None
+            headers = dict(headers)  # the event's own map stays as it came
+            headers["host"] = domain
+        address = usual_address(headers)
+        body = usual_body(event)
+        if address is None or body is None:
+            return None
+        try:
+            query = query_from_map(event.get("queryParameters"), self.title).decode("ascii")
+        except EventError:
+            return None
+        client = http.get("sourceIp")
+        if client.__class__ is not str:
+            client = ""
+        elif not client.isascii() or not client.isprintable():
+            return None
+        request_id = request_context.get("requestId")
+        return (
+            method,
+            "",
+            path,
+            query,
+            headers,
+            body,
+            address[0],
+            headers["host"],
+            address[1],
+            client,
+            request_id if request_id.__class__ is str else "",
+            None,  # no caller: decode reads none from FC's event
+            None,
+            None,
+        )
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options)

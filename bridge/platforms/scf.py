@@ -8,10 +8,10 @@ https://cloud.tencent.com/document/product/583/96099).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .._errors import EventError
-from .._model import HTTPRequest, HTTPResponse
+from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
@@ -27,7 +27,14 @@ from ._base import (
     query_from_map,
     read_headers,
     response_fields,
+    usual_address,
+    usual_body,
+    usual_headers,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._base import Caller, Usual
 
 # Default API Gateway domains carry the stage in the URL: service-<id>-<appid>.<region>.apigw.tencentcs.com,
 # and the older service-<id>-<appid>.<region>.apigateway.myqcloud.com (reference §1.5).
@@ -63,8 +70,60 @@ class ScfApiGateway(Platform):
         on_default_domain = host_name(index.get("host", "")).endswith(_DEFAULT_DOMAINS)
         mount_stage(request, request_context.get("stage"), on_default_domain, options)
         apply_base_path(request, options)
-        _gateway_identity(request, request_context, event)
+        request.remote_user, request.identity, request.stage_variables = _caller(request_context, event)
         return request
+
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        request_context = event.get("requestContext")  # a dict with serviceId: matches() said so
+        method = event.get("httpMethod")
+        path = event.get("path")
+        if (
+            method.__class__ is not str
+            or method not in USUAL_METHODS
+            or path.__class__ is not str
+            or path[:1] != "/"
+            or not path.isascii()
+            or "%" in path
+            or " " in path
+            or options.base_path
+        ):
+            return None
+        headers = usual_headers(event.get("headers"))
+        if headers is None:
+            return None
+        # API Gateway reports the client's scheme in x-api-scheme (reference §1.2), as decode reads it.
+        address = usual_address(headers, "https", "x-api-scheme")
+        body = usual_body(event)
+        if address is None or body is None:
+            return None
+        try:
+            query = query_from_map(event.get("queryString"), self.title).decode("ascii")
+        except EventError:
+            return None
+        client = request_context.get("sourceIp")
+        if client.__class__ is not str:
+            client = ""
+        elif not client.isascii() or not client.isprintable():
+            return None
+        host = headers["host"]
+        root_path = ""
+        stage = request_context.get("stage")
+        if stage and stage.__class__ is str and stage != "$default":
+            in_url = options.stage_in_url
+            if in_url is None:  # decode's on_default_domain
+                in_url = host.lower().endswith(_DEFAULT_DOMAINS)
+            if in_url:
+                if not stage.isascii():
+                    return None
+                root_path = "/" + stage
+        user, identity, variables = _caller(request_context, event)
+        if user is not None and not user.isascii():
+            return None
+        request_id = gateway_request_id(request_context) or (headers.get("x-api-requestid") or "").strip()
+        return (
+            method, root_path, path, query, headers, body, address[0], host, address[1], client, request_id,
+            user, identity, variables,
+        )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         # A repeated header goes as a JSON array, the documented form (reference §2), not joined.
@@ -109,23 +168,30 @@ class ScfFunctionUrl(ScfApiGateway):
         apply_base_path(request, options)
         return request
 
+    def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
+        return None  # the API Gateway's fast path reads fields a Function URL event does not have
 
-def _gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], event: Dict[str, Any]) -> None:
-    """The caller SCF's API Gateway authenticated, and its stage variables.
+
+def _caller(request_context: Dict[str, Any], event: Dict[str, Any]) -> Caller:
+    """``(remote_user, identity, stage_variables)``: the caller SCF's API Gateway authenticated,
+    and its stage variables.
 
     ``requestContext.identity`` is "the caller's auth method and info" (reference §1.2): with key
     pair authentication it holds the ``secretId`` that signed the request, which becomes
     ``remote_user``; it is ``{}`` for anonymous APIs.
     """
     variables = event.get("stageVariables")
-    if variables.__class__ is dict:
-        request.stage_variables = variables
     identity = request_context.get("identity")
+    user = None
     if identity.__class__ is dict and identity:
-        request.identity = identity
         user = identity.get("secretId")
-        if user.__class__ is str and user:
-            request.remote_user = user
+    else:
+        identity = None
+    return (
+        user if user.__class__ is str and user else None,
+        identity,
+        variables if variables.__class__ is dict else None,
+    )
 
 
 def _decode(event: Dict[str, Any], context: Any, title: str) -> Tuple[HTTPRequest, Dict[str, str]]:

@@ -12,6 +12,8 @@ from .._model import BufferedStream, HTTPRequest, HTTPResponse, HTTPStream
 TYPE_CHECKING = False  # typing's [] costs start-up time; annotations are strings (PEP 563)
 if TYPE_CHECKING:
     Headers = List[Tuple[str, str]]
+    from ..platforms._base import Usual
+
     WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 
 
@@ -118,6 +120,40 @@ def _set_headers(environ: Dict[str, Any], headers: Iterable[Tuple[str, str]]) ->
         else:
             seen.add(key)
             environ[key] = value
+
+
+def usual_environ(usual: Usual, event: Any, context: Any) -> Dict[str, Any]:
+    """The environ of a usual request (:meth:`bridge.Platform.usual_request`): what :func:`run_wsgi`
+    builds for the same request, without the checks its values have already passed (ASCII text,
+    unique names without "_", a path without "%")."""
+    method, root_path, path, query, headers, body, scheme, host, port, client, request_id = usual[:11]
+    user, identity, variables = usual[11:]
+    environ = _ENVIRON_BASE.copy()
+    environ["REQUEST_METHOD"] = method
+    environ["SCRIPT_NAME"] = root_path
+    environ["PATH_INFO"] = path
+    environ["QUERY_STRING"] = query
+    environ["SERVER_NAME"] = host
+    environ["SERVER_PORT"] = _PORTS.get(port) or str(port)
+    environ["REMOTE_ADDR"] = client
+    environ["wsgi.url_scheme"] = scheme
+    environ["wsgi.input"] = BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr
+    environ["bridge.event"] = event
+    environ["bridge.context"] = context
+    environ["bridge.request_id"] = request_id
+    environ["bridge.identity"] = identity
+    environ["bridge.stage_variables"] = variables
+    if user is not None:
+        environ["REMOTE_USER"] = user
+    keys = _ENVIRON_KEYS
+    for name, value in headers.items():
+        environ[keys[name]] = value
+    if body or "CONTENT_LENGTH" in environ or method in ("POST", "PUT", "PATCH"):
+        environ["CONTENT_LENGTH"] = str(len(body))
+    if "HTTP_TRANSFER_ENCODING" in environ:
+        del environ["HTTP_TRANSFER_ENCODING"]
+    return environ
 
 
 def run_wsgi(app: WSGIApp, request: HTTPRequest, environ: Optional[Dict[str, Any]] = None) -> HTTPResponse:
