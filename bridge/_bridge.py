@@ -163,8 +163,8 @@ class Bridge:
         self._shutdown_hooks: List[Callable[[], Any]] = []
         self._restore_hooks: List[Callable[[], Any]] = []
         # True while no request object is needed (no before/after hook, access log or job route):
-        # a WSGI app's usual request then goes from the event to the environ directly (_serve_usual).
-        self._usual = self._wsgi is not None and self._access_log is None and self._internal_paths is None
+        # the usual request then goes from the event to the environ or scope directly (_serve_usual).
+        self._usual = self._access_log is None and self._internal_paths is None
         # AWS SnapStart: start-up work before the snapshot, on_restore hooks after each restore.
         # Lambda names a SnapStart initialisation in this variable (see bridge/_snapstart.py).
         if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
@@ -377,36 +377,40 @@ class Bridge:
 
     def _serve_usual(self, platform: Any, usual: Any, event: Dict[str, Any], context: Any) -> Any:
         """:meth:`__call__` for a request ``platform.usual_request`` read: the same answer, with the
-        WSGI environ made from the event's fields, and no :class:`HTTPRequest` unless an error needs
-        one (``benchmarks/hotpath.md``, fifth pass)."""
-        environ = self._wsgi.usual_environ(usual, event, context)
-        if context is not None:
-            environ["bridge.request_id"] = _invocation_id(platform, context, usual[10])
+        WSGI environ or ASGI scope made from the event's fields, and no :class:`HTTPRequest` unless
+        an error needs one (``benchmarks/hotpath.md``, fifth pass)."""
+        request_id = usual[10] if context is None else _invocation_id(platform, context, usual[10])
         try:
             if not self._initialized:
                 self.initialize(context)
-            response = self._wsgi.run_wsgi(self.app, None, environ)
+            wsgi = self._wsgi
+            if wsgi is not None:
+                environ = wsgi.usual_environ(usual, event, context, request_id)
+                response = wsgi.run_wsgi(self.app, None, environ)
+            else:  # initialize() made the ASGI runner
+                response = self._asgi.run_usual(usual, event, context, request_id, self._time_left(context))
             status = response.status
             if status in (204, 304) or status < 200 or usual[0] == "HEAD":
                 response.body = b""  # what an HTTP server sends for these, whatever the app wrote
         except Exception as exc:
-            response = self._failed(exc, self._request_of(platform, event, context, environ))
+            response = self._failed(exc, self._request_of(platform, event, context, request_id))
         if response.streamed and not self._stream_warned:
             self._warn_buffered(platform)
         options = self.options
         try:
             result = platform.encode_usual(response, event, options)
         except Exception as exc:  # the app's response has no form on this platform
-            failed = self._failed(exc, self._request_of(platform, event, context, environ))
+            failed = self._failed(exc, self._request_of(platform, event, context, request_id))
             result = platform.encode_usual(failed, event, options)
         if len(result["body"]) > platform.max_response_bytes - 65536:
-            result = self._check_size(platform, result, self._request_of(platform, event, context, environ))
+            request = self._request_of(platform, event, context, request_id)
+            result = self._check_size(platform, result, request)
         return result
 
-    def _request_of(self, platform: Any, event: Dict[str, Any], context: Any, environ: Dict[str, Any]) -> Any:
+    def _request_of(self, platform: Any, event: Dict[str, Any], context: Any, request_id: str) -> Any:
         """The request a usual event stands for, made when an error or a size check needs it."""
         request = platform.decode(event, context, self.options)
-        request.request_id = environ["bridge.request_id"]
+        request.request_id = request_id
         return request
 
     def _warn_buffered(self, platform: Any) -> None:

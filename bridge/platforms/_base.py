@@ -389,10 +389,10 @@ def set_header(
 
 
 def usual_headers(headers: Any) -> Optional[Dict[str, str]]:
-    """``headers`` (``{name: value}``, or AWS's ``{name: [values]}``) as unique lower-case names with
-    ASCII values, repeats joined, or None when a name or value needs the careful path
-    (:func:`read_headers` and the runner): a name in two spellings, a repeated Host or forwarded
-    header, a value that is not text or not ASCII, a name with "_" or that is not printable ASCII.
+    """``headers`` (``{name: value}``, or AWS's ``{name: [value]}``) as unique lower-case names with
+    ASCII values, or None when a name or value needs the careful path (:func:`read_headers` and the
+    runner): a name in two spellings, a repeated header, a value that is not text or not ASCII, a
+    name with "_" or that is not printable ASCII.
     The map is returned as it is when it is already so: read it, never change it.
     """
     if not headers:
@@ -414,28 +414,17 @@ def usual_headers(headers: Any) -> Optional[Dict[str, str]]:
                 return None
             lname = name.lower()
         if value.__class__ is not str:
-            if value.__class__ is not list or not value:
+            # AWS's multi-value maps: a list of one, usually. A repeat stays a pair of its own for
+            # an ASGI app and is joined for a WSGI app: the careful path does both.
+            if value.__class__ is not list or len(value) != 1:
                 return None
-            if len(value) == 1:  # AWS's multi-value maps: a list of one, usually
-                value = value[0]
-                if value.__class__ is not str:
-                    return None
-            elif lname in _ADDRESSING:
+            value = value[0]
+            if value.__class__ is not str:
                 return None
-            else:
-                try:
-                    # Repeats joined as the runner joins them (Werkzeug's and gunicorn's way).
-                    value = ("; " if lname == "cookie" else ",").join(value)
-                except TypeError:  # a value that is not text: the careful path spells it
-                    return None
         if not value.isascii():
             return None
         usual[lname] = value
     return usual if len(usual) == len(headers) else None
-
-
-# Headers a platform reads to address the request (their first value, in the careful path).
-_ADDRESSING = frozenset(("host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-for"))
 
 
 def usual_aws_headers(single: Any, multi: Any) -> Optional[Dict[str, str]]:

@@ -13,6 +13,9 @@ from ._loop import InstanceLoop
 from .lifespan import Lifespan
 
 ASGIApp = Callable[..., Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..platforms._base import Usual
 
 # As uvicorn declares it; 2.3 means the app learns of the end of a response through http.disconnect.
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
@@ -36,8 +39,17 @@ class ASGIRunner:
 
     def run(self, request: HTTPRequest, timeout: Optional[float] = None) -> HTTPResponse:
         """The app's response to ``request``; :class:`AppTimeoutError` if none is complete by ``timeout``."""
-        cycle = _Cycle(request.body)
-        scope = build_scope(request, self.lifespan.state)
+        return self._run(build_scope(request, self.lifespan.state), request.body, timeout)
+
+    def run_usual(
+        self, usual: Usual, event: Any, context: Any, request_id: str, timeout: Optional[float] = None
+    ) -> HTTPResponse:
+        """:meth:`run` for a usual request (:meth:`bridge.Platform.usual_request`)."""
+        scope = usual_scope(usual, event, context, request_id, self.lifespan.state)
+        return self._run(scope, usual[5], timeout)
+
+    def _run(self, scope: Dict[str, Any], body: bytes, timeout: Optional[float]) -> HTTPResponse:
+        cycle = _Cycle(body)
         coro = self.app(scope, cycle.receive, cycle.send)
         if coro.__class__ is not CoroutineType:  # an awaitable that is not a coroutine: wrap it
             coro = _awaited(coro)
@@ -126,6 +138,40 @@ def build_scope(request: HTTPRequest, state: Dict[str, Any]) -> Dict[str, Any]:
     }
     if request.remote_user is not None:
         scope["bridge.remote_user"] = request.remote_user
+    if state:
+        scope["state"] = dict(state)
+    return scope
+
+
+def usual_scope(
+    usual: Usual, event: Any, context: Any, request_id: str, state: Dict[str, Any]
+) -> Dict[str, Any]:
+    """The scope of a usual request: what :func:`build_scope` makes for the same request, without
+    the checks its values have already passed (ASCII text, names without "_")."""
+    method, root_path, path, query, headers, _, scheme, host, port, client = usual[:10]
+    user, identity, variables = usual[11:]
+    raw_path = path.encode("ascii")  # ASCII without "%": the path as it came
+    scope: Dict[str, Any] = {
+        "type": "http",
+        "asgi": _ASGI,
+        "http_version": "1.1",
+        "method": method,
+        "scheme": scheme,
+        "path": root_path + path if root_path else path,
+        "raw_path": _quote_root(root_path) + raw_path if root_path else raw_path,
+        "root_path": root_path,
+        "query_string": query.encode("ascii"),
+        "headers": [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()],
+        "client": (client, 0) if client else None,
+        "server": (host, port),
+        "bridge.event": event,
+        "bridge.context": context,
+        "bridge.request_id": request_id,
+        "bridge.identity": identity,
+        "bridge.stage_variables": variables,
+    }
+    if user is not None:
+        scope["bridge.remote_user"] = user
     if state:
         scope["state"] = dict(state)
     return scope

@@ -122,11 +122,11 @@ def _set_headers(environ: Dict[str, Any], headers: Iterable[Tuple[str, str]]) ->
             environ[key] = value
 
 
-def usual_environ(usual: Usual, event: Any, context: Any) -> Dict[str, Any]:
+def usual_environ(usual: Usual, event: Any, context: Any, request_id: str) -> Dict[str, Any]:
     """The environ of a usual request (:meth:`bridge.Platform.usual_request`): what :func:`run_wsgi`
     builds for the same request, without the checks its values have already passed (ASCII text,
     unique names without "_", a path without "%")."""
-    method, root_path, path, query, headers, body, scheme, host, port, client, request_id = usual[:11]
+    method, root_path, path, query, headers, body, scheme, host, port, client = usual[:10]
     user, identity, variables = usual[11:]
     environ = _ENVIRON_BASE.copy()
     environ["REQUEST_METHOD"] = method
