@@ -148,8 +148,8 @@ def usual_scope(
 ) -> Dict[str, Any]:
     """The scope of a usual request: what :func:`build_scope` makes for the same request, without
     the checks its values have already passed (ASCII text, names without "_")."""
-    method, root_path, path, query, headers, _, scheme, host, port, client = usual[:10]
-    user, identity, variables = usual[11:]
+    (method, root_path, path, query, headers, _, scheme, host, port, client, _, user, identity,
+     variables) = usual  # fmt: skip
     raw_path = path.encode("ascii")  # ASCII without "%": the path as it came
     scope: Dict[str, Any] = {
         "type": "http",

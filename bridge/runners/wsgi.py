@@ -126,8 +126,8 @@ def usual_environ(usual: Usual, event: Any, context: Any, request_id: str) -> Di
     """The environ of a usual request (:meth:`bridge.Platform.usual_request`): what :func:`run_wsgi`
     builds for the same request, without the checks its values have already passed (ASCII text,
     unique names without "_", a path without "%")."""
-    method, root_path, path, query, headers, body, scheme, host, port, client = usual[:10]
-    user, identity, variables = usual[11:]
+    (method, root_path, path, query, headers, body, scheme, host, port, client, _, user, identity,
+     variables) = usual  # fmt: skip
     environ = _ENVIRON_BASE.copy()
     environ["REQUEST_METHOD"] = method
     environ["SCRIPT_NAME"] = root_path
