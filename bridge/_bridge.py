@@ -515,9 +515,28 @@ class Bridge:
 
     def _arrange_shutdown(self) -> None:
         """Run :meth:`pre_stop` at SIGTERM and at interpreter exit, whichever comes first."""
-        from ._shutdown import arrange_shutdown
+        import atexit
 
-        arrange_shutdown(self)
+        atexit.register(self.pre_stop)
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_sigterm(signum: int, frame: Any) -> None:
+            self.pre_stop()
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        try:
+            signal.signal(signal.SIGTERM, on_sigterm)
+        except ValueError:  # not allowed here (an embedded interpreter)
+            pass
 
     def __repr__(self) -> str:
         return f"<Bridge {self.interface} app={self.app!r} platform={self.platform or 'auto'}>"
