@@ -5,16 +5,8 @@ from __future__ import annotations
 import os
 from time import perf_counter
 
-from ._errors import (
-    AppTimeoutError,
-    BridgeError,
-    ConfigError,
-    EventError,
-    PlatformMismatchError,
-    ResponseHeaderError,
-    ResponseTooLargeError,
-)
-from ._model import HTTPRequest, HTTPResponse, HTTPStream, check_request
+from ._errors import ConfigError, EventError, PlatformMismatchError
+from ._model import HTTPRequest, HTTPResponse, check_request
 from ._options import Options
 
 TYPE_CHECKING = False  # typing and logging cost start-up time; neither is needed until used
@@ -261,19 +253,9 @@ class Bridge:
         Registered with the runtime's ``snapshot_restore_py`` when Lambda initialises a SnapStart
         version; a hook that raises fails the restore (Lambda then starts another instance).
         """
-        import sys
+        from ._snapstart import restore
 
-        random = sys.modules.get("random")
-        if random is not None:
-            # Every instance restored from one snapshot starts with the same generator state.
-            # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
-            random.seed()
-        for hook in self._restore_hooks:
-            try:
-                hook()
-            except Exception as exc:
-                _log_error("restore hook %s failed: %s", getattr(hook, "__name__", hook), _one_line(exc))
-                raise
+        restore(self)
 
     def pre_stop(self, context: Any = None) -> None:
         """Instance shutdown: ASGI lifespan shutdown, then the ``on_shutdown`` hooks. Runs once.
@@ -415,16 +397,9 @@ class Bridge:
 
     def _warn_buffered(self, platform: Any) -> None:
         """Say once per instance that the app streamed a response this platform returns whole."""
-        import logging
+        from ._streaming import warn_buffered
 
-        self._stream_warned = True
-        logging.getLogger("bridge").warning(
-            "the app streamed a response; %s returns responses whole, so it was buffered (up to %d MB). "
-            "%s",
-            platform.title,
-            platform.max_response_bytes // (1024 * 1024),
-            platform.stream_hint,
-        )
+        warn_buffered(self, platform)
 
     # --- streaming: the body leaves as the app produces it ------------------------------------------
 
@@ -439,78 +414,9 @@ class Bridge:
         ``on_error`` here first). ``after_invocation`` hooks do not run: the response is gone by then.
         Any other event is served as :meth:`__call__` serves it, and its return value is returned.
         """
-        platform = None
-        if type(event) is dict:
-            platform = self._last
-            if platform is None or not platform.matches(event):
-                try:
-                    platform = self._platform_for(event)
-                except EventError:
-                    platform = None
-        if platform is None or not platform.streams:
-            return self(event, context)
-        started = perf_counter() if self._access_log is not None else 0.0
-        try:
-            request = platform.decode(event, context, self.options)
-            check_request(request)
-        except _UNREADABLE as exc:
-            error = _as_event_error(exc, f"the {platform.title} event")
-            _log_error("[%s] rejected %s event: %s", _request_id(context) or "-", platform.name, error)
-            if self.on_error is not None:
-                self._report(error, HTTPRequest("-", "", b"", event=event, context=context))
-            return HTTPStream.whole(_error_response(error.status, str(error)))
-        request.request_id = _request_id(context) or request.request_id
-        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
-            stream = HTTPStream.whole(_error_response(404, "Not Found"))
-        else:
-            stream = self._respond_stream(request)
-        try:
-            stream.prelude = platform.stream_prelude(stream.status, stream.headers, self.options)
-        except Exception as exc:  # the app's headers have no form on this platform (CR/LF in a value)
-            stream.close()
-            stream = HTTPStream.whole(self._failed(exc, request))
-            stream.prelude = platform.stream_prelude(stream.status, stream.headers, self.options)
-        if self._access_log is not None:
-            self._access_log.write(request, stream.status, started)
-        return stream
+        from ._streaming import stream
 
-    def _respond_stream(self, request: HTTPRequest) -> HTTPStream:
-        """:meth:`_respond` for a streamed response: hooks before, errors, a server's rules."""
-        try:
-            if not self._initialized:
-                self.initialize(request.context)
-            for before in self._before:
-                response = before(request)
-                if response is not None:
-                    return HTTPStream.whole(response)
-            if self._wsgi is not None:
-                stream = self._wsgi.stream_wsgi(self.app, request)
-            else:
-                stream = self._asgi_runner().stream(request, self._time_left(request.context))
-        except Exception as exc:
-            return HTTPStream.whole(self._failed(exc, request))
-        status = stream.status
-        if status in (204, 304) or status < 200 or request.method == "HEAD":
-            stream.close()  # what an HTTP server sends for these, whatever the app wrote
-            return HTTPStream(status, stream.headers, iter(()))
-        stream.chunks = self._guarded(stream.chunks, request)
-        return stream
-
-    def _guarded(self, chunks: Any, request: HTTPRequest) -> Any:
-        """``chunks``, with an error part way through logged (one line) and reported, then re-raised."""
-        try:
-            yield from chunks
-        except Exception as exc:
-            _log_error(
-                "[%s] %s %s: the app raised %s after its response began streaming",
-                request.request_id or "-",
-                request.method,
-                _printable(request.path),
-                _one_line(exc),
-            )
-            if self.on_error is not None:
-                self._report(exc, request)
-            raise
+        return stream(self, event, context)
 
     def _run_command(self, event: Dict[str, Any]) -> Dict[str, Any]:
         from ._manage import manage_argv, run_command
@@ -582,123 +488,26 @@ class Bridge:
         return response
 
     def _failed(self, exc: Exception, request: HTTPRequest) -> HTTPResponse:
-        """The error response for ``exc``, raised while answering ``request``; one log line.
+        """The error response for ``exc``, raised while answering ``request`` (:mod:`bridge._failures`)."""
+        from ._failures import failed
 
-        A :class:`BridgeError` is the bridge's own finding (its status and, where it tells the client
-        what to change, its message); anything else is the app's failure: 500, no detail.
-        """
-        if isinstance(exc, BridgeError):
-            status = exc.status
-            _log_error(
-                "[%s] %s %s: %s", request.request_id or "-", request.method, _printable(request.path), exc
-            )
-            message = str(exc) if isinstance(exc, _TOLD_TO_CLIENT) else _PHRASES[status]
-        else:
-            status = 500
-            _log_error(
-                "[%s] %s %s: the app raised %s",
-                request.request_id or "-",
-                request.method,
-                _printable(request.path),
-                _one_line(exc),
-            )
-            message = _PHRASES[500]
-        if self.options.debug:
-            message = f"{message}\n\n{_traceback_text(exc)}"
-        if self.on_error is not None:
-            self._report(exc, request)
-        return _error_response(status, message)
-
-    def _report(self, exc: BaseException, request: HTTPRequest) -> None:
-        """Hand ``exc`` to the ``on_error`` hook; the hook's own failure is logged, never raised."""
-        try:
-            self.on_error(exc, request)  # type: ignore[misc]
-        except Exception as hook_exc:
-            _log_error("[%s] on_error hook failed: %s", request.request_id or "-", _one_line(hook_exc))
+        return failed(self, exc, request)
 
     def _rejected(
         self, platform: Any, exc: Exception, event: Any, context: Any, started: float = 0.0
     ) -> Dict[str, Any]:
         """The platform's 400 response for an event it could not decode; one log line."""
-        exc = _as_event_error(exc, f"the {platform.title} event")
-        request = HTTPRequest("-", "", b"", event=event, context=context)
-        request.request_id = _request_id(context)
-        _log_error("[%s] rejected %s event: %s", request.request_id or "-", platform.name, exc)
-        if self.on_error is not None:
-            self._report(exc, request)
-        result = platform.encode(_error_response(exc.status, str(exc)), request, self.options)
-        if self._access_log is not None:
-            self._access_log.write(request, result["statusCode"], started)
-        return result
+        from ._failures import rejected
+
+        return rejected(self, platform, exc, event, context, started)
 
     # --- calls: a platform's own request (Azure, Google, Fn, OpenFaaS, Fission, FC 2.0) ------------
 
     def _serve_call(self, call: Any, context: Any, started: float = 0.0, platform: Any = None) -> Any:
-        """Serve a call whose first argument is a platform's own request, not a JSON event.
+        """Serve a call whose first argument is a platform's own request, not a JSON event."""
+        from ._calls import serve_call
 
-        The platform (unless given) is the first of ``CALL_PLATFORMS`` whose ``matches_call``
-        accepts the call; it decodes the request and encodes the answer in its runtime's own form.
-        """
-        if platform is None:
-            platform = next(
-                (
-                    entry.platform
-                    for entry in self._call_platforms
-                    if entry.may_match(call) and entry.platform.matches_call(call, context)
-                ),
-                None,
-            )
-        if platform is None:
-            if self.on_event is not None:
-                return self.on_event(call, context)
-            titles = ", ".join(p.platform.title for p in self._call_platforms if not p.dict_call)
-            exc = EventError(
-                f"the event must be a JSON object (dict, bytes or str) or a request object of {titles};"
-                f" got {type(call).__module__}.{type(call).__name__}"
-            )
-            return self._event_error(exc, call, context)
-        if self.platform is not None and self.platform != platform.name:
-            exc = PlatformMismatchError(
-                f"this handler serves platform={self.platform!r} but was called as {platform.title}"
-            )
-            _log_error("[-] %s", exc)
-            response = _error_response(exc.status, str(exc))
-            return platform.encode(response, platform.call_stub(call, context), self.options)
-        try:
-            request = platform.decode(call, context, self.options)
-            check_request(request)
-        except _UNREADABLE as exc:
-            return self._rejected_call(platform, exc, call, context, started)
-        environ = platform.wsgi_environ(request, self.options) if self._wsgi is not None else None
-        if self._internal_paths is not None and _internal_key(request.path) in self._internal_paths:
-            response = _error_response(404, "Not Found")  # a job's route: not for HTTP callers
-        elif environ is not None:
-            run_app = self._wsgi.run_wsgi
-            response = self._respond(request, lambda: run_app(self.app, request, environ))
-        else:
-            response = self._respond(request)
-        try:
-            result = platform.encode(response, request, self.options)
-        except Exception as exc:  # the app's response has no form on this platform (CR/LF in a header)
-            response = self._failed(exc, request)
-            result = platform.encode(response, request, self.options)
-        if self._access_log is not None:
-            self._access_log.write(request, response.status, started)
-        return result
-
-    def _rejected_call(self, platform: Any, exc: Exception, call: Any, context: Any, started: float) -> Any:
-        """The platform's 400 answer to a call it could not read; one log line."""
-        what = platform.call_argument
-        exc = _as_event_error(exc, f"the {platform.title} {what}")
-        _log_error("[%s] rejected %s %s: %s", _request_id(context) or "-", platform.name, what, exc)
-        stub = platform.call_stub(call, context)
-        request = stub if stub is not None else HTTPRequest("-", "", b"", event=call, context=context)
-        if self.on_error is not None:
-            self._report(exc, request)
-        response = _error_response(exc.status, str(exc))
-        if self._access_log is not None:
-            self._access_log.write(request, response.status, started)
-        return platform.encode(response, stub, self.options)
+        return serve_call(self, call, context, started, platform)
 
     # --- internals ---------------------------------------------------------------------------------
 
@@ -741,28 +550,14 @@ class Bridge:
 
     def _event_error(self, exc: EventError, event: Any, context: Any) -> Dict[str, Any]:
         """A response every platform accepts, for an event no platform could decode."""
-        _log_error("[%s] %s", _request_id(context) or "-", exc)
-        if self.on_error is not None:
-            self._report(exc, HTTPRequest("-", "", b"", event=event, context=context))
-        return {
-            "statusCode": exc.status,
-            "headers": {"Content-Type": "text/plain; charset=utf-8"},
-            "isBase64Encoded": False,
-            "body": str(exc),
-        }
+        from ._failures import event_error
+
+        return event_error(self, exc, event, context)
 
     def _check_size(self, platform: Any, result: Dict[str, Any], request: HTTPRequest) -> Dict[str, Any]:
-        import json
+        from ._failures import checked_size
 
-        size = len(json.dumps(result).encode("utf-8"))
-        limit = platform.max_response_bytes
-        if size <= limit:
-            return result
-        exc = ResponseTooLargeError(
-            f"the response is {size} bytes, over the {limit // (1024 * 1024)} MB that {platform.title} "
-            "returns synchronously; serve large files from object storage instead"
-        )
-        return platform.encode(self._failed(exc, request), request, self.options)
+        return checked_size(self, platform, result, request)
 
     def _arrange_shutdown(self) -> None:
         """Run :meth:`pre_stop` at SIGTERM and at interpreter exit, whichever comes first."""
@@ -796,26 +591,6 @@ class Bridge:
 # What decoding an event may raise: an EventError names the field; the others are an event no field
 # check foresaw (the fuzz suite's finds), still the event's fault and answered as one (400).
 _UNREADABLE = (EventError, RecursionError, LookupError, TypeError, ValueError, AttributeError)
-
-
-def _as_event_error(exc: Exception, what: str) -> EventError:
-    if isinstance(exc, EventError):
-        return exc
-    if isinstance(exc, RecursionError):
-        return EventError(f"{what} could not be read: nested too deeply")
-    return EventError(f"{what} could not be read: {type(exc).__name__}: {_printable(str(exc))}")
-
-
-# Errors whose message tells the client what to change; the others answer with the status phrase.
-_TOLD_TO_CLIENT = (EventError, AppTimeoutError, ResponseTooLargeError, ResponseHeaderError)
-
-_PHRASES = {
-    400: "Bad Request",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 
 
 def _parse_event(event: Any) -> Dict[str, Any]:
@@ -886,25 +661,6 @@ def _printable(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
     return text.encode("unicode_escape").decode("ascii")
-
-
-def _one_line(exc: BaseException) -> str:
-    """``Type: message (at file:line in function)``: one log line, the innermost frame."""
-    import traceback
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    if frames:
-        last = frames[-1]
-        where = f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
-    message = str(exc).replace("\n", " ")
-    return f"{type(exc).__name__}: {message}{where}"
-
-
-def _traceback_text(exc: BaseException) -> str:
-    import traceback
-
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 def _is_asgi(app: Any) -> bool:

@@ -52,3 +52,23 @@ def arrange(handler: Any) -> bool:
     register_before_snapshot(handler.initialize)
     register_after_restore(handler.restore)
     return True
+
+
+def restore(handler: Any) -> None:
+    """``handler.restore``: reseed ``random`` when loaded, then the ``on_restore`` hooks."""
+    import sys
+
+    random = sys.modules.get("random")
+    if random is not None:
+        # Every instance restored from one snapshot starts with the same generator state.
+        # https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html
+        random.seed()
+    for hook in handler._restore_hooks:
+        try:
+            hook()
+        except Exception as exc:
+            from ._bridge import _log_error
+            from ._failures import one_line
+
+            _log_error("restore hook %s failed: %s", getattr(hook, "__name__", hook), one_line(exc))
+            raise

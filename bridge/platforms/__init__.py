@@ -32,14 +32,15 @@ class Entry:
     (platforms hold no per-handler state).
     """
 
-    __slots__ = ("name", "module", "cls", "keys", "absent", "dict_call", "_platform")
+    __slots__ = ("name", "module", "cls", "keys", "dict_call", "_platform")
 
     def __init__(self, name: str, where: str, keys: Tuple[str, ...] = (), *, dict_call: bool = False) -> None:
         self.name = name
         self.module, _, self.cls = where.partition(":")
-        # Paths split once: ("requestContext", "elb") for "requestContext/elb".
-        self.keys = tuple(tuple(key.split("/")) for key in keys if not key.startswith("!"))
-        self.absent = tuple(key[1:] for key in keys if key.startswith("!"))
+        # As written ("requestContext/elb", "!rawQueryString"), split by may_match when asked (an
+        # event the remembered platform does not match): parsed here, they cost every cold start
+        # a loop per entry (benchmarks/hotpath.md, "Fifth pass").
+        self.keys = keys
         self.dict_call = dict_call
         self._platform: Optional[Platform] = None
 
@@ -61,13 +62,17 @@ class Entry:
 
     def may_match(self, event: Dict[str, Any]) -> bool:
         """False when ``event`` lacks a key every event of this platform carries (nothing imported)."""
-        for path in self.keys:
-            node: Any = event
-            for key in path:
-                if not isinstance(node, dict) or key not in node:
+        for key in self.keys:
+            if key[0] == "!":
+                if key[1:] in event:
                     return False
-                node = node[key]
-        return all(key not in event for key in self.absent)
+                continue
+            node: Any = event
+            for part in key.split("/"):
+                if not isinstance(node, dict) or part not in node:
+                    return False
+                node = node[part]
+        return True
 
     def __repr__(self) -> str:
         return f"<Entry {self.name} {self.module}:{self.cls}>"

@@ -563,38 +563,13 @@ def gateway_identity(request: HTTPRequest, request_context: Dict[str, Any], even
 
 
 def gateway_caller(request_context: Dict[str, Any], event: Dict[str, Any]) -> Caller:
-    """``(remote_user, identity, stage_variables)``: the caller API Gateway authenticated, and its
-    stage variables (REST, HTTP API 1.0 and 2.0); each None where the event has none.
+    """``(remote_user, identity, stage_variables)`` of an AWS event (:mod:`._identity`).
 
-    ``identity`` is ``requestContext.authorizer`` as the gateway sent it: Cognito or JWT ``claims``
-    (``jwt.claims`` in 2.0), a Lambda authorizer's ``principalId`` and context (``lambda`` in 2.0),
-    or ``iam``. ``remote_user`` is the user it names: ``cognito:username``, else ``username``, else
-    ``sub`` of the claims; the ``principalId``; the IAM ``userArn``
-    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+    Asked only of an event with an authorizer or stage variables: that module loads with the first.
     """
-    variables = event.get("stageVariables")
-    if variables.__class__ is not dict:
-        variables = None
-    authorizer = request_context.get("authorizer")
-    user: Any = None
-    identity: Optional[Dict[str, Any]] = None
-    if authorizer.__class__ is dict and authorizer:
-        identity = authorizer
-        jwt = authorizer.get("jwt")
-        claims = jwt.get("claims") if jwt.__class__ is dict else authorizer.get("claims")
-        if claims.__class__ is dict:
-            user = claims.get("cognito:username") or claims.get("username") or claims.get("sub")
-        user = user or authorizer.get("principalId")
-        iam = authorizer.get("iam")
-        if not user and iam.__class__ is dict:
-            user = iam.get("userArn")
-    else:  # REST with IAM authorization: the caller is in requestContext.identity
-        caller = request_context.get("identity")
-        if caller.__class__ is dict and caller.get("userArn"):
-            user = caller["userArn"]
-            identity = {"iam": caller}
-    return (user if user.__class__ is str and user else None), identity, variables
+    from ._identity import caller_of
+
+    return caller_of(request_context, event)
 
 
 #: API Gateway's own domains (execute-api), where a named stage is part of the public URL.
@@ -764,34 +739,9 @@ def multi_value(headers: Dict[str, Any], cookies: Optional[Cookies]) -> Dict[str
 
 
 def cookie_variants(headers: Dict[str, str], cookies: Optional[Cookies]) -> Dict[str, str]:
-    """``headers`` plus each Set-Cookie under its own spelling of the name (see :func:`case_variants`)."""
-    if cookies is not None:
-        name, values = cookies
-        for variant, value in zip(case_variants(name, len(values)), values):
-            headers[variant] = value
-    return headers
+    """``headers`` plus each Set-Cookie under its own spelling of the name (:mod:`._set_cookie`)."""
+    if cookies is None:  # the usual response: nothing to load
+        return headers
+    from ._set_cookie import add_case_variants
 
-
-def case_variants(name: str, count: int) -> List[str]:
-    """``count`` distinct spellings of ``name`` that differ only in letter case.
-
-    For maps of single strings that must carry a header several times (ALB without multi-value
-    headers; FC 3.0 by default): ``Set-Cookie``, ``set-Cookie``, ``Set-cookie`` ...
-    """
-    letters = [i for i, ch in enumerate(name) if ch.isalpha()]
-    if count > 2 ** len(letters):
-        raise ResponseHeaderError(
-            f"the app sent {count} Set-Cookie headers; this platform's response form carries at most "
-            f"{2 ** len(letters)} (one per letter-case spelling of {name!r})"
-        )
-    variants = []
-    base = name.lower()
-    for n in range(count):
-        chars = list(base)
-        for bit, pos in enumerate(letters):
-            # n = 0 gives the canonical spelling; each further n flips a different set of letters.
-            canonical_upper = name[pos].isupper()
-            flip = (n >> bit) & 1
-            chars[pos] = chars[pos].upper() if canonical_upper != bool(flip) else chars[pos]
-        variants.append("".join(chars))
-    return variants
+    return add_case_variants(headers, cookies)
