@@ -360,7 +360,7 @@ class Bridge:
     def _serve_usual(self, platform: Any, usual: Any, event: Dict[str, Any], context: Any) -> Any:
         """:meth:`__call__` for a request ``platform.usual_request`` read: the same answer, with the
         WSGI environ or ASGI scope made from the event's fields, and no :class:`HTTPRequest` unless
-        an error needs one (``benchmarks/hotpath.md``, fifth pass)."""
+        an error needs one (``benchmarks/hotpath.md``, sixth pass)."""
         request_id = usual[10] if context is None else _invocation_id(platform, context, usual[10])
         try:
             if not self._initialized:

@@ -2,7 +2,7 @@
 
 A WSGI app's request usually goes from the event to the environ directly:
 ``Platform.usual_request`` reads the event's fields, ``runners.wsgi.usual_environ`` builds the
-environ, and no :class:`~bridge.HTTPRequest` is made (``benchmarks/hotpath.md``, fifth pass). The
+environ, and no :class:`~bridge.HTTPRequest` is made (``benchmarks/hotpath.md``, sixth pass). The
 careful path (``decode``, ``check_request``, ``run_wsgi``'s own environ) is the judge: wherever the
 fast path takes an event, the app must be handed the same environ and the client must get the
 same answer, byte for byte. The careful path itself is held to gunicorn and Werkzeug by

@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote
 
 from .._errors import EventError, ResponseHeaderError
 from .._headers import LOWER
-from .._model import HTTPRequest, HTTPResponse
+from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
 from .._options import Options
 
 TYPE_CHECKING = False  # the aliases below are for type checkers: typing's [] costs start-up time
@@ -425,6 +425,37 @@ def usual_headers(headers: Any) -> Optional[Dict[str, str]]:
             return None
         usual[lname] = value
     return usual if len(usual) == len(headers) else None
+
+
+def usual_target(method: Any, path: Any) -> bool:
+    """True for an everyday method in upper case and a path with nothing to decode: text that is
+    ASCII, starts with "/" and has no "%" (so the raw path is the path)."""
+    return (
+        method.__class__ is str
+        and method in USUAL_METHODS
+        and path.__class__ is str
+        and path[:1] == "/"
+        and path.isascii()
+        and "%" not in path
+    )
+
+
+def usual_query(params: Any, platform: str, encoded: bool = False) -> Optional[str]:
+    """:func:`query_from_map` of a usual event, as text; None (the careful path) where it refuses them."""
+    if not params:
+        return ""
+    try:
+        return query_from_map(params, platform, encoded=encoded).decode("ascii")
+    except EventError:
+        return None
+
+
+def usual_client(address: Any) -> Optional[str]:
+    """A usual request's client address: ``""`` for none, None (the careful path) for one that is
+    not printable ASCII."""
+    if address.__class__ is not str:
+        return ""
+    return address if address.isascii() and address.isprintable() else None
 
 
 def usual_aws_headers(single: Any, multi: Any) -> Optional[Dict[str, str]]:

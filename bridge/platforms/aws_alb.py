@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from .._errors import EventError
-from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
+from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
@@ -30,6 +30,9 @@ from ._base import (
     usual_address,
     usual_aws_headers,
     usual_body,
+    usual_client,
+    usual_query,
+    usual_target,
 )
 
 TYPE_CHECKING = False
@@ -91,15 +94,7 @@ class AwsAlb(Platform):
     def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
         method = event.get("httpMethod")
         path = event.get("path")
-        if (
-            method.__class__ is not str
-            or method not in USUAL_METHODS
-            or path.__class__ is not str
-            or path[:1] != "/"
-            or not path.isascii()
-            or "%" in path
-            or options.base_path
-        ):
+        if not usual_target(method, path) or options.base_path:
             return None
         headers = usual_aws_headers(event.get("headers"), event.get("multiValueHeaders"))
         if headers is None:
@@ -111,14 +106,11 @@ class AwsAlb(Platform):
         params = event.get("multiValueQueryStringParameters")
         if params is None:
             params = event.get("queryStringParameters")
-        query = ""
-        if params:
-            try:
-                query = query_from_map(params, self.title, encoded=True).decode("ascii")
-            except EventError:
-                return None
-        client = last_forwarded_for(headers.get("x-forwarded-for")) or ""
-        if client and not client.isprintable():
+        query = usual_query(params, self.title, encoded=True)
+        if query is None:
+            return None
+        client = usual_client(last_forwarded_for(headers.get("x-forwarded-for")))
+        if client is None:
             return None
         # No request id in an ALB event: the invocation's, from the context, is Bridge's to add.
         scheme, port = address

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from .._errors import EventError
-from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
+from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     AWS_DOMAINS,
@@ -34,6 +34,9 @@ from ._base import (
     usual_address,
     usual_aws_headers,
     usual_body,
+    usual_client,
+    usual_query,
+    usual_target,
 )
 
 TYPE_CHECKING = False
@@ -132,14 +135,7 @@ class AwsApiGatewayV1(Platform):
         method = event.get("httpMethod")
         path = event.get("path")
         stage = request_context.get("stage")
-        if (
-            method.__class__ is not str
-            or method not in USUAL_METHODS
-            or path.__class__ is not str
-            or path[:1] != "/"
-            or not path.isascii()
-            or "%" in path
-        ):
+        if not usual_target(method, path):
             return None
         if stage.__class__ is not str:
             if stage is not None:
@@ -165,16 +161,11 @@ class AwsApiGatewayV1(Platform):
                     return None
                 root_path = "/" + stage
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-        query = ""
-        if params:
-            try:
-                query = query_from_map(params, self.title).decode("ascii")
-            except EventError:
-                return None
-        client = identity.get("sourceIp")
-        if client.__class__ is not str:
-            client = ""
-        elif not client.isascii() or not client.isprintable():
+        query = usual_query(params, self.title)
+        if query is None:
+            return None
+        client = usual_client(identity.get("sourceIp"))
+        if client is None:
             return None
         user, caller, variables = NO_CALLER
         # As decode asks: only an authorizer, stage variables or an IAM caller name a caller.
@@ -188,21 +179,9 @@ class AwsApiGatewayV1(Platform):
                 return None
         request_id = request_context.get("requestId")
         return (
-            method,
-            root_path,
-            path,
-            query,
-            headers,
-            body,
-            address[0],
-            headers["host"],
-            address[1],
-            client,
-            request_id if request_id.__class__ is str else "",
-            user,
-            caller,
-            variables,
-        )
+            method, root_path, path, query, headers, body, address[0], headers["host"], address[1], client,
+            request_id if request_id.__class__ is str else "", user, caller, variables,
+        )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)

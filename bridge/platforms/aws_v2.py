@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from .._errors import EventError
-from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
+from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     AWS_DOMAINS,
@@ -33,7 +33,9 @@ from ._base import (
     set_header,
     usual_address,
     usual_body,
+    usual_client,
     usual_headers,
+    usual_target,
 )
 
 TYPE_CHECKING = False
@@ -122,12 +124,7 @@ class AwsHttpApiV2(Platform):
         path = event.get("rawPath")
         query = event.get("rawQueryString") or ""
         if (
-            method.__class__ is not str
-            or method not in USUAL_METHODS
-            or path.__class__ is not str
-            or path[:1] != "/"
-            or not path.isascii()
-            or "%" in path
+            not usual_target(method, path)
             or query.__class__ is not str
             or not query.isascii()
         ):
@@ -152,10 +149,8 @@ class AwsHttpApiV2(Platform):
         body = usual_body(event)
         if address is None or body is None:
             return None
-        client = http.get("sourceIp")
-        if client.__class__ is not str:
-            client = ""
-        elif not client.isascii() or not client.isprintable():
+        client = usual_client(http.get("sourceIp"))
+        if client is None:
             return None
         user, identity, variables = NO_CALLER
         if "authorizer" in request_context or event.get("stageVariables"):  # as decode asks
@@ -164,21 +159,9 @@ class AwsHttpApiV2(Platform):
                 return None
         request_id = request_context.get("requestId")
         return (
-            method,
-            "",
-            path,
-            query,
-            headers,
-            body,
-            address[0],
-            headers["host"],
-            address[1],
-            client,
-            request_id if request_id.__class__ is str else "",
-            user,
-            identity,
-            variables,
-        )
+            method, "", path, query, headers, body, address[0], headers["host"], address[1], client,
+            request_id if request_id.__class__ is str else "", user, identity, variables,
+        )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options)

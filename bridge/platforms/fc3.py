@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from .._errors import EventError
-from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
+from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
@@ -29,7 +28,10 @@ from ._base import (
     set_header,
     usual_address,
     usual_body,
+    usual_client,
     usual_headers,
+    usual_query,
+    usual_target,
 )
 
 TYPE_CHECKING = False
@@ -102,14 +104,7 @@ class FC3(Platform):
             return None
         method = http.get("method")
         path = event.get("rawPath")
-        if (
-            method.__class__ is not str
-            or method not in USUAL_METHODS
-            or path.__class__ is not str
-            or path[:1] != "/"
-            or not path.isascii()
-            or "%" in path
-        ):
+        if not usual_target(method, path):
             return None
         headers = usual_headers(event.get("headers"))
         if headers is None:
@@ -124,32 +119,18 @@ class FC3(Platform):
         body = usual_body(event)
         if address is None or body is None:
             return None
-        try:
-            query = query_from_map(event.get("queryParameters"), self.title).decode("ascii")
-        except EventError:
+        query = usual_query(event.get("queryParameters"), self.title)
+        if query is None:
             return None
-        client = http.get("sourceIp")
-        if client.__class__ is not str:
-            client = ""
-        elif not client.isascii() or not client.isprintable():
+        client = usual_client(http.get("sourceIp"))
+        if client is None:
             return None
         request_id = request_context.get("requestId")
+        # No caller: decode reads none from FC's event.
         return (
-            method,
-            "",
-            path,
-            query,
-            headers,
-            body,
-            address[0],
-            headers["host"],
-            address[1],
-            client,
-            request_id if request_id.__class__ is str else "",
-            None,  # no caller: decode reads none from FC's event
-            None,
-            None,
-        )
+            method, "", path, query, headers, body, address[0], headers["host"], address[1], client,
+            request_id if request_id.__class__ is str else "", None, None, None,
+        )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
         headers, cookies, body, is_base64 = response_fields(response, options)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Tuple
 
 from .._errors import EventError
-from .._model import USUAL_METHODS, HTTPRequest, HTTPResponse
+from .._model import HTTPRequest, HTTPResponse
 from .._options import Options
 from ._base import (
     MB,
@@ -29,7 +29,10 @@ from ._base import (
     response_fields,
     usual_address,
     usual_body,
+    usual_client,
     usual_headers,
+    usual_query,
+    usual_target,
 )
 
 TYPE_CHECKING = False
@@ -77,16 +80,7 @@ class ScfApiGateway(Platform):
         request_context = event.get("requestContext")  # a dict with serviceId: matches() said so
         method = event.get("httpMethod")
         path = event.get("path")
-        if (
-            method.__class__ is not str
-            or method not in USUAL_METHODS
-            or path.__class__ is not str
-            or path[:1] != "/"
-            or not path.isascii()
-            or "%" in path
-            or " " in path
-            or options.base_path
-        ):
+        if not usual_target(method, path) or " " in path or options.base_path:
             return None
         headers = usual_headers(event.get("headers"))
         if headers is None:
@@ -96,14 +90,11 @@ class ScfApiGateway(Platform):
         body = usual_body(event)
         if address is None or body is None:
             return None
-        try:
-            query = query_from_map(event.get("queryString"), self.title).decode("ascii")
-        except EventError:
+        query = usual_query(event.get("queryString"), self.title)
+        if query is None:
             return None
-        client = request_context.get("sourceIp")
-        if client.__class__ is not str:
-            client = ""
-        elif not client.isascii() or not client.isprintable():
+        client = usual_client(request_context.get("sourceIp"))
+        if client is None:
             return None
         host = headers["host"]
         root_path = ""
