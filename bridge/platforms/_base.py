@@ -407,21 +407,38 @@ def usual_headers(headers: Any) -> Optional[Dict[str, str]]:
             pass
     usual: Dict[str, str] = {}
     lower = LOWER
+    try:
+        for name, value in headers.items():
+            if value.__class__ is not str:
+                # AWS's multi-value maps: a list of one, usually. A repeat stays a pair of its own
+                # for an ASGI app and is joined for a WSGI app: the careful path does both.
+                if value.__class__ is not list:
+                    return None
+                [value] = value  # a ValueError for none or several
+                if value.__class__ is not str:
+                    return None
+            usual[lower[name]] = value  # a KeyError for a name that is not a usual one
+    except ValueError:
+        return None
+    except KeyError:
+        return _usual_headers_by_name(headers)
+    if not "".join(usual.values()).isascii():
+        return None
+    return usual if len(usual) == len(headers) else None
+
+
+def _usual_headers_by_name(headers: Dict[Any, Any]) -> Optional[Dict[str, str]]:
+    """:func:`usual_headers` where a name is not one of the usual ones: each checked and lower-cased."""
+    usual: Dict[str, str] = {}
     for name, value in headers.items():
-        lname = lower.get(name)
+        lname = LOWER.get(name)
         if lname is None:
             if name.__class__ is not str or "_" in name or not name.isascii() or not name.isprintable():
                 return None
             lname = name.lower()
-        if value.__class__ is not str:
-            # AWS's multi-value maps: a list of one, usually. A repeat stays a pair of its own for
-            # an ASGI app and is joined for a WSGI app: the careful path does both.
-            if value.__class__ is not list or len(value) != 1:
-                return None
+        if value.__class__ is list and len(value) == 1:
             value = value[0]
-            if value.__class__ is not str:
-                return None
-        if not value.isascii():
+        if value.__class__ is not str or not value.isascii():
             return None
         usual[lname] = value
     return usual if len(usual) == len(headers) else None

@@ -100,13 +100,13 @@ class AwsAlb(Platform):
         if headers is None:
             return None
         address = usual_address(headers, "http")
-        body = usual_body(event)
+        body = usual_body(event) if event.get("body") else b""  # a bodiless request: no call
         if address is None or body is None:
             return None
         params = event.get("multiValueQueryStringParameters")
         if params is None:
             params = event.get("queryStringParameters")
-        query = usual_query(params, self.title, encoded=True)
+        query = usual_query(params, self.title, encoded=True) if params else ""
         if query is None:
             return None
         client = usual_client(last_forwarded_for(headers.get("x-forwarded-for")))

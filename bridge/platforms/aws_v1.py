@@ -145,7 +145,7 @@ class AwsApiGatewayV1(Platform):
         if headers is None:
             return None
         address = usual_address(headers)
-        body = usual_body(event)
+        body = usual_body(event) if event.get("body") else b""  # a bodiless request: no call
         if address is None or body is None:
             return None
         root_path = ""
@@ -161,7 +161,7 @@ class AwsApiGatewayV1(Platform):
                     return None
                 root_path = "/" + stage
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-        query = usual_query(params, self.title)
+        query = usual_query(params, self.title) if params else ""
         if query is None:
             return None
         client = usual_client(identity.get("sourceIp"))

@@ -146,7 +146,7 @@ class AwsHttpApiV2(Platform):
             headers = dict(headers)  # the event's own map stays as it came
             headers["cookie"] = f"{existing}; {joined}" if existing else joined
         address = usual_address(headers)
-        body = usual_body(event)
+        body = usual_body(event) if event.get("body") else b""  # a bodiless request: no call
         if address is None or body is None:
             return None
         client = usual_client(http.get("sourceIp"))

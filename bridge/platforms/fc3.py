@@ -116,10 +116,11 @@ class FC3(Platform):
             headers = dict(headers)  # the event's own map stays as it came
             headers["host"] = domain
         address = usual_address(headers)
-        body = usual_body(event)
+        body = usual_body(event) if event.get("body") else b""  # a bodiless request: no call
         if address is None or body is None:
             return None
-        query = usual_query(event.get("queryParameters"), self.title)
+        params = event.get("queryParameters")
+        query = usual_query(params, self.title) if params else ""
         if query is None:
             return None
         client = usual_client(http.get("sourceIp"))

@@ -87,10 +87,11 @@ class ScfApiGateway(Platform):
             return None
         # API Gateway reports the client's scheme in x-api-scheme (reference §1.2), as decode reads it.
         address = usual_address(headers, "https", "x-api-scheme")
-        body = usual_body(event)
+        body = usual_body(event) if event.get("body") else b""  # a bodiless request: no call
         if address is None or body is None:
             return None
-        query = usual_query(event.get("queryString"), self.title)
+        params = event.get("queryString")
+        query = usual_query(params, self.title) if params else ""
         if query is None:
             return None
         client = usual_client(request_context.get("sourceIp"))
