@@ -375,23 +375,32 @@ class Bridge:
             if status in (204, 304) or status < 200 or usual[0] == "HEAD":
                 response.body = b""  # what an HTTP server sends for these, whatever the app wrote
         except Exception as exc:
-            response = self._failed(exc, self._request_of(platform, event, context, request_id))
+            response = self._failed(exc, self._request_of(platform, usual, event, context, request_id))
         if response.streamed and not self._stream_warned:
             self._warn_buffered(platform)
         options = self.options
         try:
             result = platform.encode_usual(response, event, options)
         except Exception as exc:  # the app's response has no form on this platform
-            failed = self._failed(exc, self._request_of(platform, event, context, request_id))
+            failed = self._failed(exc, self._request_of(platform, usual, event, context, request_id))
             result = platform.encode_usual(failed, event, options)
         if len(result["body"]) > platform.max_response_bytes - 65536:
-            request = self._request_of(platform, event, context, request_id)
+            request = self._request_of(platform, usual, event, context, request_id)
             result = self._check_size(platform, result, request)
         return result
 
-    def _request_of(self, platform: Any, event: Dict[str, Any], context: Any, request_id: str) -> Any:
+    def _request_of(
+        self, platform: Any, usual: Any, event: Dict[str, Any], context: Any, request_id: str
+    ) -> Any:
         """The request a usual event stands for, made when an error or a size check needs it."""
-        request = platform.decode(event, context, self.options)
+        try:
+            request = platform.decode(event, context, self.options)
+        except Exception:  # against usual_request's contract (tests/test_usual_request.py): its fields
+            method, root_path, path, query, headers, body, scheme, host, port, client = usual[:10]
+            request = HTTPRequest(
+                method, path, path.encode("ascii"), query.encode("ascii"), headers, body, scheme,
+                (host, port), (client, 0) if client else None, root_path, request_id, event, context,
+            )  # fmt: skip
         request.request_id = request_id
         return request
 

@@ -363,3 +363,19 @@ def test_an_app_error_on_the_fast_path_is_one_log_line_with_the_invocation_id(ca
     assert result["statusCode"] == 500 and "Traceback" not in result["body"]
     lines = [r.getMessage() for r in caplog.records if r.name == "bridge"]
     assert len(lines) == 1 and LambdaContext.aws_request_id in lines[0]
+
+
+def test_an_error_after_the_fast_path_is_answered_even_if_decode_fails(caplog, monkeypatch):
+    # Against usual_request's contract, but the client must still get the platform's 500, not a crash.
+    caplog.set_level(logging.ERROR, logger="bridge")
+    handler = Bridge(_failing)
+    first = handler(_base_event("aws-http-v2"), LambdaContext())  # loads the platform module
+    platform = handler._last
+
+    def broken(*args: Any) -> Any:
+        raise ValueError("decode broke")
+
+    monkeypatch.setattr(platform, "decode", broken)
+    result = handler(_base_event("aws-http-v2"), LambdaContext())
+    assert result["statusCode"] == first["statusCode"] == 500 and "Traceback" not in result["body"]
+    assert any(LambdaContext.aws_request_id in r.getMessage() for r in caplog.records)
