@@ -125,7 +125,7 @@ class AwsApiGatewayV1(Platform):
         return request
 
     def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
-        # decode's usual case: a REST stage (not in `path`), no authorizer, stage variables or IAM caller.
+        # decode's usual case, field by field: a REST stage is mounted (it is not in `path`).
         request_context = event.get("requestContext")
         if request_context.__class__ is not dict or options.base_path:
             return None
