@@ -112,7 +112,7 @@ class AwsHttpApiV2(Platform):
         return request
 
     def usual_request(self, event: Dict[str, Any], options: Options) -> Optional[Usual]:
-        # decode's usual case, field by field: the default stage, no authorizer, no stage variables.
+        # decode's usual case, field by field: the default stage (a named one is in rawPath).
         request_context = event.get("requestContext")
         if request_context.__class__ is not dict or options.base_path:
             return None
