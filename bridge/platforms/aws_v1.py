@@ -177,10 +177,9 @@ class AwsApiGatewayV1(Platform):
             user, caller, variables = gateway_caller(request_context, event)
             if user is not None and not user.isascii():
                 return None
-        request_id = request_context.get("requestId")
         return (
             method, root_path, path, query, headers, body, address[0], headers["host"], address[1], client,
-            request_id if request_id.__class__ is str else "", user, caller, variables,
+            gateway_request_id(request_context), user, caller, variables,
         )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

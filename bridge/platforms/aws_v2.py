@@ -157,10 +157,9 @@ class AwsHttpApiV2(Platform):
             user, identity, variables = gateway_caller(request_context, event)
             if user is not None and not user.isascii():
                 return None
-        request_id = request_context.get("requestId")
         return (
             method, "", path, query, headers, body, address[0], headers["host"], address[1], client,
-            request_id if request_id.__class__ is str else "", user, identity, variables,
+            gateway_request_id(request_context), user, identity, variables,
         )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:

@@ -126,11 +126,10 @@ class FC3(Platform):
         client = usual_client(http.get("sourceIp"))
         if client is None:
             return None
-        request_id = request_context.get("requestId")
         # No caller: decode reads none from FC's event.
         return (
             method, "", path, query, headers, body, address[0], headers["host"], address[1], client,
-            request_id if request_id.__class__ is str else "", None, None, None,
+            gateway_request_id(request_context), None, None, None,
         )  # fmt: skip
 
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
