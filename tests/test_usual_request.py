@@ -40,6 +40,7 @@ from bridge.runners.wsgi import build_environ, usual_environ
 SAMPLES: Dict[str, Platform] = {
     "aws-http-v2": AwsHttpApiV2(),
     "aws-apigw-v1": AwsApiGatewayV1(),
+    "aws-apigw-v1-usual-names": AwsApiGatewayV1(),
     "aws-alb": AwsAlb(),
     "aws-alb-multivalue": AwsAlb(),
     "fc3-http-captured": FC3(),
@@ -64,6 +65,13 @@ class LambdaContext:
 
 def _base_event(name: str) -> Dict[str, Any]:
     """The documented sample, with the forwarded headers an AWS gateway adds (some samples lack them)."""
+    if name == "aws-apigw-v1-usual-names":
+        # The REST sample without its one unusual name (X-Custom): every name is one the fast path
+        # lower-cases from its table, as in a browser's request.
+        event = _base_event("aws-apigw-v1")
+        for headers in _headers_of(event):
+            del headers["X-Custom"]
+        return event
     event = load_event(name)
     if not name.startswith("aws-"):  # FC's events name no forwarded headers: the defaults apply
         return event
@@ -135,6 +143,16 @@ def vary(event: Dict[str, Any], rnd: random.Random) -> Dict[str, Any]:
                 headers[name] = [value] if multi else value
                 if multi and rnd.random() < 0.1:
                     headers[name] = [value, "second"]
+            if len(maps) == 2 and rnd.random() < 0.3:
+                # AWS's two maps out of step: a name in one only, values that differ, a multi-value
+                # entry that is not a list of strings (hand-written and console test events).
+                single, multi = maps
+                odd = rnd.choice([{"k": "v"}, "s", "", [], [{"k": "v"}], "other", ["other"]])
+                target = rnd.choice([single, multi])
+                if rnd.random() < 0.5:
+                    target.pop(name, None)
+                else:
+                    target[name] = odd
         elif kind == 3 and maps:
             scheme = rnd.choice(["https", "http", "HTTPS", "", "ftp"])
             port = rnd.choice(["443", "80", "8080", ""])

@@ -476,15 +476,30 @@ def usual_client(address: Any) -> Optional[str]:
 
 
 def usual_aws_headers(single: Any, multi: Any) -> Optional[Dict[str, str]]:
-    """:func:`usual_headers` of an AWS REST or ALB event's two maps, or None where
-    :func:`merged_headers` would have to merge them."""
+    """:func:`usual_headers` of an AWS REST or ALB event's two maps: what :func:`merged_headers` and
+    :func:`read_headers` make of them, or None where that takes the careful path."""
     if not multi:
         return usual_headers(single)
     if multi.__class__ is not dict or (
         single and (single.__class__ is not dict or not single.keys() <= multi.keys())
     ):
         return None
-    return usual_headers(multi)
+    usual: Dict[str, str] = {}
+    lower = LOWER
+    try:
+        # usual_headers' loop for a multi-value map, in one check per header instead of three: a
+        # list of none or several, or a value that is not text, fails the whole map at once.
+        for name, value in multi.items():
+            if value.__class__ is list:
+                [value] = value  # a ValueError for none or several
+            usual[lower[name]] = value  # a KeyError for a name that is not a usual one
+        if not "".join(usual.values()).isascii():  # a TypeError unless every value is a string
+            return None
+    except (ValueError, TypeError):
+        return None
+    except KeyError:
+        return _usual_headers_by_name(multi)
+    return usual if len(usual) == len(multi) else None
 
 
 def usual_address(
@@ -779,11 +794,15 @@ def joined(headers: Dict[str, Any]) -> Dict[str, str]:
 
 
 def multi_value(headers: Dict[str, Any], cookies: Optional[Cookies]) -> Dict[str, List[str]]:
-    """``multiValueHeaders`` (AWS REST, ALB): a list per name, each Set-Cookie its own item."""
-    out = {name: value if value.__class__ is list else [value] for name, value in headers.items()}
+    """``multiValueHeaders`` (AWS REST, ALB): a list per name, each Set-Cookie its own item, made of
+    :func:`response_fields`' ``headers`` (``keep_repeats``), which it changes."""
+    # In place, in a plain loop: a comprehension's call costs more than a response's few headers.
+    for name, value in headers.items():
+        if value.__class__ is not list:
+            headers[name] = [value]
     if cookies is not None:
-        out[cookies[0]] = cookies[1]
-    return out
+        headers[cookies[0]] = cookies[1]
+    return headers
 
 
 def cookie_variants(headers: Dict[str, str], cookies: Optional[Cookies]) -> Dict[str, str]:

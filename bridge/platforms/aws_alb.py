@@ -117,13 +117,11 @@ class AwsAlb(Platform):
         host = headers["host"]
         return (method, "", path, query, headers, body, scheme, host, port, client, "", None, None, None)
 
-    def encode_usual(self, response: HTTPResponse, event: Dict[str, Any], options: Options) -> Dict[str, Any]:
-        return self._encode(response, event, options)
-
     def encode(self, response: HTTPResponse, request: HTTPRequest, options: Options) -> Dict[str, Any]:
-        return self._encode(response, request.event, options)
+        return self.encode_usual(response, request.event, options)
 
-    def _encode(self, response: HTTPResponse, event: Any, options: Options) -> Dict[str, Any]:
+    def encode_usual(self, response: HTTPResponse, event: Dict[str, Any], options: Options) -> Dict[str, Any]:
+        # The response takes the form of the event's headers: the event is all this reads.
         headers, cookies, body, is_base64 = response_fields(response, options, keep_repeats=True)
         status = response.status
         description = _DESCRIPTIONS.get(status)

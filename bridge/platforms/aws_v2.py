@@ -172,6 +172,9 @@ class AwsHttpApiV2(Platform):
         result["body"] = body
         return result
 
+    # encode reads no request: the usual path calls it as it is, a call fewer per invocation.
+    encode_usual = encode  # type: ignore[assignment]
+
     def stream_prelude(self, status: int, headers: Any, options: Options) -> bytes:
         """The HTTP-integration prelude of a streamed Function URL response: the status, headers and
         cookies as JSON, then the 8 NUL bytes that end it (the form of the Node.js runtime's

@@ -143,6 +143,9 @@ class FC3(Platform):
             "body": body,
         }
 
+    # encode reads no request: the usual path calls it as it is, a call fewer per invocation.
+    encode_usual = encode  # type: ignore[assignment]
+
 
 def _add_cookies(headers: Dict[str, Any], cookies: Cookies, mode: str) -> None:
     """FC 3.0 documents ``headers`` as ``map[string]string`` only (reference §1.6).

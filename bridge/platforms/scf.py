@@ -132,6 +132,9 @@ class ScfApiGateway(Platform):
             "body": body,
         }
 
+    # encode reads no request: the usual path calls it as it is, a call fewer per invocation.
+    encode_usual = encode  # type: ignore[assignment]
+
 
 class ScfFunctionUrl(ScfApiGateway):
     name = "scf-url"
