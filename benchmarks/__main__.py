@@ -71,6 +71,14 @@ def main(argv: list | None = None) -> int:
             settings["overhead_rounds"], settings["overhead_batch_ms"] / 1000.0, progress=say
         )
         print("\n".join(report.ratio_summary(results["overhead"])) + "\n")
+        contested = report.contested(results["overhead"])
+        if contested and not args.quick:
+            from . import instructions
+
+            say(f"overhead: {len(contested)} pair(s) within the timing's noise, counted by cachegrind")
+            results["instructions"] = instructions.count_pairs(contested, progress=say)
+            if not results["instructions"]:
+                say("overhead: valgrind is not installed, so those pairs stay undecided (not faster)")
     if "coldstart" in sections:
         from . import coldstart
 

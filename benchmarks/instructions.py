@@ -4,8 +4,10 @@ Wall time on a shared machine resolves about ±2 %; cachegrind's counts are the 
 instructions from run to run, so two versions of the hot path can be told apart exactly
 (``hotpath.md`` has the numbers this found). Each case runs twice in a fresh interpreter under
 ``valgrind --tool=cachegrind``, with 500 and 1,500 invocations after a warm-up; the difference,
-per invocation, leaves out start-up and imports. Not part of ``make bench``: valgrind is a Debian
-package the machine may lack, and runs Python about fifty times slower (a case takes about a minute).
+per invocation, leaves out start-up and imports. ``make bench`` counts only the pairs its timing
+cannot tell apart (:func:`count_pairs`, for the verdicts); this command counts any case. valgrind is a
+Debian package the machine may lack, and runs Python about fifty times slower (a case takes about
+a minute).
 
     python -m benchmarks.instructions [--framework Flask|FastAPI] [--workload hello|json]
                                       [--case LABEL ...] [--seeds 0,1]
@@ -26,7 +28,7 @@ from . import overhead
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Tuple
+    from typing import Callable, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = (500, 1500)
@@ -90,32 +92,57 @@ def count(framework: str, workload: str, label: str, calls: int, seed: str) -> T
     return found["I"], found["D1"]
 
 
-def per_invocation(framework: str, workload: str, label: str, seeds: List[str]) -> Tuple[float, float]:
-    """Mean over ``seeds`` of (instructions, L1 data misses) per invocation."""
+def per_invocation(
+    framework: str, workload: str, label: str, seeds: List[str], calls: Tuple[int, int] = CALLS
+) -> Tuple[float, float]:
+    """Mean over ``seeds`` of (instructions, L1 data misses) per invocation, from runs of ``calls``."""
     # One run outside valgrind first: it writes the __pycache__ the counted runs then read, or the
     # first counted run would also count compiling every module.
     subprocess.run(_child(framework, workload, label, 1), cwd=ROOT, env=_env(seeds[0]), check=True)
     totals = [0.0, 0.0]
     for seed in seeds:
-        few = count(framework, workload, label, CALLS[0], seed)
-        many = count(framework, workload, label, CALLS[1], seed)
+        few = count(framework, workload, label, calls[0], seed)
+        many = count(framework, workload, label, calls[1], seed)
         for i in (0, 1):
-            totals[i] += (many[i] - few[i]) / (CALLS[1] - CALLS[0])
+            totals[i] += (many[i] - few[i]) / (calls[1] - calls[0])
     return totals[0] / len(seeds), totals[1] / len(seeds)
+
+
+#: The verdicts' counts: fewer calls than the default (the difference per call is as exact over 200
+#: calls, each hundreds of thousands of instructions), the two seeds of the default.
+VERDICT_CALLS = (50, 250)
+
+
+def count_pairs(
+    pairs: List[Tuple[str, str, str, str]], progress: Optional[Callable[[str], None]] = None
+) -> Dict[Tuple[str, str, str], Tuple[float, float]]:
+    """(instructions, L1d misses) per invocation for each case the ``pairs`` name, each counted once:
+    ``{(framework, workload, label): counts}`` from ``(framework, workload, label, peer label)``;
+    empty when valgrind is not installed."""
+    if shutil.which("valgrind") is None:
+        return {}
+    wanted = list(dict.fromkeys((f, w, label) for f, w, mine, peer in pairs for label in (mine, peer)))
+    counts: Dict[Tuple[str, str, str], Tuple[float, float]] = {}
+    for number, (framework, workload, label) in enumerate(wanted, 1):
+        if progress is not None:
+            progress(f"instructions: {framework} {workload} · {label} ({number}/{len(wanted)})")
+        key = (framework, workload, label)
+        counts[key] = per_invocation(framework, workload, label, ["0", "1"], VERDICT_CALLS)
+    return counts
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.instructions", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--framework", default="Flask", choices=sorted(DEFAULT_CASES))
+    parser.add_argument("--framework", default="Flask", choices=sorted(overhead.FRAMEWORKS))
     parser.add_argument("--workload", default="hello", choices=sorted(overhead.WORKLOADS))
     parser.add_argument("--case", action="append", metavar="LABEL", help="a case label (repeatable)")
     parser.add_argument("--seeds", default="0,1", help="PYTHONHASHSEED values to average over")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=CALLS[0], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    labels = args.case or list(DEFAULT_CASES[args.framework])
+    labels = args.case or list(DEFAULT_CASES.get(args.framework, DEFAULT_CASES["FastAPI"][:2]))
     if args.child:
         run_case(args.framework, args.workload, labels[0], args.calls)
         return 0

@@ -21,6 +21,14 @@ HERE = Path(__file__).resolve().parent
 #: Hand-kept record of the profiling done when a target was missed, with before/after numbers.
 HOT_PATH_NOTES = HERE / "hotpath.md"
 
+CONTESTED_NOTE = (
+    "A pair's time ratio is the median over rounds of faas-bridge's time over the peer's in the same "
+    "round; its 95 % interval comes from the rounds' order statistics. Where the interval holds 1.00×, "
+    "the timing cannot say which is faster, and the verdict is cachegrind's count of instructions per "
+    "invocation (hash seeds 0 and 1, 200 counted calls after a warm-up: `benchmarks/instructions.py`); L1d "
+    "misses are shown beside it, and are not part of the verdict."
+)
+
 TARGET_RATIO = 1.2
 #: Issue 18: a WSGI app through the bridge within 10 % of the raw call, on every event.
 TARGET_WSGI_RATIO = 1.10
@@ -95,7 +103,7 @@ def verdicts(results: Dict[str, Any]) -> List[tuple]:
     out: List[tuple] = []
     cases: List[overhead.Case] | None = results.get("overhead")
     if cases:
-        out += overhead_verdicts(cases)
+        out += overhead_verdicts(cases, results.get("instructions"))
     scenarios = results.get("coldstart")
     if scenarios:
         added = coldstart.added_ms(scenarios, "import bridge")
@@ -142,8 +150,9 @@ def verdicts(results: Dict[str, Any]) -> List[tuple]:
     return out
 
 
-def overhead_verdicts(cases: List[overhead.Case]) -> List[tuple]:
-    """The per-invocation targets of issue 18, from one interleaved run."""
+def overhead_verdicts(cases: List[overhead.Case], counts: Dict[Any, Any] | None = None) -> List[tuple]:
+    """The per-invocation targets of issue 18, from one interleaved run; ``counts`` (instructions per
+    invocation) decide the pairs whose timing is within its noise (:class:`Pair`)."""
     out: List[tuple] = []
     mine = [c for c in cases if c.adapter == overhead.BRIDGE]
     flask = [c for c in mine if c.framework == "Flask"]
@@ -171,26 +180,110 @@ def overhead_verdicts(cases: List[overhead.Case]) -> List[tuple]:
                 ", ".join(f"{c.event} {c.ratio:.2f}×" for c in asgi),
             )
         )
+    pairs = peer_pairs(cases, counts)
     for title, frameworks, peers in (
         ("Flask faster than apig-wsgi on REST v1, HTTP API v2 and ALB", ("Flask",), ("apig-wsgi",)),
         ("FastAPI faster than Mangum on every AWS event", ("FastAPI",), overhead.PEERS),
         ("Django (WSGI and ASGI) faster than every peer", ("Django", "Django ASGI"), overhead.PEERS),
         ("faster than every peer on every case", tuple(overhead.FRAMEWORKS), overhead.PEERS),
     ):
-        slower, compared = [], 0
-        for case in mine:
-            if case.framework not in frameworks or case.event not in overhead.AWS_EVENTS:
-                continue
-            for peer in (
-                c for c in cases if c.adapter in peers and c.group == case.group and c.event == case.event
-            ):
-                compared += 1
-                ratio = statistics.median(a / b for a, b in zip(case.seconds, peer.seconds))
-                if ratio >= 1.0:
-                    slower.append(f"{case.group} · {case.event}: {ratio:.2f}× {peer.adapter}")
-        if compared:
-            out.append((_pf(not slower), title, "; ".join(slower) or f"faster in all {compared} pairs"))
+        chosen = [p for p in pairs if p.case.framework in frameworks and p.peer.adapter in peers]
+        slower = [p.summary() for p in chosen if not p.faster]
+        by_count = sum(1 for p in chosen if p.faster and p.within_noise)
+        if chosen:
+            held = f"faster in all {len(chosen)} pairs"
+            if by_count:
+                held += f" ({by_count} within the timing's noise, by instructions)"
+            out.append((_pf(not slower), title, "; ".join(slower) or held))
     return out
+
+
+class Pair:
+    """faas-bridge against one peer on one app, workload and event: the timing's verdict, or the
+    instruction count's where the timing cannot tell the two apart."""
+
+    def __init__(self, case: overhead.Case, peer: overhead.Case, counts: Dict[Any, Any]) -> None:
+        self.case = case
+        self.peer = peer
+        ratios = sorted(a / b for a, b in zip(case.seconds, peer.seconds))
+        self.ratio = statistics.median(ratios)
+        self.low, self.high = median_interval(ratios)
+        self.within_noise = self.low < 1.0 < self.high
+        key = (case.framework, case.workload)
+        self.counts = counts.get(key + (case.label,)), counts.get(key + (peer.label,))
+
+    @property
+    def faster(self) -> bool:
+        if not self.within_noise:
+            return self.ratio < 1.0
+        mine, theirs = self.counts
+        return mine is not None and theirs is not None and mine[0] < theirs[0]
+
+    def summary(self) -> str:
+        text = f"{self.case.group} · {self.case.event}: {self.ratio:.2f}× {self.peer.adapter}"
+        if not self.within_noise:
+            return text
+        mine, theirs = self.counts
+        if mine is None or theirs is None:
+            return text + " (within the timing's noise; not counted: valgrind is not installed)"
+        return text + f" (within the timing's noise; instructions {mine[0] / theirs[0]:.3f}×)"
+
+
+def median_interval(ratios: List[float]) -> tuple:
+    """A 95 % confidence interval of the median of ``ratios`` (sorted), from their order statistics:
+    no assumption about how the rounds' noise is distributed (normal approximation to the binomial)."""
+    n = len(ratios)
+    if n < 6:
+        return ratios[0], ratios[-1]
+    half_width = 1.96 * n**0.5 / 2
+    low = max(0, int(n / 2 - half_width))
+    high = min(n - 1, int(n / 2 + half_width + 0.999))
+    return ratios[low], ratios[high]
+
+
+def peer_pairs(cases: List[overhead.Case], counts: Dict[Any, Any] | None = None) -> List[Pair]:
+    """Every faas-bridge case against every peer case on the same app, workload and AWS event."""
+    return [
+        Pair(case, peer, counts or {})
+        for case in cases
+        if case.adapter == overhead.BRIDGE and case.event in overhead.AWS_EVENTS
+        for peer in cases
+        if peer.adapter in overhead.PEERS and peer.group == case.group and peer.event == case.event
+    ]
+
+
+def contested(cases: List[overhead.Case]) -> List[tuple]:
+    """``(framework, workload, label, peer label)`` of each pair the timing cannot tell apart: what
+    ``make bench`` counts the instructions of (:func:`benchmarks.instructions.count_pairs`)."""
+    return [
+        (p.case.framework, p.case.workload, p.case.label, p.peer.label)
+        for p in peer_pairs(cases)
+        if p.within_noise
+    ]
+
+
+def contested_table(cases: List[overhead.Case], counts: Dict[Any, Any]) -> List[str]:
+    """The pairs within the timing's noise, with their instruction and L1d-miss counts."""
+    pairs = [p for p in peer_pairs(cases, counts) if p.within_noise]
+    if not pairs:
+        return ["Every pair's timing interval excludes 1.00×: no pair needed counting."]
+    lines = [
+        "| app · workload · event | peer | time ratio (95 % interval) | instructions: faas-bridge / peer "
+        "| L1d misses: faas-bridge / peer | verdict |",
+        "|---|---|--:|--:|--:|---|",
+    ]
+    for p in pairs:
+        mine, theirs = p.counts
+        if mine is None or theirs is None:
+            counted, misses = "not counted", "–"
+        else:
+            counted = f"{mine[0] / 1000:.1f} K / {theirs[0] / 1000:.1f} K ({mine[0] / theirs[0]:.3f}×)"
+            misses = f"{mine[1]:.0f} / {theirs[1]:.0f}"
+        lines.append(
+            f"| {p.case.group} · {p.case.event} | {p.peer.adapter} | {p.ratio:.3f}× "
+            f"({p.low:.3f}–{p.high:.3f}) | {counted} | {misses} | {'faster' if p.faster else 'not faster'} |"
+        )
+    return lines
 
 
 def _pf(ok: bool) -> str:
@@ -326,6 +419,8 @@ def markdown(results: Dict[str, Any], settings: Dict[str, Any]) -> str:
         out += ["", "## Per-invocation overhead", "", overhead.__doc__.split("\n\n", 1)[1].strip(), ""]
         out += ["Ratios to the raw app call (the limit: 1.00×):", ""] + ratio_summary(cases) + [""]
         out += ["![overhead ratios](overhead.png)", "", "All cases:", ""] + overhead_table(cases)
+        out += ["", "### Pairs the timing cannot tell apart", "", CONTESTED_NOTE, ""]
+        out += contested_table(cases, results.get("instructions") or {})
         from .apps.workload import ORDER_BODY
 
         out += [
