@@ -142,7 +142,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=CALLS[0], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    labels = args.case or list(DEFAULT_CASES.get(args.framework, DEFAULT_CASES["FastAPI"][:2]))
+    default = (f"{overhead.RAW} · AWS v2", f"{overhead.BRIDGE} · AWS v2")  # Django ASGI
+    labels = args.case or list(DEFAULT_CASES.get(args.framework, default))
     if args.child:
         run_case(args.framework, args.workload, labels[0], args.calls)
         return 0

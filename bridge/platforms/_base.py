@@ -408,22 +408,19 @@ def usual_headers(headers: Any) -> Optional[Dict[str, str]]:
     usual: Dict[str, str] = {}
     lower = LOWER
     try:
+        # One check per header (each costs about as much as the store): AWS's multi-value maps hold
+        # a list of one, usually. A repeat stays a pair of its own for an ASGI app and is joined for
+        # a WSGI app: the careful path does both. A value that is not text fails in the join below.
         for name, value in headers.items():
-            if value.__class__ is not str:
-                # AWS's multi-value maps: a list of one, usually. A repeat stays a pair of its own
-                # for an ASGI app and is joined for a WSGI app: the careful path does both.
-                if value.__class__ is not list:
-                    return None
+            if value.__class__ is list:
                 [value] = value  # a ValueError for none or several
-                if value.__class__ is not str:
-                    return None
             usual[lower[name]] = value  # a KeyError for a name that is not a usual one
-    except ValueError:
+        if not "".join(usual.values()).isascii():  # a TypeError unless every value is a string
+            return None
+    except (ValueError, TypeError):
         return None
     except KeyError:
         return _usual_headers_by_name(headers)
-    if not "".join(usual.values()).isascii():
-        return None
     return usual if len(usual) == len(headers) else None
 
 
@@ -476,30 +473,15 @@ def usual_client(address: Any) -> Optional[str]:
 
 
 def usual_aws_headers(single: Any, multi: Any) -> Optional[Dict[str, str]]:
-    """:func:`usual_headers` of an AWS REST or ALB event's two maps: what :func:`merged_headers` and
-    :func:`read_headers` make of them, or None where that takes the careful path."""
+    """:func:`usual_headers` of an AWS REST or ALB event's two maps, or None where
+    :func:`merged_headers` would have to merge them."""
     if not multi:
         return usual_headers(single)
     if multi.__class__ is not dict or (
         single and (single.__class__ is not dict or not single.keys() <= multi.keys())
     ):
         return None
-    usual: Dict[str, str] = {}
-    lower = LOWER
-    try:
-        # usual_headers' loop for a multi-value map, in one check per header instead of three: a
-        # list of none or several, or a value that is not text, fails the whole map at once.
-        for name, value in multi.items():
-            if value.__class__ is list:
-                [value] = value  # a ValueError for none or several
-            usual[lower[name]] = value  # a KeyError for a name that is not a usual one
-        if not "".join(usual.values()).isascii():  # a TypeError unless every value is a string
-            return None
-    except (ValueError, TypeError):
-        return None
-    except KeyError:
-        return _usual_headers_by_name(multi)
-    return usual if len(usual) == len(multi) else None
+    return usual_headers(multi)
 
 
 def usual_address(
