@@ -225,7 +225,8 @@ class Pair:
             return text
         mine, theirs = self.counts
         if mine is None or theirs is None:
-            return text + " (within the timing's noise; not counted: valgrind is not installed)"
+            # --quick counts nothing; a full run counts only where valgrind is installed.
+            return text + " (within the timing's noise; not counted: needs valgrind and a full run)"
         return text + f" (within the timing's noise; instructions {mine[0] / theirs[0]:.3f}×)"
 
 
